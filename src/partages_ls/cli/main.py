@@ -1,0 +1,54 @@
+"""The `partages-ls` command: a thin adapter over the library (parse options, call, print)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from partages_ls import __version__
+from partages_ls.cli.guides import build_command, guides_group
+from partages_ls.errors import DiagnosticError, PartagesError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Group(click.Group):
+    """Turns the suite's typed errors into `Error: …` and exit status 1; tracebacks only with --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DiagnosticError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {exc.render()}", err=True)
+            sys.exit(1)
+        except PartagesError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="partages-ls")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of short error messages.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """PARTAGES annotation guides in Label Studio: configs, plugins, exports, agreement."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+cli.add_command(build_command)
+cli.add_command(guides_group)
+
+
+def main() -> None:
+    cli(prog_name="partages-ls")

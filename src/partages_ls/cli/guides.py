@@ -66,5 +66,5 @@ def check_command(files: tuple[Path, ...]) -> None:
         except DiagnosticError as exc:
             problems.extend(exc.diagnostics)
     if problems:
-        raise DiagnosticError(f"{len(problems)} problems", problems)
+        raise DiagnosticError(f"{len(problems)} problem(s) in {len(files)} file(s)", problems)
     click.echo(f"ok: {len(files)} guides")

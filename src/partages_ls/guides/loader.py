@@ -140,7 +140,13 @@ def parse_guide(text: str, *, source: Path) -> Guide:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark is not None else name
-        raise DiagnosticError(f"{name}: not valid YAML", [Diagnostic(where, str(exc))]) from exc
+        problem = getattr(exc, "problem", None) or str(exc)
+        if mark is not None:
+            problem += f" (column {mark.column + 1})"
+        raise DiagnosticError(
+            f"{name}: not valid YAML",
+            [Diagnostic(where, problem, hint="quote values that contain ' : ' or start with a symbol")],
+        ) from exc
     lines: dict[PathKey, int] = {}
     if node is not None:
         _node_lines(node, (), lines)

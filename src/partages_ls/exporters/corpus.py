@@ -1,0 +1,118 @@
+"""The internal corpus model every reader produces and every writer consumes.
+
+Values are guide ids (what Label Studio stores); each writer maps them to its target's naming
+through the guide. Provenance (task, annotation, result, annotator) travels with every item so
+that any problem downstream can say where it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an item came from in its source (Label Studio ids, or a file for other formats)."""
+
+    task_id: int | None = None
+    annotation_id: int | None = None
+    result_id: str | None = None
+    annotator: str | None = None
+    source: str | None = None
+
+    def where(self) -> str:
+        parts = []
+        if self.source:
+            parts.append(self.source)
+        if self.task_id is not None:
+            parts.append(f"task {self.task_id}")
+        if self.annotation_id is not None:
+            parts.append(f"annotation {self.annotation_id}")
+        if self.result_id is not None:
+            parts.append(f'result "{self.result_id}"')
+        if self.annotator:
+            parts.append(f"by {self.annotator}")
+        return " / ".join(parts) or "(unknown origin)"
+
+
+@dataclass
+class Span:
+    """A span annotation: label id, code-point offsets (end exclusive), attribute ids by name."""
+
+    id: str
+    label_set: str
+    label: str
+    begin: int
+    end: int
+    attributes: dict[str, str] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass
+class Relation:
+    """A relation between two spans of the same annotation, source → target."""
+
+    id: str
+    type: str
+    source: str
+    target: str
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass
+class Annotation:
+    """One annotator's annotation of one document."""
+
+    spans: list[Span] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    annotator: str | None = None
+    annotation_id: int | None = None
+    ground_truth: bool = False
+
+    def sort(self) -> None:
+        """Canonical order (offsets, then label, then id): outputs must not depend on storage order."""
+        self.spans.sort(key=lambda s: (s.begin, s.end, s.label_set, s.label, s.id))
+        self.relations.sort(key=lambda r: (r.source, r.target, r.type, r.id))
+
+
+@dataclass
+class Document:
+    """A report and the annotations chosen or read for it."""
+
+    report: str
+    text: str
+    annotations: list[Annotation] = field(default_factory=list)
+    task_id: int | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input item that was not exported, and why (listed in every export report)."""
+
+    where: str
+    kind: str
+    reason: str
+    rule: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"where": self.where, "kind": self.kind, "reason": self.reason, "rule": self.rule}
+
+
+@dataclass
+class Corpus:
+    """Documents of one guide, plus everything that was read but not kept."""
+
+    guide: str
+    guide_version: str
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Skipped] = field(default_factory=list)
+
+    def sort(self) -> None:
+        self.documents.sort(key=lambda d: d.report)
+        for document in self.documents:
+            for annotation in document.annotations:
+                annotation.sort()
+            document.annotations.sort(key=lambda a: (a.annotator or "", a.annotation_id or 0))

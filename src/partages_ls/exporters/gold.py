@@ -1,0 +1,86 @@
+"""Choose "the" annotation of each document, explicitly, by a named policy.
+
+A published subset holds one curated annotation per report; a Label Studio task may hold several.
+Tasks where the policy does not pick exactly one annotation are listed, never guessed; every
+annotation that is not picked is listed too, with the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from partages_ls.errors import PartagesError
+from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Skipped
+
+POLICY_HELP = (
+    "single (each task has exactly one submitted annotation), ground-truth (the annotation flagged "
+    "ground truth), annotator:EMAIL (that annotator's version) or curator:EMAIL (the curator's version)"
+)
+
+
+@dataclass(frozen=True)
+class GoldPolicy:
+    """A parsed ``--gold`` value."""
+
+    kind: str
+    email: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> GoldPolicy:
+        kind, _, email = text.partition(":")
+        if kind in {"single", "ground-truth"} and not email:
+            return cls(kind)
+        if kind in {"annotator", "curator"} and "@" in email:
+            return cls(kind, email.strip().lower())
+        raise PartagesError(f"unknown gold policy {text!r}: use {POLICY_HELP}")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.email}" if self.email else self.kind
+
+    def picks(self, annotation: Annotation) -> bool:
+        if self.kind == "single":
+            return True
+        if self.kind == "ground-truth":
+            return annotation.ground_truth
+        return (annotation.annotator or "").lower() == self.email
+
+
+def _where(document: Document, annotation: Annotation) -> str:
+    return Provenance(document.task_id, annotation.annotation_id, None, annotation.annotator).where()
+
+
+def select_gold(corpus: Corpus, policy: GoldPolicy) -> Corpus:
+    """A corpus with exactly one annotation per kept document; the rest is listed as skipped."""
+    gold = Corpus(
+        guide=corpus.guide,
+        guide_version=corpus.guide_version,
+        skipped=list(corpus.skipped),
+        warnings=list(corpus.warnings),
+    )
+    for document in corpus.documents:
+        picked = [a for a in document.annotations if policy.picks(a)]
+        task = Provenance(document.task_id).where() + f" ({document.report})"
+        if len(picked) != 1:
+            if not document.annotations:
+                reason = "aucune annotation soumise"
+            elif not picked:
+                reason = f"aucune annotation ne répond à la politique « {policy} »"
+            else:
+                reason = f"{len(picked)} annotations répondent à la politique « {policy} » : choix ambigu"
+            gold.skipped.append(Skipped(task, "task", reason, "gold-policy"))
+            for annotation in document.annotations:
+                gold.skipped.append(
+                    Skipped(_where(document, annotation), "annotation", "tâche non exportée : " + reason,
+                            "gold-policy")
+                )
+            continue
+        for annotation in document.annotations:
+            if annotation is not picked[0]:
+                gold.skipped.append(
+                    Skipped(_where(document, annotation), "annotation",
+                            f"pas l'annotation de référence (politique « {policy} »)", "not-gold")
+                )
+        gold.documents.append(
+            Document(document.report, document.text, [picked[0]], document.task_id, dict(document.metadata))
+        )
+    return gold

@@ -1,0 +1,243 @@
+"""Read a Label Studio JSON export into the corpus model, validating every result on the way.
+
+Nothing is dropped silently: cancelled annotations, drafts, predictions and every result that
+breaks a guide rule at error level are listed in ``Corpus.skipped`` with where they are and why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from partages_ls.errors import Diagnostic, DiagnosticError
+from partages_ls.exporters.corpus import (
+    Annotation,
+    Corpus,
+    Document,
+    Provenance,
+    Relation,
+    Skipped,
+    Span,
+)
+from partages_ls.exporters.validation import Violation, analyse, relation_key
+from partages_ls.guides.model import Guide
+from partages_ls.guides.rules import compile_rules
+
+SIDECAR_SUFFIX = ".meta.json"
+
+
+def load_export(path: Path) -> list[dict[str, Any]]:
+    """The task list of a raw JSON export, with a located error when the file is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DiagnosticError("cannot read the export", [Diagnostic(str(path), "no such file")]) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DiagnosticError(
+            "the export is not JSON",
+            [Diagnostic(str(path), str(exc), hint="use Label Studio's JSON export (not JSON_MIN, CSV or CONLL)")],
+        ) from None
+    if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
+        raise DiagnosticError(
+            "the export is not a Label Studio task list",
+            [Diagnostic(str(path), "expected a JSON list of tasks", hint="use the raw JSON export")],
+        )
+    return data
+
+
+def annotator_of(annotation: dict[str, Any]) -> str | None:
+    """The annotator's e-mail when the export expanded it, else the user id as text."""
+    who = annotation.get("completed_by")
+    if isinstance(who, dict):
+        email = who.get("email")
+        return str(email) if email else (str(who["id"]) if "id" in who else None)
+    return None if who is None else str(who)
+
+
+def _skip_targets(violations: Iterable[Violation], strict: bool) -> dict[str, list[Violation]]:
+    blocking: dict[str, list[Violation]] = {}
+    for violation in violations:
+        if violation.level == "error" or strict:
+            blocking.setdefault(violation.target, []).append(violation)
+    return blocking
+
+
+def read_annotation(
+    rules: dict[str, Any],
+    text: str,
+    raw: dict[str, Any],
+    where: Provenance,
+    corpus: Corpus,
+    *,
+    strict: bool = False,
+) -> Annotation | None:
+    """Convert one submitted annotation; invalid items go to ``corpus.skipped`` with the rule broken."""
+    results = raw.get("result") or []
+    violations, regions = analyse(rules, text, results)
+    blocking = _skip_targets(violations, strict)
+    for violation in violations:
+        if violation.target not in blocking:
+            corpus.warnings.append(
+                Skipped(_where(where, violation.target), "warning", violation.message, violation.rule)
+            )
+    whole = [v for target, vs in blocking.items() if target.startswith("rule:") for v in vs]
+    if whole:
+        for violation in whole:
+            corpus.skipped.append(
+                Skipped(where.where(), "annotation", violation.message, violation.rule)
+            )
+        return None
+
+    annotation = Annotation(
+        annotator=where.annotator,
+        annotation_id=where.annotation_id,
+        ground_truth=bool(raw.get("ground_truth")),
+    )
+    kept: set[str] = set()
+    for region_id, region in regions.items():
+        if region_id in blocking or region.label is None:
+            for violation in blocking.get(region_id, []):
+                corpus.skipped.append(
+                    Skipped(_where(where, region_id), "span", violation.message, violation.rule)
+                )
+            continue
+        attributes = {name: items[0][0] for name, items in region.attributes.items() if items and items[0]}
+        annotation.spans.append(
+            Span(
+                id=region_id,
+                label_set=region.control,
+                label=region.label,
+                begin=region.start,
+                end=region.end,
+                attributes=attributes,
+                provenance=_provenance(where, region_id),
+            )
+        )
+        kept.add(region_id)
+    for target, found in blocking.items():
+        if target not in regions and not target.startswith(("relation:", "field:", "rule:")):
+            for violation in found:
+                corpus.skipped.append(Skipped(_where(where, target), "result", violation.message, violation.rule))
+
+    specs = rules["relations"]
+    for item in (r for r in results if r.get("type") == "relation"):
+        key = relation_key(item)
+        if key in blocking:
+            for violation in blocking[key]:
+                corpus.skipped.append(Skipped(_where(where, key), "relation", violation.message, violation.rule))
+            continue
+        source, target = str(item.get("from_id")), str(item.get("to_id"))
+        if source not in kept or target not in kept:
+            corpus.skipped.append(
+                Skipped(_where(where, key), "relation", "une extrémité de la relation n'est pas exportée",
+                        "relation-endpoint-skipped")
+            )
+            continue
+        relation_type = str((item.get("labels") or [""])[0])
+        if item.get("direction") == "left" and specs[relation_type]["directed"]:
+            source, target = target, source
+        annotation.relations.append(
+            Relation(
+                id=f"{source}>{target}:{relation_type}",
+                type=relation_type,
+                source=source,
+                target=target,
+                provenance=_provenance(where, key),
+            )
+        )
+    for name in rules["document_fields"]:
+        key = f"field:{name}"
+        chosen = [
+            str(c)
+            for item in results
+            if item.get("from_name") == name and "start" not in (item.get("value") or {})
+            for c in (item.get("value") or {}).get("choices") or []
+        ]
+        if key in blocking:
+            for violation in blocking[key]:
+                corpus.skipped.append(Skipped(_where(where, key), "field", violation.message, violation.rule))
+            continue
+        if chosen:
+            annotation.fields[name] = chosen
+    return annotation
+
+
+def _provenance(where: Provenance, result_id: str) -> Provenance:
+    return Provenance(where.task_id, where.annotation_id, result_id, where.annotator, where.source)
+
+
+def _where(where: Provenance, result_id: str) -> str:
+    return _provenance(where, result_id).where()
+
+
+def read_labelstudio(
+    tasks: list[dict[str, Any]], guide: Guide, *, strict: bool = False, source: str | None = None
+) -> Corpus:
+    """Every submitted annotation of every task, validated; the rest listed as skipped."""
+    rules = compile_rules(guide)
+    corpus = Corpus(guide=guide.name, guide_version=guide.version)
+    text_key, report_key = guide.text.data_key, guide.text.report_key
+    for position, task in enumerate(tasks):
+        task_id = task.get("id")
+        base = Provenance(task_id=task_id if isinstance(task_id, int) else None, source=source)
+        task_where = base.where() if task_id is not None else f"{source or 'export'} / task #{position}"
+        data = task.get("data") or {}
+        text = data.get(text_key)
+        if not isinstance(text, str):
+            corpus.skipped.append(
+                Skipped(task_where, "task", f"la tâche n'a pas de texte dans data.{text_key}", "task-text")
+            )
+            for raw in task.get("annotations") or []:
+                corpus.skipped.append(
+                    Skipped(f"{task_where} / annotation {raw.get('id')}", "annotation", "tâche sans texte",
+                            "task-text")
+                )
+            continue
+        report = str(data.get(report_key) or f"task-{task_id}")
+        if report_key not in data:
+            corpus.warnings.append(
+                Skipped(task_where, "task", f"pas d'identifiant data.{report_key} : « {report} » utilisé",
+                        "task-report")
+            )
+        document = Document(report=report, text=text, task_id=base.task_id)
+        for raw in task.get("annotations") or []:
+            where = Provenance(base.task_id, raw.get("id"), None, annotator_of(raw), source)
+            if raw.get("was_cancelled"):
+                corpus.skipped.append(Skipped(where.where(), "annotation", "annotation ignorée (skip) par "
+                                              "l'annotateur", "cancelled"))
+                continue
+            annotation = read_annotation(rules, text, raw, where, corpus, strict=strict)
+            if annotation is not None:
+                document.annotations.append(annotation)
+        for draft in task.get("drafts") or []:
+            corpus.skipped.append(
+                Skipped(f"{task_where} / draft {draft.get('id')}", "draft", "brouillon : jamais exporté", "draft")
+            )
+        for prediction in task.get("predictions") or []:
+            corpus.skipped.append(
+                Skipped(f"{task_where} / prediction {prediction.get('id')}", "prediction",
+                        "prédiction : jamais exportée comme annotation de référence", "prediction")
+            )
+        corpus.documents.append(document)
+    _check_unique_reports(corpus)
+    corpus.sort()
+    return corpus
+
+
+def _check_unique_reports(corpus: Corpus) -> None:
+    seen: dict[str, Document] = {}
+    problems = []
+    for document in corpus.documents:
+        if document.report in seen:
+            problems.append(
+                Diagnostic(
+                    f"task {document.task_id}",
+                    f"report {document.report!r} is also task {seen[document.report].task_id}",
+                    hint="each report must be imported once; remove the duplicate task in Label Studio",
+                )
+            )
+        seen.setdefault(document.report, document)
+    if problems:
+        raise DiagnosticError("the export holds the same report twice", problems)

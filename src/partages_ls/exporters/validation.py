@@ -1,0 +1,286 @@
+"""The Python rule engine: check one Label Studio annotation's results against compiled guide rules.
+
+It mirrors the JavaScript engine of the plugins line for line in behaviour (same inputs, same
+violations, same French messages); shared test vectors keep the two from drifting. Offsets are
+Unicode code points, end exclusive, as Label Studio stores them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    """One broken rule. ``target`` is the result id of the region, or a relation/field key."""
+
+    target: str
+    rule: str
+    level: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"target": self.target, "rule": self.rule, "level": self.level, "message": self.message}
+
+
+@dataclass
+class Region:
+    """A span region: its ``labels`` item plus the per-region attribute items sharing its id."""
+
+    id: str
+    control: str
+    start: int
+    end: int
+    label: str | None
+    stored_text: str | None
+    attributes: dict[str, list[list[str]]] = field(default_factory=dict)
+
+
+def fill(template: str, values: dict[str, object]) -> str:
+    """Replace ``{name}`` placeholders; other braces are left alone (guide messages are free text)."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", str(value))
+    return template
+
+
+def relation_key(item: dict[str, Any]) -> str:
+    """A stable name for a relation item (Label Studio relations carry no id)."""
+    labels = ",".join(item.get("labels") or [])
+    return f"relation:{item.get('from_id')}->{item.get('to_id')}:{labels}"
+
+
+class _Checker:
+    def __init__(self, rules: dict[str, Any], text: str) -> None:
+        self.rules = rules
+        self.text = text
+        self.violations: list[Violation] = []
+        self.regions: dict[str, Region] = {}
+        self.display: dict[str, str] = rules["label_display"]
+
+    def add(self, target: str, rule: str, level: str, template: str, **values: object) -> None:
+        self.violations.append(Violation(target, rule, level, fill(template, values)))
+
+    def structural(self, target: str, rule: str, level: str = "error", **values: object) -> None:
+        self.add(target, rule, level, self.rules["messages"][rule], **values)
+
+    def shown(self, region: Region) -> str:
+        return self.text[region.start : region.end] if self._in_bounds(region) else ""
+
+    def _in_bounds(self, region: Region) -> bool:
+        return 0 <= region.start < region.end <= len(self.text)
+
+    # --- reading the result items -------------------------------------------------------
+    def read(self, results: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        label_sets: dict[str, list[str]] = self.rules["label_sets"]
+        attributes: dict[str, Any] = self.rules["attributes"]
+        fields: dict[str, Any] = self.rules["document_fields"]
+        per_region: list[dict[str, Any]] = []
+        document_items: list[dict[str, Any]] = []
+        relations: list[dict[str, Any]] = []
+        for item in results:
+            if item.get("type") == "relation":
+                relations.append(item)
+                continue
+            control = item.get("from_name")
+            result_id = str(item.get("id", ""))
+            value = item.get("value") or {}
+            if control in label_sets:
+                self._read_region(result_id, str(control), value)
+            elif control in attributes and "start" in value:
+                per_region.append(item)
+            elif control in fields and "start" not in value:
+                document_items.append(item)
+            else:
+                self.structural(result_id, "unknown-control", control=control)
+        for item in per_region:
+            region = self.regions.get(str(item.get("id", "")))
+            name = str(item["from_name"])
+            if region is None:
+                self.structural(str(item.get("id", "")), "orphan-attribute", attribute=self._attr(name))
+                continue
+            region.attributes.setdefault(name, []).append(list((item.get("value") or {}).get("choices") or []))
+        return document_items, relations
+
+    def _attr(self, name: str) -> str:
+        return str(self.rules["attributes"][name]["display"])
+
+    def _read_region(self, result_id: str, control: str, value: dict[str, Any]) -> None:
+        labels = value.get("labels") or []
+        start, end = value.get("start"), value.get("end")
+        if result_id in self.regions:
+            self.structural(result_id, "duplicate-id", result_id=result_id)
+            return
+        if not isinstance(start, int) or not isinstance(end, int):
+            self.structural(result_id, "offsets", start=start, end=end, length=len(self.text))
+            return
+        label = labels[0] if len(labels) == 1 else None
+        region = Region(result_id, control, start, end, label, value.get("text"))
+        self.regions[result_id] = region
+        if len(labels) != 1:
+            self.structural(result_id, "label-count", count=len(labels))
+        elif label not in self.rules["label_sets"][control]:
+            self.structural(result_id, "unknown-label", label=label, control=control)
+            region.label = None
+        if not self._in_bounds(region):
+            self.structural(result_id, "offsets", start=start, end=end, length=len(self.text))
+        elif region.stored_text is not None and region.stored_text != self.shown(region):
+            self.structural(
+                result_id, "text-mismatch", "warning", stored=region.stored_text, actual=self.shown(region)
+            )
+
+    # --- checks --------------------------------------------------------------------------
+    def check_regions(self) -> None:
+        seen: dict[tuple[str, str | None, int, int], str] = {}
+        for region in self.regions.values():
+            key = (region.control, region.label, region.start, region.end)
+            if key in seen and region.label is not None:
+                self.structural(
+                    region.id, "duplicate-region", text=self.shown(region), label=self.display[region.label]
+                )
+            seen.setdefault(key, region.id)
+            self._check_attributes(region)
+
+    def _check_attributes(self, region: Region) -> None:
+        for name, spec in self.rules["attributes"].items():
+            if spec["label_set"] != region.control:
+                continue
+            items = region.attributes.get(name, [])
+            applies = region.label in spec["applies_to"]
+            if items and region.label is not None and not applies:
+                self.structural(
+                    region.id,
+                    "attribute-not-applicable",
+                    attribute=spec["display"],
+                    label=self.display[region.label],
+                )
+                continue
+            chosen = [c for item in items for c in item]
+            if len(items) > 1 or len(chosen) > 1:
+                self.structural(region.id, "attribute-count", attribute=spec["display"], count=len(chosen))
+            for choice in chosen:
+                if choice not in spec["values"]:
+                    self.structural(region.id, "attribute-value", value=choice, attribute=spec["display"])
+            if applies and spec["required"] and not chosen and region.label is not None:
+                self.structural(
+                    region.id,
+                    "required-attribute",
+                    attribute=spec["display"],
+                    text=self.shown(region),
+                    label=self.display[region.label],
+                )
+
+    def check_relations(self, relations: list[dict[str, Any]]) -> None:
+        specs: dict[str, Any] = self.rules["relations"]
+        seen: set[tuple[str, str, str]] = set()
+        for item in relations:
+            key = relation_key(item)
+            source = self.regions.get(str(item.get("from_id")))
+            target = self.regions.get(str(item.get("to_id")))
+            labels = item.get("labels") or []
+            if source is None or target is None:
+                self.structural(key, "relation-endpoint", relation=",".join(labels) or "?")
+                continue
+            if len(labels) != 1:
+                self.structural(key, "relation-label", source=self.shown(source), target=self.shown(target))
+                continue
+            relation = labels[0]
+            spec = specs.get(relation)
+            if spec is None:
+                self.structural(key, "relation-unknown", relation=relation)
+                continue
+            direction = item.get("direction", "right")
+            if direction == "left":
+                source, target = target, source
+            if spec["directed"] and direction == "bi":
+                self.structural(key, "relation-direction", relation=spec["display"])
+                continue
+            pair_ok = source.label in spec["sources"] and target.label in spec["targets"]
+            if not spec["directed"]:
+                pair_ok = pair_ok or (target.label in spec["sources"] and source.label in spec["targets"])
+            if not pair_ok and source.label is not None and target.label is not None:
+                allowed = " ou ".join(f"{self.display[s]} → {self.display[t]}" for s in spec["sources"]
+                                      for t in spec["targets"])
+                self.structural(
+                    key,
+                    "relation-pair",
+                    relation=spec["display"],
+                    source_label=self.display[source.label],
+                    target_label=self.display[target.label],
+                    allowed=allowed,
+                )
+            ends = (source.id, target.id) if spec["directed"] else tuple(sorted((source.id, target.id)))
+            signature = (relation, *ends)
+            if signature in seen:
+                self.structural(
+                    key,
+                    "duplicate-relation",
+                    relation=spec["display"],
+                    source=self.shown(source),
+                    target=self.shown(target),
+                )
+            seen.add(signature)
+
+    def check_document_fields(self, items: list[dict[str, Any]]) -> None:
+        for name, spec in self.rules["document_fields"].items():
+            mine = [item for item in items if item.get("from_name") == name]
+            chosen = [c for item in mine for c in ((item.get("value") or {}).get("choices") or [])]
+            target = f"field:{name}"
+            for choice in chosen:
+                if choice not in spec["values"]:
+                    self.structural(target, "document-field-value", value=choice, field=spec["display"])
+            if spec["required"] and not chosen:
+                self.structural(target, "document-field-missing", field=spec["display"])
+            elif not spec["multiple"] and len(chosen) > 1:
+                self.structural(target, "document-field-count", field=spec["display"], count=len(chosen))
+
+    def check_guide_rules(self) -> None:
+        for rule in self.rules["rules"]:
+            labels = set(rule["labels"])
+            regions = sorted(
+                (r for r in self.regions.values() if r.label in labels and self._in_bounds(r)),
+                key=lambda r: (r.start, r.end, r.id),
+            )
+            kind = rule["kind"]
+            if kind == "span_boundaries":
+                for region in regions:
+                    shown = self.shown(region)
+                    if shown[0] in rule["forbidden"] or shown[-1] in rule["forbidden"]:
+                        self.add(region.id, rule["id"], rule["level"], rule["message"], text=shown)
+            elif kind == "no_line_break":
+                for region in regions:
+                    shown = self.shown(region)
+                    if "\n" in shown or "\r" in shown:
+                        self.add(region.id, rule["id"], rule["level"], rule["message"], text=shown)
+            elif kind == "count":
+                count = len(regions)
+                too_few = rule["min"] is not None and count < rule["min"]
+                too_many = rule["max"] is not None and count > rule["max"]
+                if too_few or too_many:
+                    self.add(f"rule:{rule['id']}", rule["id"], rule["level"], rule["message"], count=count)
+            elif kind == "no_overlap":
+                for index, region in enumerate(regions):
+                    for other in regions[:index]:
+                        if other.end > region.start:
+                            self.add(region.id, rule["id"], rule["level"], rule["message"],
+                                     text=self.shown(region))
+                            break
+
+
+def analyse(
+    rules: dict[str, Any], text: str, results: list[dict[str, Any]]
+) -> tuple[list[Violation], dict[str, Region]]:
+    """Violations (sorted deterministically) and the regions as read, in one pass."""
+    checker = _Checker(rules, text)
+    document_items, relations = checker.read(results)
+    checker.check_regions()
+    checker.check_relations(relations)
+    checker.check_document_fields(document_items)
+    checker.check_guide_rules()
+    return sorted(set(checker.violations)), checker.regions
+
+
+def check_results(rules: dict[str, Any], text: str, results: list[dict[str, Any]]) -> list[Violation]:
+    """Every violation of one annotation's ``result`` list, sorted deterministically."""
+    return analyse(rules, text, results)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from partages_ls.errors import DiagnosticError
 from partages_ls.guides.checks import check_guide
 from partages_ls.guides.loader import guide_files, load_guide, load_guides
 from partages_ls.guides.model import Guide
@@ -47,5 +48,5 @@ def test_infectiologie_matches_reference(guides: dict[str, Guide]) -> None:
 
 
 def test_unknown_guide_names_the_known_ones() -> None:
-    with pytest.raises(Exception, match="known guides: .*infectiologie"):
+    with pytest.raises(DiagnosticError, match=r"known guides: .*infectiologie"):
         load_guide("no-such-guide")

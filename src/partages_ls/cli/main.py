@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar
 
 import click
 
 from partages_ls import __version__
+from partages_ls.cli.export import export_command, validate_command
 from partages_ls.cli.guides import build_command, guides_group
 from partages_ls.errors import DiagnosticError, PartagesError
 
@@ -48,6 +48,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 cli.add_command(build_command)
 cli.add_command(guides_group)
+cli.add_command(validate_command)
+cli.add_command(export_command)
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ Unicode code points, end exclusive, as Label Studio stores them.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,11 +58,11 @@ class _Checker:
         self.regions: dict[str, Region] = {}
         self.display: dict[str, str] = rules["label_display"]
 
-    def add(self, target: str, rule: str, level: str, template: str, **values: object) -> None:
-        self.violations.append(Violation(target, rule, level, fill(template, values)))
+    def add(self, subject: str, rule: str, level: str, template: str, /, **values: object) -> None:
+        self.violations.append(Violation(subject, rule, level, fill(template, values)))
 
-    def structural(self, target: str, rule: str, level: str = "error", **values: object) -> None:
-        self.add(target, rule, level, self.rules["messages"][rule], **values)
+    def structural(self, subject: str, rule: str, level: str = "error", /, **values: object) -> None:
+        self.add(subject, rule, level, self.rules["messages"][rule], **values)
 
     def shown(self, region: Region) -> str:
         return self.text[region.start : region.end] if self._in_bounds(region) else ""
@@ -126,9 +125,7 @@ class _Checker:
         if not self._in_bounds(region):
             self.structural(result_id, "offsets", start=start, end=end, length=len(self.text))
         elif region.stored_text is not None and region.stored_text != self.shown(region):
-            self.structural(
-                result_id, "text-mismatch", "warning", stored=region.stored_text, actual=self.shown(region)
-            )
+            self.structural(result_id, "text-mismatch", "warning", stored=region.stored_text, actual=self.shown(region))
 
     # --- checks --------------------------------------------------------------------------
     def check_regions(self) -> None:
@@ -200,8 +197,9 @@ class _Checker:
             if not spec["directed"]:
                 pair_ok = pair_ok or (target.label in spec["sources"] and source.label in spec["targets"])
             if not pair_ok and source.label is not None and target.label is not None:
-                allowed = " ou ".join(f"{self.display[s]} → {self.display[t]}" for s in spec["sources"]
-                                      for t in spec["targets"])
+                allowed = " ou ".join(
+                    f"{self.display[s]} → {self.display[t]}" for s in spec["sources"] for t in spec["targets"]
+                )
                 self.structural(
                     key,
                     "relation-pair",
@@ -263,8 +261,7 @@ class _Checker:
                 for index, region in enumerate(regions):
                     for other in regions[:index]:
                         if other.end > region.start:
-                            self.add(region.id, rule["id"], rule["level"], rule["message"],
-                                     text=self.shown(region))
+                            self.add(region.id, rule["id"], rule["level"], rule["message"], text=self.shown(region))
                             break
 
 

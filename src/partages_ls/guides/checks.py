@@ -26,12 +26,13 @@ def _duplicates(items: Iterable[str]) -> set[str]:
 def _check_values(values: Sequence[Value], path: tuple[int | str, ...], locate: Locate) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     duplicate_ids = _duplicates(v.id for v in values)
-    for naming, getter in (
+    getters: tuple[tuple[str, Callable[[Value], str]], ...] = (
         ("id", lambda v: v.id),
         ("display", lambda v: v.display),
         ("hub", lambda v: v.hub_value),
         ("inception", lambda v: v.inception_value),
-    ):
+    )
+    for naming, getter in getters:
         dups = _duplicates(getter(v) for v in values)
         for index, value in enumerate(values):
             follows_from_id = naming in ("hub", "inception") and value.id in duplicate_ids
@@ -87,14 +88,14 @@ def check_guide(guide: Guide, locate: Locate) -> list[Diagnostic]:
         for j, label in enumerate(label_set.labels):
             where = locate((*base, "labels", j))
             if not _COLOUR.match(label.color):
-                problems.append(
-                    Diagnostic(where, f"label {label.id!r}: colour {label.color!r} is not #rrggbb")
-                )
+                problems.append(Diagnostic(where, f"label {label.id!r}: colour {label.color!r} is not #rrggbb"))
             if not label.definition.strip():
                 problems.append(Diagnostic(where, f"label {label.id!r} has no French definition"))
             if not label.examples:
+                problems.append(Diagnostic(where, f"label {label.id!r} has no example", level=Level.WARNING))
+            if "," in label.display or "," in label.id:
                 problems.append(
-                    Diagnostic(where, f"label {label.id!r} has no example", level=Level.WARNING)
+                    Diagnostic(where, f"label {label.id!r}: no comma in a label (Label Studio lists labels with commas)")
                 )
             if label.hotkey is not None and len(label.hotkey) != 1:
                 problems.append(Diagnostic(where, f"hotkey {label.hotkey!r} must be one character"))
@@ -102,9 +103,7 @@ def check_guide(guide: Guide, locate: Locate) -> list[Diagnostic]:
         for j, attribute in enumerate(label_set.attributes):
             attr_path = (*base, "attributes", j)
             if not attribute.display.strip():
-                problems.append(
-                    Diagnostic(locate(attr_path), f"attribute {attribute.name!r} has no French display")
-                )
+                problems.append(Diagnostic(locate(attr_path), f"attribute {attribute.name!r} has no French display"))
             if not attribute.values:
                 problems.append(Diagnostic(locate(attr_path), f"attribute {attribute.name!r} has no values"))
             problems += _check_values(attribute.values, (*attr_path, "values"), locate)
@@ -117,9 +116,7 @@ def check_guide(guide: Guide, locate: Locate) -> list[Diagnostic]:
 
     across_sets = _duplicates(lab.id for ls in guide.label_sets for lab in {x.id: x for x in ls.labels}.values())
     for label_id in sorted(across_sets):
-        problems.append(
-            Diagnostic(locate(("label_sets",)), f"label id {label_id!r} is used by two label sets")
-        )
+        problems.append(Diagnostic(locate(("label_sets",)), f"label id {label_id!r} is used by two label sets"))
     hotkeys = [lab.hotkey for lab in all_labels if lab.hotkey]
     for key in sorted(_duplicates(hotkeys)):
         owners = ", ".join(lab.id for lab in all_labels if lab.hotkey == key)
@@ -156,20 +153,14 @@ def check_guide(guide: Guide, locate: Locate) -> list[Diagnostic]:
             problems.append(Diagnostic(locate(base), f"document field {field.name!r} has no French display"))
         problems += _check_values(field.values, (*base, "values"), locate)
         if field.justified_by is not None and field.justified_by not in known:
-            problems.append(
-                Diagnostic(locate((*base, "justified_by")), f"unknown label {field.justified_by!r}")
-            )
+            problems.append(Diagnostic(locate((*base, "justified_by")), f"unknown label {field.justified_by!r}"))
     if guide.document_fields and guide.export.document_layer is None:
-        problems.append(
-            Diagnostic(locate(("export",)), "the guide has document fields but no `document_layer`")
-        )
+        problems.append(Diagnostic(locate(("export",)), "the guide has document fields but no `document_layer`"))
 
     for index, rule in enumerate(guide.rules):
         base = ("rules", index)
         if not rule.message.strip():
-            problems.append(
-                Diagnostic(locate(base), f"rule {rule.id!r} has no French message for annotators")
-            )
+            problems.append(Diagnostic(locate(base), f"rule {rule.id!r} has no French message for annotators"))
         problems += _check_label_refs(rule.labels, known, (*base, "labels"), locate, allow_all=True)
         if isinstance(rule, CountRule):
             if rule.min is None and rule.max is None:

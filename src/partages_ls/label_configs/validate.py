@@ -15,33 +15,110 @@ from lxml import etree
 from partages_ls.errors import Diagnostic
 
 _BOOL = {"true", "false"}
-_COMMON = {"name", "toName", "visibleWhen", "whenTagName", "whenLabelValue", "whenChoiceValue", "style",
-           "className", "idAttr"}
+_COMMON = {
+    "name",
+    "toName",
+    "visibleWhen",
+    "whenTagName",
+    "whenLabelValue",
+    "whenChoiceValue",
+    "style",
+    "className",
+    "idAttr",
+}
 
 # Tags we generate or accept, with their known attributes (from the Label Studio tag reference).
 KNOWN_TAGS: dict[str, set[str]] = {
-    "View": {"style", "className", "idAttr", "visibleWhen", "whenTagName", "whenLabelValue",
-             "whenChoiceValue", "whenRole"},
+    "View": {
+        "style",
+        "className",
+        "idAttr",
+        "visibleWhen",
+        "whenTagName",
+        "whenLabelValue",
+        "whenChoiceValue",
+        "whenRole",
+    },
     "Header": {"value", "size", "style", "underline"},
-    "Text": {"name", "value", "valueType", "saveTextResult", "encoding", "selectionEnabled",
-             "highlightColor", "showLabels", "granularity"},
-    "Labels": _COMMON | {"choice", "maxUsages", "showInline", "opacity", "fillColor", "strokeColor",
-                         "strokeWidth", "value", "required", "requiredMessage"},
-    "Label": {"value", "selected", "maxUsages", "hint", "hotkey", "alias", "showAlias", "aliasStyle",
-              "size", "background", "selectedColor", "granularity", "html", "category"},
+    "Text": {
+        "name",
+        "value",
+        "valueType",
+        "saveTextResult",
+        "encoding",
+        "selectionEnabled",
+        "highlightColor",
+        "showLabels",
+        "granularity",
+    },
+    "Labels": _COMMON
+    | {
+        "choice",
+        "maxUsages",
+        "showInline",
+        "opacity",
+        "fillColor",
+        "strokeColor",
+        "strokeWidth",
+        "value",
+        "required",
+        "requiredMessage",
+    },
+    "Label": {
+        "value",
+        "selected",
+        "maxUsages",
+        "hint",
+        "hotkey",
+        "alias",
+        "showAlias",
+        "aliasStyle",
+        "size",
+        "background",
+        "selectedColor",
+        "granularity",
+        "html",
+        "category",
+    },
     "Relations": {"choice", "required"},
     "Relation": {"value", "background"},
-    "Choices": _COMMON | {"showInline", "choice", "required", "requiredMessage", "perRegion",
-                          "perItem", "value", "allowNested", "layout"},
+    "Choices": _COMMON
+    | {"showInline", "choice", "required", "requiredMessage", "perRegion", "perItem", "value", "allowNested", "layout"},
     "Choice": {"value", "selected", "alias", "hint", "hotkey", "html", "style", "color"},
-    "TextArea": _COMMON | {"value", "label", "placeholder", "maxSubmissions", "editable",
-                           "transcription", "displayMode", "rows", "required", "requiredMessage",
-                           "showSubmitButton", "perRegion", "skipDuplicates"},
+    "TextArea": _COMMON
+    | {
+        "value",
+        "label",
+        "placeholder",
+        "maxSubmissions",
+        "editable",
+        "transcription",
+        "displayMode",
+        "rows",
+        "required",
+        "requiredMessage",
+        "showSubmitButton",
+        "perRegion",
+        "skipDuplicates",
+    },
     "Style": set(),
 }
-_BOOLEAN_ATTRIBUTES = {"showInline", "perRegion", "perItem", "required", "selected", "showAlias",
-                       "editable", "transcription", "allowNested", "saveTextResult",
-                       "selectionEnabled", "showLabels", "underline", "skipDuplicates"}
+_BOOLEAN_ATTRIBUTES = {
+    "showInline",
+    "perRegion",
+    "perItem",
+    "required",
+    "selected",
+    "showAlias",
+    "editable",
+    "transcription",
+    "allowNested",
+    "saveTextResult",
+    "selectionEnabled",
+    "showLabels",
+    "underline",
+    "skipDuplicates",
+}
 _ENUMS = {
     "choice": {"single", "single-radio", "multiple"},
     "granularity": {"symbol", "word", "sentence", "paragraph"},
@@ -80,7 +157,7 @@ def check_label_config(xml: str, where: str = "label config") -> list[Diagnostic
         if known is None:
             problems.append(Diagnostic(at, f"unknown tag <{element.tag}>"))
             continue
-        for attribute, value in element.attrib.items():
+        for attribute, value in ((str(k), str(v)) for k, v in element.attrib.items()):
             if attribute not in known:
                 problems.append(Diagnostic(at, f"unknown attribute {attribute}"))
             if attribute in _BOOLEAN_ATTRIBUTES and value not in _BOOL:
@@ -128,10 +205,10 @@ def _check_children(element: etree._Element, at: str) -> list[Diagnostic]:
 
 def _sdk_problems(xml: str, where: str) -> list[Diagnostic]:
     """Ask the Label Studio SDK's own validator (imported lazily: the SDK is heavy)."""
-    from label_studio_sdk.label_interface import LabelInterface
+    from label_studio_sdk.label_interface.interface import LabelInterface
 
     try:
-        LabelInterface(xml).validate()
+        LabelInterface(xml).validate()  # type: ignore[no-untyped-call]
     except Exception as exc:  # the SDK raises bare exceptions of several kinds
         return [Diagnostic(where, f"rejected by label-studio-sdk: {exc}")]
     return []

@@ -48,6 +48,4 @@ def project_root(start: Path | None = None) -> Path:
     for candidate in (here, *here.parents):
         if (candidate / "guides").is_dir() and (candidate / "pyproject.toml").is_file():
             return candidate
-    raise PartagesError(
-        "`partages-ls build` regenerates files of a partages-ls checkout; run it inside one"
-    )
+    raise PartagesError("`partages-ls build` regenerates files of a partages-ls checkout; run it inside one")

@@ -63,13 +63,15 @@ def test_invalid_items_are_skipped_and_listed(guide) -> None:  # type: ignore[no
     assert [s.id for s in ann.spans] == ["a", "b"]
     assert [r.type for r in ann.relations] == ["AGENT_PATHOGENE"]
     rules = sorted((s.kind, s.rule, s.where.split("/")[-2].strip()) for s in corpus.skipped)
-    assert rules == [
-        ("relation", "relation-pair", 'result "relation:b->a:ORIGINE"'),
-        ("span", "unknown-label", 'result "d"'),
-        ("span", "offsets", 'result "e"'),
-        ("span", "required-attribute", 'result "c"'),
-        ("span", "required-attribute", 'result "e"'),
-    ]
+    assert rules == sorted(
+        [
+            ("relation", "relation-pair", 'result "relation:b->a:ORIGINE"'),
+            ("span", "unknown-label", 'result "d"'),
+            ("span", "offsets", 'result "e"'),
+            ("span", "required-attribute", 'result "c"'),
+            ("span", "required-attribute", 'result "e"'),
+        ]
+    )
 
 
 def test_cancelled_drafts_and_predictions_are_listed_never_exported(guide) -> None:  # type: ignore[no-untyped-def]

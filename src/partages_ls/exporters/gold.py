@@ -70,15 +70,18 @@ def select_gold(corpus: Corpus, policy: GoldPolicy) -> Corpus:
             gold.skipped.append(Skipped(task, "task", reason, "gold-policy"))
             for annotation in document.annotations:
                 gold.skipped.append(
-                    Skipped(_where(document, annotation), "annotation", "tâche non exportée : " + reason,
-                            "gold-policy")
+                    Skipped(_where(document, annotation), "annotation", "tâche non exportée : " + reason, "gold-policy")
                 )
             continue
         for annotation in document.annotations:
             if annotation is not picked[0]:
                 gold.skipped.append(
-                    Skipped(_where(document, annotation), "annotation",
-                            f"pas l'annotation de référence (politique « {policy} »)", "not-gold")
+                    Skipped(
+                        _where(document, annotation),
+                        "annotation",
+                        f"pas l'annotation de référence (politique « {policy} »)",
+                        "not-gold",
+                    )
                 )
         gold.documents.append(
             Document(document.report, document.text, [picked[0]], document.task_id, dict(document.metadata))

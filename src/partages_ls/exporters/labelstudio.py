@@ -85,9 +85,7 @@ def read_annotation(
     whole = [v for target, vs in blocking.items() if target.startswith("rule:") for v in vs]
     if whole:
         for violation in whole:
-            corpus.skipped.append(
-                Skipped(where.where(), "annotation", violation.message, violation.rule)
-            )
+            corpus.skipped.append(Skipped(where.where(), "annotation", violation.message, violation.rule))
         return None
 
     annotation = Annotation(
@@ -99,9 +97,7 @@ def read_annotation(
     for region_id, region in regions.items():
         if region_id in blocking or region.label is None:
             for violation in blocking.get(region_id, []):
-                corpus.skipped.append(
-                    Skipped(_where(where, region_id), "span", violation.message, violation.rule)
-                )
+                corpus.skipped.append(Skipped(_where(where, region_id), "span", violation.message, violation.rule))
             continue
         attributes = {name: items[0][0] for name, items in region.attributes.items() if items and items[0]}
         annotation.spans.append(
@@ -131,8 +127,12 @@ def read_annotation(
         source, target = str(item.get("from_id")), str(item.get("to_id"))
         if source not in kept or target not in kept:
             corpus.skipped.append(
-                Skipped(_where(where, key), "relation", "une extrémité de la relation n'est pas exportée",
-                        "relation-endpoint-skipped")
+                Skipped(
+                    _where(where, key),
+                    "relation",
+                    "une extrémité de la relation n'est pas exportée",
+                    "relation-endpoint-skipped",
+                )
             )
             continue
         relation_type = str((item.get("labels") or [""])[0])
@@ -191,22 +191,23 @@ def read_labelstudio(
             )
             for raw in task.get("annotations") or []:
                 corpus.skipped.append(
-                    Skipped(f"{task_where} / annotation {raw.get('id')}", "annotation", "tâche sans texte",
-                            "task-text")
+                    Skipped(f"{task_where} / annotation {raw.get('id')}", "annotation", "tâche sans texte", "task-text")
                 )
             continue
         report = str(data.get(report_key) or f"task-{task_id}")
         if report_key not in data:
             corpus.warnings.append(
-                Skipped(task_where, "task", f"pas d'identifiant data.{report_key} : « {report} » utilisé",
-                        "task-report")
+                Skipped(
+                    task_where, "task", f"pas d'identifiant data.{report_key} : « {report} » utilisé", "task-report"
+                )
             )
         document = Document(report=report, text=text, task_id=base.task_id)
         for raw in task.get("annotations") or []:
             where = Provenance(base.task_id, raw.get("id"), None, annotator_of(raw), source)
             if raw.get("was_cancelled"):
-                corpus.skipped.append(Skipped(where.where(), "annotation", "annotation ignorée (skip) par "
-                                              "l'annotateur", "cancelled"))
+                corpus.skipped.append(
+                    Skipped(where.where(), "annotation", "annotation ignorée (skip) par l'annotateur", "cancelled")
+                )
                 continue
             annotation = read_annotation(rules, text, raw, where, corpus, strict=strict)
             if annotation is not None:
@@ -217,8 +218,12 @@ def read_labelstudio(
             )
         for prediction in task.get("predictions") or []:
             corpus.skipped.append(
-                Skipped(f"{task_where} / prediction {prediction.get('id')}", "prediction",
-                        "prédiction : jamais exportée comme annotation de référence", "prediction")
+                Skipped(
+                    f"{task_where} / prediction {prediction.get('id')}",
+                    "prediction",
+                    "prédiction : jamais exportée comme annotation de référence",
+                    "prediction",
+                )
             )
         corpus.documents.append(document)
     _check_unique_reports(corpus)

@@ -45,9 +45,7 @@ class OutputFolder:
         self.temporary.mkdir()
         return self.temporary
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         if kind is not None:
             shutil.rmtree(self.temporary, ignore_errors=True)
             return

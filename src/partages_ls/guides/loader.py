@@ -84,17 +84,14 @@ def _load_values_file(path: Path, where: str) -> tuple[list[dict[str, str]], lis
             return [], [
                 Diagnostic(
                     f"{_display_name(path)}:1",
-                    f"header must be id,display[,hub,inception,definition]; missing {missing}, "
-                    f"unknown {unknown}",
+                    f"header must be id,display[,hub,inception,definition]; missing {missing}, unknown {unknown}",
                 )
             ]
         values: list[dict[str, str]] = []
         for row in reader:
             item = {k: v.strip() for k, v in row.items() if k and v and v.strip()}
             if "id" not in item:
-                problems.append(
-                    Diagnostic(f"{_display_name(path)}:{reader.line_num}", "row without an id")
-                )
+                problems.append(Diagnostic(f"{_display_name(path)}:{reader.line_num}", "row without an id"))
                 continue
             values.append(item)
     return values, problems

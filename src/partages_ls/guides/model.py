@@ -194,9 +194,7 @@ class NoOverlapRule(_RuleBase):
     labels: list[str] = Field(default_factory=lambda: ["*"])
 
 
-Rule = Annotated[
-    SpanBoundariesRule | NoLineBreakRule | CountRule | NoOverlapRule, Field(discriminator="kind")
-]
+Rule = Annotated[SpanBoundariesRule | NoLineBreakRule | CountRule | NoOverlapRule, Field(discriminator="kind")]
 
 
 class TextSettings(_Strict):
@@ -232,9 +230,7 @@ class ExportMapping(_Strict):
         default=None, description="INCEpTION relation layer short name (guides with relations)."
     )
     relation_feature: Name = Field(default="label", description="Feature of the relation layer.")
-    document_layer: Name | None = Field(
-        default=None, description="INCEpTION layer carrying the document-level fields."
-    )
+    document_layer: Name | None = Field(default=None, description="INCEpTION layer carrying the document-level fields.")
     inferred: list[str] = Field(
         default_factory=list, description="Which names above are deduced rather than seen (for the card)."
     )
@@ -283,4 +279,3 @@ class Guide(_Strict):
         names += [a.name for ls in self.label_sets for a in ls.attributes]
         names += [f.name for f in self.document_fields]
         return names
-

@@ -46,6 +46,7 @@ STRUCTURAL_MESSAGES: dict[str, str] = {
     "document-field-count": "« {field} » n'accepte qu'une valeur (ici : {count}).",
 }
 
+
 def _labels(guide: Guide, selected: list[str]) -> list[str]:
     if selected == ["*"]:
         return [lab.id for _, lab in guide.all_labels()]

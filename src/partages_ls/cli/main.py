@@ -11,6 +11,7 @@ import click
 from partages_ls import __version__
 from partages_ls.cli.export import export_command, validate_command
 from partages_ls.cli.guides import build_command, guides_group
+from partages_ls.cli.server import server_group
 from partages_ls.errors import DiagnosticError, PartagesError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,6 +51,7 @@ cli.add_command(build_command)
 cli.add_command(guides_group)
 cli.add_command(validate_command)
 cli.add_command(export_command)
+cli.add_command(server_group)
 
 
 def main() -> None:

@@ -95,7 +95,7 @@ def check_guide(guide: Guide, locate: Locate) -> list[Diagnostic]:
                 problems.append(Diagnostic(where, f"label {label.id!r} has no example", level=Level.WARNING))
             if "," in label.display or "," in label.id:
                 problems.append(
-                    Diagnostic(where, f"label {label.id!r}: no comma in a label (Label Studio lists labels with commas)")
+                    Diagnostic(where, f"label {label.id!r}: no comma in a label (Label Studio lists them with commas)")
                 )
             if label.hotkey is not None and len(label.hotkey) != 1:
                 problems.append(Diagnostic(where, f"hotkey {label.hotkey!r} must be one character"))

@@ -1,0 +1,64 @@
+"""`partages-ls server`: install, start, stop and locate the local Label Studio server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from partages_ls.studio.server import LocalServer, ensure_server_install, find_server, stop_server
+
+HELP = {"help_option_names": ["-h", "--help"]}
+DEFAULT_DATA_DIR = Path(".partages-ls") / "label-studio"
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Where the server keeps its SQLite database and files.",
+)
+
+
+@click.group("server", context_settings=HELP)
+def server_group() -> None:
+    """Run a local Label Studio (SQLite, 127.0.0.1) in its own virtualenv."""
+
+
+@server_group.command("install")
+def install_command() -> None:
+    """Install Label Studio into its cached virtualenv (once; later calls return at once)."""
+    venv = ensure_server_install()
+    click.echo(f"Label Studio is installed in {venv}")
+
+
+@server_group.command("start")
+@data_dir_option
+@click.option("--port", type=int, default=None, help="Preferred port (default: the previous one, else free).")
+def start_command(data_dir: Path, port: int | None) -> None:
+    """Start the server in the background (or report the one already running)."""
+    running = find_server(data_dir)
+    if running is not None:
+        click.echo(f"already running: {running.url} (pid {running.pid})")
+        return
+    server = LocalServer(data_dir, port=port).start()
+    click.echo(
+        f"Label Studio: {server.url}  (login {server.username}; password and token in "
+        f"{data_dir / 'partages-ls-credentials.json'}, readable by you only)"
+    )
+    click.echo(f"stop it with: partages-ls server stop --data-dir {data_dir}")
+
+
+@server_group.command("stop")
+@data_dir_option
+def stop_command(data_dir: Path) -> None:
+    """Stop the server started with this data folder."""
+    click.echo("stopped" if stop_server(data_dir) else f"no server running for {data_dir}")
+
+
+@server_group.command("status")
+@data_dir_option
+def status_command(data_dir: Path) -> None:
+    """Say whether the server of this data folder runs, and where."""
+    state = find_server(data_dir)
+    click.echo(f"running: {state.url} (pid {state.pid})" if state else f"not running ({data_dir})")

@@ -1,0 +1,496 @@
+"""UIMA CAS JSON, the PARTAGES delivery format: one file per report, as INCEpTION exports it.
+
+``write_cas`` turns a gold corpus (one annotation per document) into ``<report>.json`` files plus
+the guide's ``typesystem.xml``; ``read_cas`` is its exact reverse. The naming lives in
+:mod:`partages_ls.exporters.cas_typesystem`; this module only moves data.
+
+Offsets: our model counts Python code points, UIMA counts UTF-16 units. cassis converts both ways
+(code points in memory, UTF-16 in the file), so feature structures are built with our offsets.
+
+Span and relation ids: a CAS carries no Label Studio id, so nothing extra is stored. The writer
+numbers feature structures in a canonical order (report metadata, then spans by offsets, label,
+attributes, then relations, then document fields) and the reader uses each structure's CAS id
+(``%ID``, the xmi id) as the span or relation id. Ids are therefore stable through any number of
+round trips, and for files exported by INCEpTION they are INCEpTION's own annotation addresses.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import cassis
+
+from partages_ls.errors import Diagnostic, DiagnosticError
+from partages_ls.exporters.cas_typesystem import (
+    DEPENDENT,
+    DOCUMENT_ANNOTATION,
+    DOCUMENT_METADATA,
+    GOVERNOR,
+    ORDER_FEATURE,
+    CasSchema,
+    SpanLayerMap,
+    cas_schema,
+    typesystem_xml,
+)
+from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Relation, Span
+from partages_ls.guides.model import Guide
+
+__all__ = [
+    "CasReadError",
+    "CasWriteError",
+    "cas_files",
+    "read_cas",
+    "typesystem_xml",
+    "write_cas",
+]
+
+TYPESYSTEM_FILE = "typesystem.xml"
+DOCUMENT_LANGUAGE = "fr"
+SOFA_MIME = "text/plain"
+# Report ids become file names: no path separators, control or Windows-reserved characters,
+# no leading dot (hidden files, "." and "..").
+_SAFE_REPORT = re.compile(r'[^./\\:*?"<>|\x00-\x1f][^/\\:*?"<>|\x00-\x1f]*')
+
+
+class CasWriteError(DiagnosticError):
+    """The corpus holds something the guide's CAS layers cannot carry (unknown id, bad offsets)."""
+
+
+class CasReadError(DiagnosticError):
+    """A CAS file holds something the guide does not know (file, annotation and value are listed)."""
+
+
+def cas_files(guides: Mapping[str, Guide]) -> dict[str, str]:
+    """``exporters/<guide>/typesystem.xml`` for every guide (the build writes and checks them)."""
+    return {f"exporters/{name}/{TYPESYSTEM_FILE}": typesystem_xml(guide) for name, guide in sorted(guides.items())}
+
+
+# Writing
+
+
+def _id_key(identifier: str) -> tuple[int, int, str]:
+    """Numeric ids (those read back from CAS) sort as numbers, others as text: a stable tie-break."""
+    return (0, int(identifier), "") if identifier.isdigit() else (1, 0, identifier)
+
+
+def _span_key(span: Span) -> tuple[Any, ...]:
+    return (span.begin, span.end, span.label_set, span.label, sorted(span.attributes.items()), _id_key(span.id))
+
+
+def _where(document: Document, kind: str, identifier: str, provenance: Provenance) -> str:
+    origin = provenance.where()
+    suffix = f" ({origin})" if origin != "(unknown origin)" else ""
+    return f"{document.report} / {kind} {identifier}{suffix}"
+
+
+class _DocumentWriter:
+    """Builds the CAS of one document, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, schema: CasSchema, typesystem: Any, document: Document, problems: list[Diagnostic]) -> None:
+        self.schema = schema
+        self.typesystem = typesystem
+        self.document = document
+        self.problems = problems
+
+    def problem(self, kind: str, identifier: str, provenance: Provenance, message: str, hint: str = "") -> None:
+        self.problems.append(Diagnostic(_where(self.document, kind, identifier, provenance), message, hint=hint))
+
+    def span_features(self, span: Span) -> tuple[SpanLayerMap, dict[str, str]] | None:
+        layer = self.schema.span_layers.get(span.label_set)
+        if layer is None:
+            known = ", ".join(self.schema.span_layers)
+            self.problem("span", span.id, span.provenance, f"unknown label set {span.label_set!r}", f"known: {known}")
+            return None
+        ok = True
+        label = layer.labels.to_cas.get(span.label)
+        if label is None:
+            ok = False
+            self.problem("span", span.id, span.provenance, f"unknown label {span.label!r} in {span.label_set}")
+        if not 0 <= span.begin <= span.end <= len(self.document.text):
+            ok = False
+            self.problem(
+                "span",
+                span.id,
+                span.provenance,
+                f"offsets {span.begin}-{span.end} outside the text (length {len(self.document.text)})",
+            )
+        features = {layer.label_feature: label or ""}
+        for name, value_id in sorted(span.attributes.items()):
+            attribute = layer.attributes.get(name)
+            value = attribute.values.to_cas.get(value_id) if attribute else None
+            if attribute is None:
+                ok = False
+                self.problem("span", span.id, span.provenance, f"unknown attribute {name!r} for {span.label_set}")
+            elif value is None:
+                ok = False
+                self.problem("span", span.id, span.provenance, f"unknown value {value_id!r} of attribute {name}")
+            else:
+                features[attribute.feature] = value
+        return (layer, features) if ok else None
+
+    def build(self, annotation: Annotation) -> tuple[Any, Counter[str]]:
+        text = self.document.text
+        cas = cassis.Cas(typesystem=self.typesystem, sofa_string=text, sofa_mime=SOFA_MIME)
+        metadata = self.typesystem.get_type(DOCUMENT_METADATA)
+        cas.add(
+            metadata(
+                begin=0,
+                end=len(text),
+                language=DOCUMENT_LANGUAGE,
+                documentTitle=self.document.report,
+                documentId=self.document.report,
+            )
+        )
+        counts: Counter[str] = Counter()
+        structures: dict[str, Any] = {}
+        seen: set[str] = set()
+        for span in sorted(annotation.spans, key=_span_key):
+            if span.id in seen:
+                self.problem("span", span.id, span.provenance, "duplicate span id")
+                continue
+            seen.add(span.id)
+            built = self.span_features(span)
+            if built is None:
+                continue
+            layer, features = built
+            structure = self.typesystem.get_type(layer.type_name)(begin=span.begin, end=span.end, **features)
+            cas.add(structure)
+            structures[span.id] = structure
+            counts[f"label:{span.label}"] += 1
+            counts["spans"] += 1
+        self.add_relations(cas, annotation, structures, counts)
+        self.add_fields(cas, annotation, counts)
+        return cas, counts
+
+    def add_relations(self, cas: Any, annotation: Annotation, structures: dict[str, Any], counts: Counter[str]) -> None:
+        order = {span_id: position for position, span_id in enumerate(structures)}
+        known = {span.id for span in annotation.spans}
+        pending: list[tuple[tuple[Any, ...], str, Any, Any]] = []
+        for relation in annotation.relations:
+            value = self.schema.relations.to_cas.get(relation.type)
+            governor, dependent = structures.get(relation.source), structures.get(relation.target)
+            if value is None or self.schema.relation_type is None:
+                self.problem("relation", relation.id, relation.provenance, f"unknown relation type {relation.type!r}")
+            elif governor is None or dependent is None:
+                missing = [end for end in (relation.source, relation.target) if end not in known]
+                if missing:  # an end that exists but was refused is reported with the span itself
+                    self.problem("relation", relation.id, relation.provenance, f"no span with id {missing[0]!r}")
+            elif {governor.type.name, dependent.type.name} != {self.schema.relation_attach}:
+                self.problem(
+                    "relation",
+                    relation.id,
+                    relation.provenance,
+                    f"relation ends must be spans of {self.schema.relation_attach}",
+                )
+            else:
+                key = (order[relation.source], order[relation.target], relation.type, _id_key(relation.id))
+                pending.append((key, value, governor, dependent))
+        if self.schema.relation_type is None:
+            return
+        relation_type = self.typesystem.get_type(self.schema.relation_type)
+        for _key, value, governor, dependent in sorted(pending, key=lambda item: item[0]):
+            # INCEpTION gives a relation the offsets of its dependent (DKPro Core convention).
+            features = {GOVERNOR: governor, DEPENDENT: dependent, self.schema.relation_feature: value}
+            cas.add(relation_type(begin=dependent.begin, end=dependent.end, **features))
+            counts["relations"] += 1
+
+    def add_fields(self, cas: Any, annotation: Annotation, counts: Counter[str]) -> None:
+        columns: list[tuple[str, list[str]]] = []
+        for name, value_ids in sorted(annotation.fields.items()):
+            field_map = self.schema.fields.get(name)
+            where = Provenance()
+            if field_map is None:
+                self.problem("field", name, where, "unknown document field")
+                continue
+            values = []
+            for value_id in value_ids:
+                value = field_map.values.to_cas.get(value_id)
+                if value is None:
+                    self.problem("field", name, where, f"unknown value {value_id!r}")
+                else:
+                    values.append(value)
+            columns.append((field_map.feature, values))
+        rows = max((len(values) for _, values in columns), default=0)
+        if rows == 0 or self.schema.document_type is None:
+            return
+        document_type = self.typesystem.get_type(self.schema.document_type)
+        for row in range(rows):
+            features: dict[str, Any] = {ORDER_FEATURE: row}
+            features.update({feature: values[row] for feature, values in columns if row < len(values)})
+            cas.add(document_type(**features))
+            counts["document_values"] += len(features) - 1
+
+
+def _check_corpus(corpus: Corpus, guide: Guide) -> tuple[list[Diagnostic], set[int]]:
+    """Corpus-level problems, and the documents (by position) that cannot even be built."""
+    problems = []
+    unbuildable: set[int] = set()
+    if corpus.guide != guide.name:
+        problems.append(Diagnostic("corpus", f"corpus of guide {corpus.guide!r}, not {guide.name!r}"))
+    seen: dict[str, str] = {}
+    for position, document in enumerate(corpus.documents):
+        if len(document.annotations) != 1:
+            unbuildable.add(position)
+            problems.append(
+                Diagnostic(
+                    document.report,
+                    f"{len(document.annotations)} annotations; CAS holds exactly one (the gold)",
+                    hint="choose the gold annotation first",
+                )
+            )
+        if not _SAFE_REPORT.fullmatch(document.report):
+            problems.append(Diagnostic(repr(document.report), "report id is not a safe file name"))
+        folded = document.report.casefold()
+        if folded in seen:
+            problems.append(Diagnostic(document.report, f"same file name as report {seen[folded]!r}"))
+        seen.setdefault(folded, document.report)
+        try:
+            document.text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            unbuildable.add(position)
+            problems.append(Diagnostic(document.report, f"text holds an unpaired surrogate at {err.start}"))
+    return problems, unbuildable
+
+
+def write_cas(corpus: Corpus, guide: Guide, folder: Path) -> dict[str, Any]:
+    """One ``<report>.json`` CAS per document plus ``typesystem.xml`` in ``folder``; returns counts.
+
+    Values are written with their INCEpTION naming; output is byte-identical for identical input.
+    Nothing is written when any document has a problem: all problems are raised together.
+    """
+    schema = cas_schema(guide)
+    typesystem_text = typesystem_xml(guide)
+    typesystem = cassis.load_typesystem(typesystem_text)
+    problems, unbuildable = _check_corpus(corpus, guide)
+    built: list[tuple[str, Any]] = []
+    totals: Counter[str] = Counter()
+    documents = [d for position, d in enumerate(corpus.documents) if position not in unbuildable]
+    for document in sorted(documents, key=lambda d: d.report):
+        cas, counts = _DocumentWriter(schema, typesystem, document, problems).build(document.annotations[0])
+        built.append((document.report, cas))
+        totals.update(counts)
+    if problems:
+        raise CasWriteError(f"cannot write the {guide.name} corpus as CAS JSON", problems)
+    for report, cas in built:
+        text = cas.to_json(pretty_print=True, ensure_ascii=False)
+        (folder / f"{report}.json").write_bytes((text + "\n").encode("utf-8"))
+    (folder / TYPESYSTEM_FILE).write_bytes(typesystem_text.encode("utf-8"))
+    labels = {key.removeprefix("label:"): n for key, n in sorted(totals.items()) if key.startswith("label:")}
+    return {
+        "format": "uima-cas-json",
+        "documents": len(built),
+        "files": len(built) + 1,
+        "spans": totals["spans"],
+        "relations": totals["relations"],
+        "document_values": totals["document_values"],
+        "labels": labels,
+        "typesystem": TYPESYSTEM_FILE,
+    }
+
+
+# Reading
+
+
+class _DocumentReader:
+    """Maps one loaded CAS back to guide ids, collecting every unknown value."""
+
+    def __init__(self, schema: CasSchema, cas: Any, name: str, problems: list[Diagnostic]) -> None:
+        self.schema = schema
+        self.cas = cas
+        self.name = name
+        self.problems = problems
+
+    def where(self, structure: Any) -> str:
+        return f"{self.name} / {structure.type.name.rsplit('.', 1)[-1]} #{structure.xmiID}"
+
+    def problem(self, structure: Any, message: str, hint: str = "") -> None:
+        self.problems.append(Diagnostic(self.where(structure), message, hint=hint))
+
+    def provenance(self, structure: Any) -> Provenance:
+        return Provenance(source=self.where(structure))
+
+    def report(self) -> str:
+        stem = self.name.removesuffix(".json")
+        for structure in self.cas.select(DOCUMENT_ANNOTATION):
+            if structure.type.name == DOCUMENT_METADATA:
+                return str(structure.get("documentId") or structure.get("documentTitle") or stem)
+        return stem
+
+    def span(self, structure: Any, text_length: int) -> Span | None:
+        layers = self.schema.layers_of_type(structure.type.name)
+        labelled = [layer for layer in layers if structure.get(layer.label_feature) is not None]
+        matching = [layer for layer in labelled if structure.get(layer.label_feature) in layer.labels.from_cas]
+        if len(matching) != 1:
+            if not labelled:
+                features = ", ".join(sorted({layer.label_feature for layer in layers}))
+                self.problem(structure, f"annotation without a label ({features} is empty)")
+            elif not matching:
+                layer = labelled[0]
+                value = structure.get(layer.label_feature)
+                self.problem(
+                    structure,
+                    f"unknown value {value!r} of feature {layer.label_feature}",
+                    f"known: {layer.labels.known()}",
+                )
+            else:
+                names = ", ".join(layer.label_set for layer in matching)
+                self.problem(structure, f"label fits several label sets ({names})")
+            return None
+        layer = matching[0]
+        ok = True
+        begin, end = structure.begin, structure.end
+        if not (isinstance(begin, int) and isinstance(end, int) and 0 <= begin <= end <= text_length):
+            ok = False
+            self.problem(structure, f"offsets {structure.begin}-{structure.end} outside the text")
+        attributes = {}
+        for attribute in layer.attributes.values():
+            value = structure.get(attribute.feature)
+            if value is None:
+                continue
+            value_id = attribute.values.from_cas.get(value)
+            if value_id is None:
+                ok = False
+                self.problem(
+                    structure,
+                    f"unknown value {value!r} of feature {attribute.feature}",
+                    f"known: {attribute.values.known()}",
+                )
+            else:
+                attributes[attribute.name] = value_id
+        if not ok:
+            return None
+        return Span(
+            id=str(structure.xmiID),
+            label_set=layer.label_set,
+            label=layer.labels.from_cas[structure.get(layer.label_feature)],
+            begin=structure.begin,
+            end=structure.end,
+            attributes=attributes,
+            provenance=self.provenance(structure),
+        )
+
+    def relations(self, spans: dict[str, Span]) -> list[Relation]:
+        if self.schema.relation_type is None:
+            return []
+        relations = []
+        for structure in self.cas.select(self.schema.relation_type):
+            value = structure.get(self.schema.relation_feature)
+            relation_type = self.schema.relations.from_cas.get(value) if value is not None else None
+            ends = [structure.get(GOVERNOR), structure.get(DEPENDENT)]
+            if relation_type is None:
+                feature = self.schema.relation_feature
+                self.problem(
+                    structure,
+                    f"unknown value {value!r} of feature {feature}",
+                    f"known: {self.schema.relations.known()}",
+                )
+            elif any(end is None for end in ends):
+                self.problem(structure, "relation without Governor or Dependent")
+            elif all(str(end.xmiID) in spans for end in ends):
+                relations.append(
+                    Relation(
+                        id=str(structure.xmiID),
+                        type=relation_type,
+                        source=str(ends[0].xmiID),
+                        target=str(ends[1].xmiID),
+                        provenance=self.provenance(structure),
+                    )
+                )
+            elif all(end.type.name == self.schema.relation_attach for end in ends):
+                continue  # an end was already reported as a bad span
+            else:
+                self.problem(structure, f"relation ends are not {self.schema.relation_attach} annotations")
+        return relations
+
+    def fields(self) -> dict[str, list[str]]:
+        if self.schema.document_type is None:
+            return {}
+        structures = sorted(
+            self.cas.select(self.schema.document_type), key=lambda s: (s.get(ORDER_FEATURE) or 0, s.xmiID)
+        )
+        fields: dict[str, list[str]] = {}
+        for structure in structures:
+            for field_map in self.schema.fields.values():
+                value = structure.get(field_map.feature)
+                if value is None:
+                    continue
+                value_id = field_map.values.from_cas.get(value)
+                if value_id is None:
+                    self.problem(
+                        structure,
+                        f"unknown value {value!r} of feature {field_map.feature}",
+                        f"known: {field_map.values.known()}",
+                    )
+                else:
+                    fields.setdefault(field_map.name, []).append(value_id)
+        return fields
+
+    def document(self) -> Document | None:
+        text = self.cas.sofa_string
+        if not isinstance(text, str):
+            self.problems.append(Diagnostic(self.name, "the CAS has no document text"))
+            return None
+        spans: dict[str, Span] = {}
+        for type_name in self.schema.span_types():
+            for structure in self.cas.select(type_name):
+                span = self.span(structure, len(text))
+                if span is not None:
+                    spans[span.id] = span
+        annotation = Annotation(
+            spans=sorted(spans.values(), key=_span_key),
+            relations=self.relations(spans),
+            fields=self.fields(),
+            ground_truth=True,
+        )
+        return Document(report=self.report(), text=text, annotations=[annotation])
+
+
+def _load(path: Path, typesystem_text: str, problems: list[Diagnostic]) -> Any:
+    """Load one file; cassis' offset warnings (an offset inside a UTF-16 pair) become problems."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with path.open("rb") as handle:
+                cas = cassis.load_cas_from_json(handle, typesystem=cassis.load_typesystem(typesystem_text))
+        # cassis reports malformed input with whatever the failing step raises (JSON, key, type,
+        # attribute errors): all of them mean "not a CAS this guide can read".
+        except Exception as err:
+            problems.append(Diagnostic(path.name, f"not a readable UIMA CAS JSON file: {type(err).__name__}: {err}"))
+            return None
+    for warning in caught:
+        problems.append(Diagnostic(path.name, f"cassis: {warning.message}"))
+    return cas if not caught else None
+
+
+def read_cas(folder: Path, guide: Guide) -> Corpus:
+    """The corpus held by a folder of CAS JSON files (one per report), with guide ids.
+
+    Every INCEpTION value is mapped back through the guide; unknown ones raise :class:`CasReadError`
+    listing file, annotation and value. Layers the guide does not know (tokens, sentences) are ignored.
+    """
+    schema = cas_schema(guide)
+    typesystem_text = typesystem_xml(guide)
+    problems: list[Diagnostic] = []
+    corpus = Corpus(guide=guide.name, guide_version=guide.version)
+    sources: dict[str, str] = {}
+    for path in sorted(folder.glob("*.json")):
+        cas = _load(path, typesystem_text, problems)
+        if cas is None:
+            continue
+        document = _DocumentReader(schema, cas, path.name, problems).document()
+        if document is None:
+            continue
+        if document.report in sources:
+            problems.append(Diagnostic(path.name, f"report {document.report!r} is also in {sources[document.report]}"))
+            continue
+        sources[document.report] = path.name
+        corpus.documents.append(document)
+    if problems:
+        raise CasReadError(f"cannot read {folder} as {guide.name} CAS JSON", problems)
+    corpus.sort()
+    return corpus

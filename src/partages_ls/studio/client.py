@@ -1,0 +1,170 @@
+"""A small REST client for Label Studio: retries with backoff, clear errors, counted requests.
+
+We speak to the server's REST API directly (with httpx, which the SDK already brings) rather than
+through the generated SDK: its types follow the Enterprise API, and we need bounded retries,
+request counting for the benchmarks and a guarantee that the token never leaks into messages.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from partages_ls.errors import PartagesError
+from partages_ls.studio.connection import Connection
+
+MINIMUM_VERSION = (1, 20)
+TRANSIENT_STATUS = {502, 503, 504}
+
+
+class StudioError(PartagesError):
+    """The server refused or could not be reached; the message says what to do."""
+
+
+class StudioUnreachableError(StudioError):
+    """No answer from the server after the retry budget was spent."""
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff for transient faults, bounded in attempts and total time."""
+
+    attempts: int = 6
+    first_delay: float = 0.5
+    max_delay: float = 8.0
+    budget_seconds: float = 60.0
+
+    def delays(self) -> Iterator[float]:
+        delay, spent = self.first_delay, 0.0
+        for _ in range(self.attempts - 1):
+            if spent + delay > self.budget_seconds:
+                return
+            yield delay
+            spent += delay
+            delay = min(delay * 2, self.max_delay)
+
+
+class StudioClient:
+    """Authenticated JSON calls to one Label Studio server."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.connection = connection
+        self.retry = retry or RetryPolicy()
+        self.requests = 0
+        self._sleep = sleep
+        self._http = httpx.Client(
+            base_url=connection.url,
+            headers={"Authorization": f"Token {connection.api_key}", "Accept": "application/json"},
+            timeout=timeout,
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"StudioClient({self.connection.url!r}, requests={self.requests})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> StudioClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transport -----------------------------------------------------------------------
+    def request(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
+        """One call, retried on connection faults, timeouts and 502-504 while the budget lasts."""
+        delays = self.retry.delays() if retry else iter(())
+        while True:
+            self.requests += 1
+            try:
+                response = self._http.request(method, path, **kwargs)
+            except (httpx.TransportError, httpx.TimeoutException) as exc:
+                delay = next(delays, None)
+                if delay is None:
+                    raise StudioUnreachableError(
+                        f"Label Studio at {self.connection.url} does not answer ({type(exc).__name__}); "
+                        "is the server running? Check the URL, then run the command again "
+                        "(it resumes where it stopped)"
+                    ) from None
+                self._sleep(delay)
+                continue
+            if response.status_code in TRANSIENT_STATUS:
+                delay = next(delays, None)
+                if delay is not None:
+                    self._sleep(delay)
+                    continue
+            self._raise_for_status(method, path, response)
+            return response
+
+    def _raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        if status in (401, 403):
+            raise StudioError(
+                f"Label Studio at {self.connection.url} refused the API token ({status}); "
+                "copy the token from Account & Settings and set LABEL_STUDIO_API_KEY"
+            )
+        body = self.connection.redact(response.text[:500])
+        if status == 404:
+            raise StudioError(f"{method} {path}: not found (404) on {self.connection.url}: {body}")
+        raise StudioError(f"{method} {path} failed with HTTP {status}: {body}")
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs).json()
+
+    def post(self, path: str, payload: Any, **kwargs: Any) -> Any:
+        response = self.request("POST", path, json=payload, **kwargs)
+        return response.json() if response.content else None
+
+    def patch(self, path: str, payload: Any) -> Any:
+        return self.request("PATCH", path, json=payload).json()
+
+    # --- checks ----------------------------------------------------------------------------
+    def check_server(self) -> str:
+        """The server's version; clear errors for a wrong URL, a non-Label-Studio server or an old one."""
+        try:
+            info = self.get("/api/version")
+        except StudioError as exc:
+            if "404" in str(exc):
+                raise StudioError(
+                    f"{self.connection.url} is not a Label Studio server (no /api/version); check the URL"
+                ) from None
+            raise
+        except ValueError:
+            raise StudioError(f"{self.connection.url} did not answer with JSON; is it Label Studio?") from None
+        release = str(info.get("release") or info.get("label-studio-os-package", {}).get("version") or "")
+        parts = tuple(int(p) for p in release.split(".")[:2] if p.isdigit())
+        if len(parts) < 2 or parts < MINIMUM_VERSION:
+            wanted = ".".join(map(str, MINIMUM_VERSION))
+            raise StudioError(f"Label Studio {release or '?'} is too old: partages-ls needs {wanted} or newer")
+        self.get("/api/current-user/whoami")  # proves the token before any real work
+        return release
+
+    def paginate(self, path: str, *, key: str, params: dict[str, Any], page_size: int = 500) -> Iterator[Any]:
+        """Every item of a paginated list endpoint (``page``/``page_size``)."""
+        page = 1
+        while True:
+            try:
+                data = self.get(path, params={**params, "page": page, "page_size": page_size})
+            except StudioError as exc:
+                if "404" in str(exc) and page > 1:  # past the last page
+                    return
+                raise
+            items = data.get(key, []) if isinstance(data, dict) else data
+            yield from items
+            if len(items) < page_size:
+                return
+            page += 1

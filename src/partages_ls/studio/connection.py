@@ -1,0 +1,96 @@
+"""Where the Label Studio server is and how to authenticate, without ever showing the token.
+
+Precedence: command-line options, then the ecosystem's environment variables
+(``LABEL_STUDIO_URL``, ``LABEL_STUDIO_API_KEY``), then a ``partages-ls.toml`` config file in the
+working folder or the user's config folder. A config file holding a token must not be readable by
+other users.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from partages_ls.errors import PartagesError
+
+CONFIG_NAME = "partages-ls.toml"
+URL_VARIABLE = "LABEL_STUDIO_URL"
+KEY_VARIABLE = "LABEL_STUDIO_API_KEY"
+
+
+class ConnectionSettingsError(PartagesError):
+    """The server address or the token is missing, malformed or stored unsafely."""
+
+
+def _config_candidates() -> list[Path]:
+    home_config = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return [Path.cwd() / CONFIG_NAME, home_config / "partages-ls" / CONFIG_NAME]
+
+
+def _read_config(path: Path) -> dict[str, str]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConnectionSettingsError(f"{path}: cannot read the config file: {exc}") from None
+    section = data.get("label_studio", {})
+    if not isinstance(section, dict):
+        raise ConnectionSettingsError(f"{path}: [label_studio] must be a table with url and api_key")
+    if "api_key" in section:
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise ConnectionSettingsError(
+                f"{path} holds an API token and is readable by other users (mode {stat.filemode(mode)}); "
+                f"run `chmod 600 {path}`"
+            )
+    return {str(k): str(v) for k, v in section.items() if k in ("url", "api_key")}
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A server URL and its API token; the token never appears in repr, str or messages."""
+
+    url: str
+    api_key: str = field(repr=False)
+    source: str = "options"
+
+    def __post_init__(self) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ConnectionSettingsError(f"server URL {self.url!r} must start with http:// or https://")
+        object.__setattr__(self, "url", self.url.rstrip("/"))
+
+    def __str__(self) -> str:
+        return f"{self.url} (token from {self.source})"
+
+    def redact(self, text: str) -> str:
+        """``text`` with the token replaced, for anything that might echo a request back."""
+        return text.replace(self.api_key, "***") if self.api_key else text
+
+
+def resolve_connection(url: str | None = None, api_key: str | None = None) -> Connection:
+    """Options first, then environment variables, then the first config file found."""
+    sources = {"url": "--url", "api_key": "--api-key"}
+    values = {"url": url, "api_key": api_key}
+    for key, variable in (("url", URL_VARIABLE), ("api_key", KEY_VARIABLE)):
+        if not values[key] and os.environ.get(variable):
+            values[key], sources[key] = os.environ[variable], variable
+    if not (values["url"] and values["api_key"]):
+        for candidate in _config_candidates():
+            if candidate.is_file():
+                config = _read_config(candidate)
+                for key in ("url", "api_key"):
+                    if not values[key] and config.get(key):
+                        values[key], sources[key] = config[key], str(candidate)
+                break
+    if not values["url"]:
+        raise ConnectionSettingsError(
+            f"no Label Studio server given: pass --url, set {URL_VARIABLE}, or write url in {CONFIG_NAME}"
+        )
+    if not values["api_key"]:
+        raise ConnectionSettingsError(
+            f"no API token given: pass --api-key, set {KEY_VARIABLE}, or write api_key in {CONFIG_NAME} "
+            "(mode 600); the token is in Label Studio under Account & Settings"
+        )
+    return Connection(str(values["url"]), str(values["api_key"]), source=sources["api_key"])

@@ -1,0 +1,646 @@
+"""Run a real local Label Studio server on loopback, for the tests and for the demo.
+
+The server lives in its own virtualenv (it pins Django, pytz, redis... that must not leak into ours) and is
+started with a clean environment. Only the standard library is used here so the module stays light.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from partages_ls.errors import PartagesError
+
+LABEL_STUDIO_VERSION = "1.23.2"
+DEFAULT_USERNAME = "admin@partages-ls.local"
+STATE_FILE = "partages-ls-server.json"
+CREDENTIALS_FILE = "partages-ls-credentials.json"
+LOG_FILE = "partages-ls-server.log"
+DB_FILE = "label_studio.sqlite3"
+
+_INSTALLED_MARKER = ".partages-ls-installed"
+_TEMPLATE_MARKER = ".partages-ls-template"
+_NOT_COPIED = {STATE_FILE, CREDENTIALS_FILE, LOG_FILE, _TEMPLATE_MARKER}
+
+log = logging.getLogger(__name__)
+
+
+class StudioServerError(PartagesError):
+    """Base class of the errors raised while installing, starting or stopping the local server."""
+
+
+class ServerInstallError(StudioServerError):
+    """The dedicated Label Studio virtualenv could not be created or installed."""
+
+    def __init__(self, message: str, output_tail: str = "") -> None:
+        super().__init__(f"{message}\n--- last lines of the output ---\n{output_tail}" if output_tail else message)
+        self.output_tail = output_tail
+
+
+class ServerStartError(StudioServerError):
+    """The server process died, never became healthy, or did not accept its token."""
+
+
+class ServerAlreadyRunningError(StudioServerError):
+    """A live server already uses this data dir (see its state file)."""
+
+
+def default_cache_dir() -> Path:
+    """Return `$PARTAGES_LS_CACHE`, else `~/.cache/partages-ls`."""
+    env = os.environ.get("PARTAGES_LS_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "partages-ls"
+
+
+def _version_dir(cache_dir: Path | None, version: str) -> Path:
+    return (cache_dir or default_cache_dir()) / f"label-studio-{version}"
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` so concurrent processes do not install or snapshot twice."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def ensure_server_install(cache_dir: Path | None = None, *, version: str = LABEL_STUDIO_VERSION) -> Path:
+    """Create once, and return, a virtualenv holding `label-studio==version` under the cache folder.
+
+    The marker is written only after pip succeeded, so an interrupted install is redone from scratch.
+    """
+    base = _version_dir(cache_dir, version)
+    venv = base / "venv"
+    marker = venv / _INSTALLED_MARKER
+    if marker.is_file() and _executable(venv).is_file():
+        return venv
+    with _file_lock(base / ".install.lock"):
+        if marker.is_file() and _executable(venv).is_file():
+            return venv
+        if venv.exists():
+            log.info("removing an incomplete Label Studio install at %s", venv)
+            shutil.rmtree(venv)
+        install_log = base / "install.log"
+        log.info("installing label-studio==%s into %s (about 2 minutes)", version, venv)
+        steps = [
+            [sys.executable, "-m", "venv", str(venv)],
+            [str(venv / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
+             "--no-input", f"label-studio=={version}"],
+        ]  # fmt: skip
+        with install_log.open("w", encoding="utf-8") as out:
+            for cmd in steps:
+                out.write(f"$ {' '.join(cmd)}\n")
+                out.flush()
+                result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, check=False)
+                if result.returncode != 0:
+                    what = "pip install" if cmd[-1].startswith("label-studio") else "python -m venv"
+                    raise ServerInstallError(
+                        f"`{what}` of label-studio=={version} failed with exit code {result.returncode} "
+                        f"(full log: {install_log})",
+                        _tail(install_log),
+                    )
+        if not _executable(venv).is_file():
+            raise ServerInstallError(f"pip succeeded but {_executable(venv)} is missing", _tail(install_log))
+        marker.write_text(f"label-studio=={version}\n", encoding="utf-8")
+    return venv
+
+
+def _executable(venv: Path) -> Path:
+    return venv / "bin" / "label-studio"
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` atomically to a file only its owner can read (mode 0600)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Admin account of a local server; the token and password are kept out of the repr."""
+
+    username: str
+    password: str = field(repr=False)
+    token: str = field(repr=False)
+
+    @classmethod
+    def generate(cls, username: str = DEFAULT_USERNAME) -> Credentials:
+        """New random password and 40-character legacy token (Label Studio accepts 6-40)."""
+        return cls(username, secrets.token_urlsafe(18), secrets.token_hex(20))
+
+    @classmethod
+    def load(cls, path: Path) -> Credentials | None:
+        """Read a credentials file written by `save`, or None if it is missing or unreadable."""
+        data = _read_json(path)
+        if data is None or not all(isinstance(data.get(k), str) for k in ("username", "password", "token")):
+            return None
+        return cls(data["username"], data["password"], data["token"])
+
+    def save(self, path: Path) -> None:
+        """Store the credentials in a 0600 file."""
+        payload = {"username": self.username, "password": self.password, "token": self.token}
+        _write_private(path, json.dumps(payload, indent=2) + "\n")
+
+    def template_key(self, version: str) -> str:
+        """Key of a migrated template: the preset token and the user exist only from the first start."""
+        material = "\0".join((version, self.username, self.password, self.token)).encode()
+        return hashlib.sha256(material).hexdigest()[:20]
+
+
+def _default_credentials(cache_dir: Path | None, version: str) -> Credentials:
+    """Credentials shared by the servers started from this cache, so their template can be reused."""
+    path = _version_dir(cache_dir, version) / "default-credentials.json"
+    with _file_lock(path.with_name(".credentials.lock")):
+        creds = Credentials.load(path)
+        if creds is None:
+            creds = Credentials.generate()
+            creds.save(path)
+    return creds
+
+
+def _free_port(preferred: int | None = None) -> int:
+    """Return `preferred` if it is free on 127.0.0.1, else a port the kernel picks."""
+    candidates = [preferred, 0] if preferred else [0]
+    for candidate in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # Like Django's server: a port left in TIME_WAIT by a stopped server is reusable.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            return int(sock.getsockname()[1])
+    raise StudioServerError("no free TCP port on 127.0.0.1")
+
+
+def _pid_is_label_studio(pid: int) -> bool:
+    """True if `pid` is alive and (where /proc tells) is a label-studio process, not a recycled pid."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not cmdline.parent.exists():
+        return True
+    try:
+        return b"label-studio" in cmdline.read_bytes()
+    except OSError:
+        return False
+
+
+def _http_get(url: str, token: str | None = None, timeout: float = 5.0) -> tuple[int, bytes]:
+    """GET `url` directly (no proxy), returning the status and body; HTTP errors are returned, not raised."""
+    request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"} if token else {})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as err:
+        with err:
+            return int(err.code), bytes(err.read())
+
+
+def check_token(url: str, token: str) -> int:
+    """Return the HTTP status of `GET /api/current-user/whoami` with `Authorization: Token <token>`."""
+    try:
+        status, _ = _http_get(f"{url}/api/current-user/whoami", token)
+    except OSError as err:
+        raise StudioServerError(f"cannot reach {url}: {err}") from None
+    return status
+
+
+def _health_is_up(url: str) -> bool:
+    try:
+        status, body = _http_get(f"{url}/health", timeout=2.0)
+        return status == 200 and json.loads(body).get("status") == "UP"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def server_environment(data_dir: Path, creds: Credentials, venv: Path) -> dict[str, str]:
+    """The whole environment of the server: nothing inherited but PATH, HOME and LANG.
+
+    Label Studio's settings also read bare USERNAME, PASSWORD, HOST, PORT and DEBUG, hence no inheritance.
+    """
+    return {
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/local/bin:/usr/bin:/bin')}",
+        "HOME": os.environ.get("HOME", str(Path.home())),
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir),
+        "DJANGO_DB": "sqlite",
+        "LABEL_STUDIO_USERNAME": creds.username,
+        "LABEL_STUDIO_PASSWORD": creds.password,
+        "LABEL_STUDIO_USER_TOKEN": creds.token,
+        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+        "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+        "LABEL_STUDIO_COLLECT_ANALYTICS": "false",
+        "LABEL_STUDIO_LATEST_VERSION_CHECK": "false",
+        "SENTRY_DSN": "",
+        "FRONTEND_SENTRY_DSN": "",
+        "LABEL_STUDIO_CONVERTER_DOWNLOAD_RESOURCES": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _copy_data_dir(src: Path, dst: Path) -> None:
+    """Copy a Label Studio data dir, taking the SQLite database through the backup API (consistent)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for entry in src.iterdir():
+        if entry.name in _NOT_COPIED or entry.name.startswith(f"{DB_FILE}-"):
+            continue
+        target = dst / entry.name
+        if entry.name == DB_FILE:
+            with (
+                contextlib.closing(sqlite3.connect(entry)) as source,
+                contextlib.closing(sqlite3.connect(target)) as copy,
+            ):
+                source.backup(copy)
+        elif entry.is_dir():
+            shutil.copytree(entry, target, dirs_exist_ok=True)
+        else:
+            shutil.copy2(entry, target)
+
+
+def _template_dir(cache_dir: Path | None, version: str, creds: Credentials) -> Path:
+    return _version_dir(cache_dir, version) / "templates" / creds.template_key(version)
+
+
+def _save_template(data_dir: Path, template: Path) -> None:
+    """Snapshot a freshly migrated data dir as the template of later starts (atomic rename into place)."""
+    with _file_lock(template.with_name(f".{template.name}.lock")):
+        if (template / _TEMPLATE_MARKER).is_file():
+            return
+        staging = Path(tempfile.mkdtemp(prefix=f".{template.name}.", dir=template.parent))
+        try:
+            _copy_data_dir(data_dir, staging)
+            (staging / _TEMPLATE_MARKER).write_text(f"{time.time()}\n", encoding="utf-8")
+            staging.chmod(0o700)
+            if template.exists():
+                shutil.rmtree(template)
+            staging.rename(template)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    log.info("saved a migrated Label Studio template at %s", template)
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """What the state file of a running server says; the token comes from the 0600 credentials file."""
+
+    data_dir: Path
+    pid: int
+    url: str
+    port: int
+    username: str
+    token: str | None = field(default=None, repr=False)
+
+
+def find_server(data_dir: Path) -> ServerState | None:
+    """Return the live server recorded in `data_dir`'s state file, or None (stale states are ignored)."""
+    data_dir = Path(data_dir)
+    state = _read_json(data_dir / STATE_FILE)
+    if state is None:
+        return None
+    try:
+        pid, url, port = int(state["pid"]), str(state["url"]), int(state["port"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not _pid_is_label_studio(pid):
+        return None
+    creds = Credentials.load(data_dir / CREDENTIALS_FILE)
+    return ServerState(data_dir, pid, url, port, str(state.get("username", "")), creds.token if creds else None)
+
+
+def _terminate(pid: int, grace: float) -> None:
+    """SIGTERM `pid`, wait up to `grace` seconds, then SIGKILL its process group."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not _pid_is_label_studio(pid):
+            return
+        time.sleep(0.1)
+    log.warning("label-studio (pid %d) ignored SIGTERM for %.0f s, killing it", pid, grace)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _mark_stopped(data_dir: Path) -> None:
+    """Keep the state file (its port is reused at the next start) but without a pid."""
+    state = _read_json(data_dir / STATE_FILE)
+    if state is not None and state.get("pid") is not None:
+        state.update(pid=None, stopped_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        _write_private(data_dir / STATE_FILE, json.dumps(state, indent=2) + "\n")
+
+
+def stop_server(data_dir: Path, *, grace: float = 15.0) -> bool:
+    """Stop the server recorded in `data_dir`'s state file; return False if none was running."""
+    data_dir = Path(data_dir)
+    state = find_server(data_dir)
+    if state is not None:
+        _terminate(state.pid, grace)
+        deadline = time.monotonic() + grace
+        while _pid_is_label_studio(state.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    _mark_stopped(data_dir)
+    return state is not None
+
+
+class LocalServer:
+    """A Label Studio server on 127.0.0.1, throw-away (temporary data dir) or persistent (`data_dir` given).
+
+    Fresh servers start from a migrated template kept in the cache (a few seconds instead of ~50 s).
+    A persistent server writes a state file so `find_server`/`stop_server` work from another process.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        *,
+        port: int | None = None,
+        credentials: Credentials | None = None,
+        cache_dir: Path | None = None,
+        version: str = LABEL_STUDIO_VERSION,
+        startup_timeout: float = 300.0,
+        stop_grace: float = 15.0,
+    ) -> None:
+        self.persistent = data_dir is not None
+        self.data_dir: Path | None = Path(data_dir).resolve() if data_dir is not None else None
+        self.preferred_port = port
+        self.cache_dir = cache_dir
+        self.version = version
+        self.startup_timeout = startup_timeout
+        self.stop_grace = stop_grace
+        self._credentials = credentials
+        self.port: int | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_from_template = False
+
+    @property
+    def credentials(self) -> Credentials:
+        """The admin account; resolved at start (explicit, else the data dir's, else the cache default)."""
+        if self._credentials is None:
+            raise StudioServerError("the server has not been started")
+        return self._credentials
+
+    @property
+    def url(self) -> str:
+        """Base URL, without a trailing slash."""
+        if self.port is None:
+            raise StudioServerError("the server has not been started")
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def token(self) -> str:
+        """Legacy API token of the admin (`Authorization: Token <token>`)."""
+        return self.credentials.token
+
+    @property
+    def username(self) -> str:
+        """E-mail of the admin account."""
+        return self.credentials.username
+
+    @property
+    def password(self) -> str:
+        """Password of the admin account, for logging into the web UI."""
+        return self.credentials.password
+
+    @property
+    def log_file(self) -> Path:
+        """The server's stdout/stderr, in its data dir."""
+        if self.data_dir is None:
+            raise StudioServerError("the server has not been started")
+        return self.data_dir / LOG_FILE
+
+    @property
+    def pid(self) -> int | None:
+        """PID of the label-studio process while it runs."""
+        return self.process.pid if self.process is not None else None
+
+    def __repr__(self) -> str:
+        user = self._credentials.username if self._credentials else None
+        return (
+            f"LocalServer(url={self.url if self.port else None!r}, data_dir={str(self.data_dir)!r}, "
+            f"pid={self.pid}, username={user!r}, persistent={self.persistent})"
+        )
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _redact(self, text: str) -> str:
+        if self._credentials is not None:
+            for secret in (self._credentials.token, self._credentials.password):
+                text = text.replace(secret, "********")
+        return text
+
+    def _resolve_credentials(self, data_dir: Path) -> Credentials:
+        stored = Credentials.load(data_dir / CREDENTIALS_FILE)
+        if self._credentials is not None:
+            if stored is not None and stored != self._credentials and (data_dir / DB_FILE).exists():
+                raise ServerStartError(
+                    f"{data_dir} was created with other credentials (user {stored.username!r}); "
+                    "the preset token is applied only when the user is first created"
+                )
+            return self._credentials
+        return stored or _default_credentials(self.cache_dir, self.version)
+
+    def start(self) -> Self:
+        """Install if needed, start the server, wait for `/health` to be UP and check the token."""
+        if self.process is not None:
+            raise StudioServerError(f"already started: {self!r}")
+        venv = ensure_server_install(self.cache_dir, version=self.version)
+        if self.data_dir is None:
+            self.data_dir = Path(tempfile.mkdtemp(prefix="partages-ls-server-"))
+        data_dir = self.data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.chmod(0o700)
+        running = find_server(data_dir)
+        if running is not None:
+            raise ServerAlreadyRunningError(
+                f"a Label Studio server (pid {running.pid}) already runs on {running.url} for {data_dir}"
+            )
+        self._credentials = creds = self._resolve_credentials(data_dir)
+        previous = _read_json(data_dir / STATE_FILE) or {}
+        if self.preferred_port is None and isinstance(previous.get("port"), int):
+            self.preferred_port = previous["port"]  # keep the demo URL stable across restarts
+        creds.save(data_dir / CREDENTIALS_FILE)
+        template = _template_dir(self.cache_dir, self.version, creds)
+        fresh = not (data_dir / DB_FILE).exists()
+        if fresh and (template / _TEMPLATE_MARKER).is_file():
+            _copy_data_dir(template, data_dir)
+            self.started_from_template = True
+        began = time.monotonic()
+        attempts = 1 if self.preferred_port else 3
+        for attempt in range(1, attempts + 1):
+            self.port = _free_port(self.preferred_port)
+            try:
+                self._launch(venv, data_dir, creds)
+                break
+            except ServerStartError:
+                self._kill_process()
+                if attempt == attempts or not self._port_was_taken():
+                    raise
+                log.warning("port %d was taken before Label Studio bound it, retrying", self.port)
+        log.info(
+            "Label Studio %s up at %s in %.1f s (%s, data dir %s)",
+            self.version,
+            self.url,
+            time.monotonic() - began,
+            "from template" if self.started_from_template else ("new database" if fresh else "existing data"),
+            data_dir,
+        )
+        if fresh and not self.started_from_template:
+            try:
+                _save_template(data_dir, template)
+            except (OSError, sqlite3.Error) as err:  # only the next start gets slower: not fatal
+                log.warning("could not save a Label Studio template at %s: %s", template, err)
+        self._write_state()
+        return self
+
+    def _launch(self, venv: Path, data_dir: Path, creds: Credentials) -> None:
+        cmd = [
+            str(_executable(venv)), "start", "--no-browser", "--internal-host", "127.0.0.1",
+            "--port", str(self.port), "--data-dir", str(data_dir), "--enable-legacy-api-token",
+        ]  # fmt: skip
+        fd = os.open(self.log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "ab") as out:
+            out.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} starting on port {self.port}\n".encode())
+            out.flush()
+            self.process = subprocess.Popen(
+                cmd,
+                cwd=data_dir,
+                env=server_environment(data_dir, creds, venv),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + self.startup_timeout
+        while not _health_is_up(self.url) or not self._listens_on_port():
+            if self.process.poll() is not None:
+                raise self._start_error(f"label-studio exited with code {self.process.returncode}")
+            if time.monotonic() > deadline:
+                raise self._start_error(f"/health was not UP after {self.startup_timeout:.0f} s")
+            time.sleep(0.5)
+        status = check_token(self.url, creds.token)
+        if status != 200:
+            raise self._start_error(
+                f"the admin token was refused (HTTP {status}); the preset token is applied only when the "
+                f"user is first created, so {data_dir} may come from other credentials"
+            )
+
+    def _start_error(self, reason: str) -> ServerStartError:
+        tail = self._redact(_tail(self.log_file))
+        return ServerStartError(
+            f"Label Studio did not start on {self.url}: {reason}\n--- last lines of {self.log_file} ---\n{tail}"
+        )
+
+    def _listens_on_port(self) -> bool:
+        """True if our own process listens on our port (Label Studio silently moves off a busy port)."""
+        if self.process is None or not Path("/proc/net/tcp").exists():
+            return True
+        inodes: set[str] = set()
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{self.process.pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = str(fd.readlink())
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with contextlib.suppress(OSError):
+                for line in Path(table).read_text().splitlines()[1:]:
+                    parts = line.split()
+                    listening = parts[3] == "0A" and int(parts[1].rsplit(":", 1)[1], 16) == self.port
+                    if listening and parts[9] in inodes:
+                        return True
+        return False
+
+    def _port_was_taken(self) -> bool:
+        return "in use" in _tail(self.log_file, 20)
+
+    def _write_state(self) -> None:
+        assert self.data_dir is not None and self.process is not None and self.port is not None
+        state = {
+            "pid": self.process.pid,
+            "url": self.url,
+            "port": self.port,
+            "username": self.username,
+            "label_studio_version": self.version,
+            "log_file": str(self.log_file),
+            "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+        _write_private(self.data_dir / STATE_FILE, json.dumps(state, indent=2) + "\n")
+
+    def _kill_process(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            _terminate(self.process.pid, self.stop_grace)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=self.stop_grace)
+        self.process = None
+
+    def stop(self) -> None:
+        """SIGTERM the server (SIGKILL after the grace period); a throw-away data dir is then deleted."""
+        if self.process is not None:
+            pid = self.process.pid
+            self._kill_process()
+            log.info("Label Studio (pid %d) stopped", pid)
+        if self.data_dir is not None:
+            _mark_stopped(self.data_dir)
+            if not self.persistent:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+                self.data_dir = None

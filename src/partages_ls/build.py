@@ -14,12 +14,13 @@ from pathlib import Path
 from partages_ls.guides.loader import load_guides
 from partages_ls.guides.model import Guide
 from partages_ls.io import write_text_atomic
+from partages_ls.exporters.cas import cas_files
 from partages_ls.label_configs.artifacts import label_config_files
 
 Generator = Callable[[Mapping[str, Guide]], dict[str, str]]
 
 # Folders whose every file is generated: a file there that no generator produces is stale.
-MANAGED_FOLDERS = ("label_configs",)
+MANAGED_FOLDERS = ("label_configs", "exporters")
 
 
 def guide_schema_files(guides: Mapping[str, Guide]) -> dict[str, str]:
@@ -30,7 +31,7 @@ def guide_schema_files(guides: Mapping[str, Guide]) -> dict[str, str]:
     return {"guides/guide.schema.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n"}
 
 
-GENERATORS: list[Generator] = [guide_schema_files, label_config_files]
+GENERATORS: list[Generator] = [guide_schema_files, label_config_files, cas_files]
 
 
 def generated_files(guides: Mapping[str, Guide]) -> dict[str, str]:

@@ -478,7 +478,8 @@ def read_cas(folder: Path, guide: Guide) -> Corpus:
     problems: list[Diagnostic] = []
     corpus = Corpus(guide=guide.name, guide_version=guide.version)
     sources: dict[str, str] = {}
-    for path in sorted(folder.glob("*.json")):
+    # export-report.json sits beside the CAS files of an exported folder; it is not a CAS.
+    for path in sorted(p for p in folder.glob("*.json") if p.name != "export-report.json"):
         cas = _load(path, typesystem_text, problems)
         if cas is None:
             continue

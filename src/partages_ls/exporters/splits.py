@@ -7,6 +7,7 @@ cumulative annotation count, then dev (the pseudonymisation card: 5,580 of 6,976
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from partages_ls.errors import Diagnostic, DiagnosticError, PartagesError
 from partages_ls.exporters.corpus import Corpus
 
 SPLIT_NAMES = ("train", "dev")
+# Split names become file names and `datasets` split names: keep them plain.
+SPLIT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,8 @@ def _from_file(corpus: Corpus, path: Path) -> dict[str, str]:
         if document.report not in splits:
             problems.append(Diagnostic(str(path), f"report {document.report!r} has no split"))
     for report, split in splits.items():
-        if not split.isidentifier():
-            problems.append(Diagnostic(str(path), f"report {report!r}: split {split!r} is not a name"))
+        if not SPLIT_NAME.match(split):
+            problems.append(Diagnostic(str(path), f"report {report!r}: split {split!r} must be letters, digits and _ (starting with a letter)"))
     if problems:
         raise DiagnosticError("the split file does not cover the export", problems)
     return {d.report: splits[d.report] for d in corpus.documents}
@@ -74,6 +77,8 @@ def _from_file(corpus: Corpus, path: Path) -> dict[str, str]:
 def assign_splits(corpus: Corpus, plan: SplitPlan) -> dict[str, str]:
     """Report id → split name for every document of the corpus."""
     if plan.single:
+        if not SPLIT_NAME.match(plan.single):
+            raise PartagesError(f"split name {plan.single!r} must be letters, digits and _ (starting with a letter)")
         return {d.report: plan.single for d in corpus.documents}
     if plan.file:
         return _from_file(corpus, plan.file)

@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from partages_ls.exporters.cas import cas_files
 from partages_ls.guides.loader import load_guides
 from partages_ls.guides.model import Guide
+from partages_ls.guides.table import readme_files
 from partages_ls.io import write_text_atomic
-from partages_ls.exporters.cas import cas_files
 from partages_ls.label_configs.artifacts import label_config_files
 
 Generator = Callable[[Mapping[str, Guide]], dict[str, str]]
@@ -55,6 +56,7 @@ def build(root: Path, *, check: bool = False) -> BuildResult:
     """Regenerate the files under ``root`` (a checkout); with ``check``, only report differences."""
     guides = load_guides(root / "guides")
     files = generated_files(guides)
+    files.update(readme_files(guides, root))
     result = BuildResult()
     for relative, text in sorted(files.items()):
         path = root / relative

@@ -114,6 +114,22 @@ def check_guide(guide: Guide, locate: Locate) -> list[Diagnostic]:
         for column in sorted(_duplicates(columns)):
             problems.append(Diagnostic(locate(base), f"two features write the hub column {column!r}"))
 
+    structural = set(guide.export.hub_columns.model_dump().values())
+    owners: dict[str, list[str]] = {}
+    for ls in guide.label_sets:
+        owners.setdefault(ls.column, []).append(f"label set {ls.name}")
+        for attribute in ls.attributes:
+            owners.setdefault(attribute.column, []).append(f"attribute {attribute.name}")
+    for field in guide.document_fields:
+        owners.setdefault(field.column, []).append(f"document field {field.name}")
+    for column, users in sorted(owners.items()):
+        if len(users) > 1 and len(set(users)) == len(users):
+            problems.append(Diagnostic(locate(()), f"hub column {column!r} is written by {', '.join(users)}"))
+        if column in structural:
+            problems.append(Diagnostic(locate(("export",)), f"hub column {column!r} clashes with a structural column"))
+    for span_type in sorted(_duplicates(ls.hub_span_type for ls in guide.label_sets)):
+        problems.append(Diagnostic(locate(("label_sets",)), f"two label sets share the span type {span_type!r}"))
+
     across_sets = _duplicates(lab.id for ls in guide.label_sets for lab in {x.id: x for x in ls.labels}.values())
     for label_id in sorted(across_sets):
         problems.append(Diagnostic(locate(("label_sets",)), f"label id {label_id!r} is used by two label sets"))
@@ -152,6 +168,12 @@ def check_guide(guide: Guide, locate: Locate) -> list[Diagnostic]:
         if not field.display.strip():
             problems.append(Diagnostic(locate(base), f"document field {field.name!r} has no French display"))
         problems += _check_values(field.values, (*base, "values"), locate)
+        if field.multiple:
+            for j, value in enumerate(field.values):
+                if "|" in value.hub_value:
+                    problems.append(
+                        Diagnostic(locate((*base, "values", j)), "a multi-valued field's hub value may not contain |")
+                    )
         if field.justified_by is not None and field.justified_by not in known:
             problems.append(Diagnostic(locate((*base, "justified_by")), f"unknown label {field.justified_by!r}"))
     if guide.document_fields and guide.export.document_layer is None:

@@ -135,8 +135,8 @@ def check_guide(guide: Guide, locate: Locate) -> list[Diagnostic]:
         problems.append(Diagnostic(locate(("label_sets",)), f"label id {label_id!r} is used by two label sets"))
     hotkeys = [lab.hotkey for lab in all_labels if lab.hotkey]
     for key in sorted(_duplicates(hotkeys)):
-        owners = ", ".join(lab.id for lab in all_labels if lab.hotkey == key)
-        problems.append(Diagnostic(locate(("label_sets",)), f"hotkey {key!r} is shared by {owners}"))
+        sharing = ", ".join(lab.id for lab in all_labels if lab.hotkey == key)
+        problems.append(Diagnostic(locate(("label_sets",)), f"hotkey {key!r} is shared by {sharing}"))
 
     controls = guide.control_names()
     for name in sorted(_duplicates(controls) | (set(controls) & RESERVED_CONTROL_NAMES)):

@@ -18,11 +18,12 @@ from partages_ls.guides.model import Guide
 from partages_ls.guides.table import readme_files
 from partages_ls.io import write_text_atomic
 from partages_ls.label_configs.artifacts import label_config_files
+from partages_ls.plugins.artifacts import plugin_files
 
 Generator = Callable[[Mapping[str, Guide]], dict[str, str]]
 
 # Folders whose every file is generated: a file there that no generator produces is stale.
-MANAGED_FOLDERS = ("label_configs", "exporters")
+MANAGED_FOLDERS = ("label_configs", "exporters", "plugins")
 
 
 def guide_schema_files(guides: Mapping[str, Guide]) -> dict[str, str]:
@@ -33,7 +34,7 @@ def guide_schema_files(guides: Mapping[str, Guide]) -> dict[str, str]:
     return {"guides/guide.schema.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n"}
 
 
-GENERATORS: list[Generator] = [guide_schema_files, label_config_files, cas_files, brat_files]
+GENERATORS: list[Generator] = [guide_schema_files, label_config_files, cas_files, brat_files, plugin_files]
 
 
 def generated_files(guides: Mapping[str, Guide]) -> dict[str, str]:

@@ -227,7 +227,9 @@
       if (isDict(value)) return Object.keys(value);
       return [];
     };
-    const isInteger = (value) => Number.isInteger(value) || typeof value === "boolean";
+    // JSON true/false are not offsets (Python's engine excludes bool explicitly).
+    const isInteger = (value) => Number.isInteger(value);
+    const offset = (value) => (isInteger(value) ? value : "?");
 
     const compare = (a, b) => {
       let i = 0;
@@ -271,11 +273,11 @@
       return String(value);
     }
 
-    const fill = (template, values) => {
-      let out = template;
-      for (const [name, value] of Object.entries(values)) out = out.split(`{${name}}`).join(pyStr(value));
-      return out;
-    };
+    // One pass: a value that itself contains "{x}" is left as written, unknown names stay too.
+    const fill = (template, values) =>
+      template.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name) =>
+        Object.hasOwn(values, name) ? pyStr(values[name]) : whole,
+      );
 
     const chars = Array.from(text);
     const display = rules.label_display;
@@ -304,7 +306,7 @@
         return;
       }
       if (!isInteger(start) || !isInteger(end)) {
-        structural(id, "offsets", { start, end, length: chars.length });
+        structural(id, "offsets", { start: offset(start), end: offset(end), length: chars.length });
         return;
       }
       const region = {

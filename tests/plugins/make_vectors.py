@@ -679,9 +679,8 @@ def edge_cases() -> list[Vector]:
         Vector(
             "edge-placeholder-in-stored-text",
             "infectiologie",
-            "Placeholders are filled in order by plain replacement: a stored text « {actual} » is itself "
-            "replaced by the actual text (Python's str.replace); « $& $1 $$ $' » stays as written (no "
-            "JavaScript replacement patterns).",
+            "Placeholders are filled in one pass: a stored text « {actual} » stays as written, and "
+            "« $& $1 $$ $' » too (no JavaScript replacement patterns).",
             INF,
             [*placeholder, *dollar],
             [("B1", "text-mismatch", "warning"), ("B2", "text-mismatch", "warning")],
@@ -689,9 +688,11 @@ def edge_cases() -> list[Vector]:
         Vector(
             "edge-boolean-offset",
             "infectiologie",
-            "A start offset of true is read as 1, as Python's isinstance(True, int) holds: no violation.",
+            "A start offset of true is not an offset (JSON booleans are refused, although Python's bool "
+            "is an int): the region is invalid and its negation item has no region to attach to.",
             INF,
             boolean,
+            [("B1", "offsets", "error"), ("B1", "orphan-attribute", "error")],
         ),
         Vector(
             "edge-prototype-names",

@@ -7,6 +7,7 @@ Unicode code points, end exclusive, as Label Studio stores them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +38,23 @@ class Region:
     attributes: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
+
+
 def fill(template: str, values: dict[str, object]) -> str:
-    """Replace ``{name}`` placeholders; other braces are left alone (guide messages are free text)."""
-    for name, value in values.items():
-        template = template.replace("{" + name + "}", str(value))
-    return template
+    """Replace ``{name}`` placeholders in one pass (a value containing ``{x}`` stays as written);
+    unknown names and other braces are left alone, since guide messages are free text."""
+    return _PLACEHOLDER.sub(lambda m: str(values[m[1]]) if m[1] in values else m[0], template)
+
+
+def _offset(value: object) -> object:
+    """An offset as shown in a message: itself when it is an integer, else « ? »."""
+    return value if _is_offset(value) else "?"
+
+
+def _is_offset(value: object) -> bool:
+    """Integers only: JSON true/false are not offsets, although Python's bool is an int."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def relation_key(item: dict[str, Any]) -> str:
@@ -111,8 +124,8 @@ class _Checker:
         if result_id in self.regions:
             self.structural(result_id, "duplicate-id", result_id=result_id)
             return
-        if not isinstance(start, int) or not isinstance(end, int):
-            self.structural(result_id, "offsets", start=start, end=end, length=len(self.text))
+        if not _is_offset(start) or not _is_offset(end):
+            self.structural(result_id, "offsets", start=_offset(start), end=_offset(end), length=len(self.text))
             return
         label = labels[0] if len(labels) == 1 else None
         region = Region(result_id, control, start, end, label, value.get("text"))

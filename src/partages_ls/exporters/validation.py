@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 
 @dataclass(frozen=True, order=True)
@@ -52,7 +52,7 @@ def _offset(value: object) -> object:
     return value if _is_offset(value) else "?"
 
 
-def _is_offset(value: object) -> bool:
+def _is_offset(value: object) -> TypeGuard[int]:
     """Integers only: JSON true/false are not offsets, although Python's bool is an int."""
     return isinstance(value, int) and not isinstance(value, bool)
 

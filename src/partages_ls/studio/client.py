@@ -24,9 +24,16 @@ TRANSIENT_STATUS = {502, 503, 504}
 class StudioError(PartagesError):
     """The server refused or could not be reached; the message says what to do."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 class StudioUnreachableError(StudioError):
-    """No answer from the server after the retry budget was spent."""
+    """No usable answer (connection fault, timeout, 502-504) after the retry budget was spent.
+
+    For a POST this is ambiguous: the server may or may not have applied it.
+    """
 
 
 @dataclass
@@ -56,22 +63,34 @@ class StudioClient:
         connection: Connection,
         *,
         retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
+        timeout: float = 120.0,
         sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.connection = connection
         self.retry = retry or RetryPolicy()
         self.requests = 0
         self._sleep = sleep
+        self._whoami: dict[str, Any] | None = None
         self._http = httpx.Client(
             base_url=connection.url,
-            headers={"Authorization": f"Token {connection.api_key}", "Accept": "application/json"},
-            timeout=timeout,
+            headers={
+                "Authorization": f"Token {connection.api_key}",
+                "Accept": "application/json",
+                "User-Agent": "partages-ls",
+            },
+            timeout=httpx.Timeout(timeout, connect=10.0),
             follow_redirects=False,
+            transport=transport,
+            trust_env=False,
         )
 
     def __repr__(self) -> str:
         return f"StudioClient({self.connection.url!r}, requests={self.requests})"
+
+    @property
+    def url(self) -> str:
+        return self.connection.url
 
     def close(self) -> None:
         self._http.close()
@@ -84,7 +103,11 @@ class StudioClient:
 
     # --- transport -----------------------------------------------------------------------
     def request(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
-        """One call, retried on connection faults, timeouts and 502-504 while the budget lasts."""
+        """One call, retried on connection faults, timeouts and 502-504 while the budget lasts.
+
+        ``retry=False`` for calls that must not be repeated blindly (a repeated import duplicates):
+        the first fault then raises :class:`StudioUnreachableError` and the caller re-reads the state.
+        """
         delays = self.retry.delays() if retry else iter(())
         while True:
             self.requests += 1
@@ -94,7 +117,7 @@ class StudioClient:
                 delay = next(delays, None)
                 if delay is None:
                     raise StudioUnreachableError(
-                        f"Label Studio at {self.connection.url} does not answer ({type(exc).__name__}); "
+                        f"Label Studio at {self.url} does not answer ({type(exc).__name__} on {method} {path}); "
                         "is the server running? Check the URL, then run the command again "
                         "(it resumes where it stopped)"
                     ) from None
@@ -105,6 +128,11 @@ class StudioClient:
                 if delay is not None:
                     self._sleep(delay)
                     continue
+                raise StudioUnreachableError(
+                    f"Label Studio at {self.url} is unavailable (HTTP {response.status_code} on {method} {path}); "
+                    "run the command again later (it resumes where it stopped)",
+                    status=response.status_code,
+                )
             self._raise_for_status(method, path, response)
             return response
 
@@ -114,13 +142,14 @@ class StudioClient:
             return
         if status in (401, 403):
             raise StudioError(
-                f"Label Studio at {self.connection.url} refused the API token ({status}); "
-                "copy the token from Account & Settings and set LABEL_STUDIO_API_KEY"
+                f"Label Studio at {self.url} refused the API token ({status}); "
+                "copy the token from Account & Settings and set LABEL_STUDIO_API_KEY",
+                status=status,
             )
         body = self.connection.redact(response.text[:500])
         if status == 404:
-            raise StudioError(f"{method} {path}: not found (404) on {self.connection.url}: {body}")
-        raise StudioError(f"{method} {path} failed with HTTP {status}: {body}")
+            raise StudioError(f"{method} {path}: not found (404) on {self.url}: {body}", status=status)
+        raise StudioError(f"{method} {path} failed with HTTP {status}: {body}", status=status)
 
     def get(self, path: str, **kwargs: Any) -> Any:
         return self.request("GET", path, **kwargs).json()
@@ -129,8 +158,11 @@ class StudioClient:
         response = self.request("POST", path, json=payload, **kwargs)
         return response.json() if response.content else None
 
-    def patch(self, path: str, payload: Any) -> Any:
-        return self.request("PATCH", path, json=payload).json()
+    def patch(self, path: str, payload: Any, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, json=payload, **kwargs).json()
+
+    def delete(self, path: str, **kwargs: Any) -> None:
+        self.request("DELETE", path, **kwargs)
 
     # --- checks ----------------------------------------------------------------------------
     def check_server(self) -> str:
@@ -138,33 +170,59 @@ class StudioClient:
         try:
             info = self.get("/api/version")
         except StudioError as exc:
-            if "404" in str(exc):
+            if exc.status == 404:
                 raise StudioError(
-                    f"{self.connection.url} is not a Label Studio server (no /api/version); check the URL"
+                    f"{self.url} is not a Label Studio server (no /api/version); check the URL", status=404
                 ) from None
             raise
         except ValueError:
-            raise StudioError(f"{self.connection.url} did not answer with JSON; is it Label Studio?") from None
-        release = str(info.get("release") or info.get("label-studio-os-package", {}).get("version") or "")
+            raise StudioError(f"{self.url} did not answer with JSON; is it Label Studio?") from None
+        if not isinstance(info, dict):
+            raise StudioError(f"{self.url} answered /api/version with something else; is it Label Studio?")
+        package = info.get("label-studio-os-package")
+        release = str(info.get("release") or (package.get("version") if isinstance(package, dict) else "") or "")
         parts = tuple(int(p) for p in release.split(".")[:2] if p.isdigit())
         if len(parts) < 2 or parts < MINIMUM_VERSION:
             wanted = ".".join(map(str, MINIMUM_VERSION))
             raise StudioError(f"Label Studio {release or '?'} is too old: partages-ls needs {wanted} or newer")
-        self.get("/api/current-user/whoami")  # proves the token before any real work
+        self.whoami()  # proves the token before any real work
         return release
 
+    def whoami(self) -> dict[str, Any]:
+        """The user the token belongs to (cached)."""
+        if self._whoami is None:
+            data = self.get("/api/current-user/whoami")
+            if not isinstance(data, dict):
+                raise StudioError(f"{self.url}: unexpected answer to /api/current-user/whoami")
+            self._whoami = data
+        return self._whoami
+
     def paginate(self, path: str, *, key: str, params: dict[str, Any], page_size: int = 500) -> Iterator[Any]:
-        """Every item of a paginated list endpoint (``page``/``page_size``)."""
-        page = 1
+        """Every item of a paginated list endpoint (``page``/``page_size``).
+
+        Stops on the server's own end markers (``next`` empty, ``total``/``count`` reached) rather
+        than on a short page alone, so a server that caps ``page_size`` still yields everything.
+        """
+        page, seen = 1, 0
         while True:
             try:
                 data = self.get(path, params={**params, "page": page, "page_size": page_size})
             except StudioError as exc:
-                if "404" in str(exc) and page > 1:  # past the last page
+                if exc.status == 404 and page > 1:  # past the last page
                     return
                 raise
             items = data.get(key, []) if isinstance(data, dict) else data
+            if not isinstance(items, list):
+                raise StudioError(f"GET {path}: unexpected answer (no list under {key!r})")
             yield from items
-            if len(items) < page_size:
+            seen += len(items)
+            if not items or not isinstance(data, dict):
+                return
+            total = data.get("total", data.get("count"))
+            if "next" in data and not data["next"]:
+                return
+            if isinstance(total, int) and seen >= total:
+                return
+            if not isinstance(total, int) and "next" not in data and len(items) < page_size:
                 return
             page += 1

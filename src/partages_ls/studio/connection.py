@@ -13,6 +13,7 @@ import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from partages_ls.errors import PartagesError
 
@@ -59,6 +60,12 @@ class Connection:
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
             raise ConnectionSettingsError(f"server URL {self.url!r} must start with http:// or https://")
+        if "@" in urlsplit(self.url).netloc:
+            # The URL is printed in messages and records; a password inside it would be shown.
+            raise ConnectionSettingsError(
+                "the server URL must not hold a user name or password; pass the token with "
+                f"--api-key or {KEY_VARIABLE}"
+            )
         object.__setattr__(self, "url", self.url.rstrip("/"))
 
     def __str__(self) -> str:

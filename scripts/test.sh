@@ -21,8 +21,8 @@ echo "==> Label Studio server install (cached)"
 .venv/bin/partages-ls server install
 
 echo "==> ruff"
-.venv/bin/ruff check src tests benchmarks
-.venv/bin/ruff format --check src tests benchmarks
+.venv/bin/ruff check
+.venv/bin/ruff format --check
 echo "==> mypy (strict)"
 .venv/bin/mypy
 echo "==> partages-ls build --check"

@@ -12,7 +12,7 @@ from partages_ls.exporters.gold import GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio import load_export, read_labelstudio
 from partages_ls.guides.loader import load_guide
 
-from .lsexport import annotation, choice, relation, region, task
+from .lsexport import annotation, choice, region, relation, task
 
 TEXT = "Bactériémie à Escherichia coli.\nPas de pyélonéphrite 😷 ni d'endocardite."
 

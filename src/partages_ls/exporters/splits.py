@@ -17,6 +17,7 @@ from partages_ls.exporters.corpus import Corpus
 SPLIT_NAMES = ("train", "dev")
 # Split names become file names and `datasets` split names: keep them plain.
 SPLIT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_NAME_RULE = "must be letters, digits and _, starting with a letter"
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def _from_file(corpus: Corpus, path: Path) -> dict[str, str]:
             problems.append(Diagnostic(str(path), f"report {document.report!r} has no split"))
     for report, split in splits.items():
         if not SPLIT_NAME.match(split):
-            problems.append(Diagnostic(str(path), f"report {report!r}: split {split!r} must be letters, digits and _ (starting with a letter)"))
+            problems.append(Diagnostic(str(path), f"report {report!r}: split {split!r} {_NAME_RULE}"))
     if problems:
         raise DiagnosticError("the split file does not cover the export", problems)
     return {d.report: splits[d.report] for d in corpus.documents}
@@ -78,7 +79,7 @@ def assign_splits(corpus: Corpus, plan: SplitPlan) -> dict[str, str]:
     """Report id → split name for every document of the corpus."""
     if plan.single:
         if not SPLIT_NAME.match(plan.single):
-            raise PartagesError(f"split name {plan.single!r} must be letters, digits and _ (starting with a letter)")
+            raise PartagesError(f"split name {plan.single!r} {_NAME_RULE}")
         return {d.report: plan.single for d in corpus.documents}
     if plan.file:
         return _from_file(corpus, plan.file)

@@ -63,8 +63,7 @@ class Connection:
         if "@" in urlsplit(self.url).netloc:
             # The URL is printed in messages and records; a password inside it would be shown.
             raise ConnectionSettingsError(
-                "the server URL must not hold a user name or password; pass the token with "
-                f"--api-key or {KEY_VARIABLE}"
+                f"the server URL must not hold a user name or password; pass the token with --api-key or {KEY_VARIABLE}"
             )
         object.__setattr__(self, "url", self.url.rstrip("/"))
 

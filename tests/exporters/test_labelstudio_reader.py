@@ -140,3 +140,23 @@ def test_storage_order_does_not_change_the_corpus(guide) -> None:  # type: ignor
     a = read_labelstudio([task(1, "R1", TEXT, [annotation(1, "a@x.fr", results)])], guide)
     b = read_labelstudio([task(1, "R1", TEXT, [annotation(1, "a@x.fr", list(reversed(results)))])], guide)
     assert a.documents == b.documents
+
+
+def test_a_naming_policy_lists_other_annotations_without_converting_them(guide) -> None:  # type: ignore[no-untyped-def]
+    broken = [region("x", 0, 500, "Virus", TEXT)]  # would be skipped with errors if it were read
+    tasks = [
+        task(1, "R1", TEXT, [annotation(1, "a@x.fr", _infectio_results()), annotation(2, "b@x.fr", broken)]),
+        task(2, "R2", TEXT, [annotation(3, "b@x.fr", [])]),
+        task(3, "R3", TEXT, [annotation(4, "a@x.fr", [], was_cancelled=True)]),
+    ]
+    policy = GoldPolicy.parse("annotator:a@x.fr")
+    corpus = read_labelstudio(tasks, guide, policy=policy)
+    rules = sorted((s.where.split(" / ")[1], s.rule) for s in corpus.skipped)
+    assert rules == [("annotation 2", "not-gold"), ("annotation 3", "not-gold"), ("annotation 4", "cancelled")]
+    gold = select_gold(corpus, policy)
+    assert [d.report for d in gold.documents] == ["R1"]
+    reasons = {s.where: s.reason for s in gold.skipped if s.kind == "task"}
+    assert reasons == {
+        "task 2 (R2)": "aucune annotation ne répond à la politique « annotator:a@x.fr »",
+        "task 3 (R3)": "aucune annotation soumise",
+    }

@@ -85,6 +85,7 @@ class Document:
     annotations: list[Annotation] = field(default_factory=list)
     task_id: int | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    submitted: int = 0  # submitted (not cancelled) annotations of the task, kept or not
 
 
 @dataclass(frozen=True)

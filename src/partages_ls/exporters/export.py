@@ -135,7 +135,7 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
     policy = GoldPolicy.parse(request.gold)
     tasks = load_export(request.export_path)
     guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
-    corpus = read_labelstudio(tasks, guide, strict=request.strict, source=request.export_path.name)
+    corpus = read_labelstudio(tasks, guide, strict=request.strict, source=request.export_path.name, policy=policy)
     gold = select_gold(corpus, policy)
     annotators = sorted({a.annotator or "?" for d in corpus.documents for a in d.annotations})
     report: dict[str, Any] = {

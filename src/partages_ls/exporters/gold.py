@@ -8,6 +8,7 @@ annotation that is not picked is listed too, with the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Skipped
@@ -37,6 +38,18 @@ class GoldPolicy:
     def __str__(self) -> str:
         return f"{self.kind}:{self.email}" if self.email else self.kind
 
+    def picks_raw(self, raw: dict[str, Any]) -> bool:
+        """The same choice made on a raw Label Studio annotation, before any conversion."""
+        if raw.get("was_cancelled"):
+            return False
+        if self.kind == "single":
+            return True
+        if self.kind == "ground-truth":
+            return bool(raw.get("ground_truth"))
+        who = raw.get("completed_by")
+        email = who.get("email") if isinstance(who, dict) else who
+        return str(email or "").lower() == self.email
+
     def picks(self, annotation: Annotation) -> bool:
         if self.kind == "single":
             return True
@@ -61,7 +74,7 @@ def select_gold(corpus: Corpus, policy: GoldPolicy) -> Corpus:
         picked = [a for a in document.annotations if policy.picks(a)]
         task = Provenance(document.task_id).where() + f" ({document.report})"
         if len(picked) != 1:
-            if not document.annotations:
+            if not document.annotations and not document.submitted:
                 reason = "aucune annotation soumise"
             elif not picked:
                 reason = f"aucune annotation ne répond à la politique « {policy} »"
@@ -84,6 +97,13 @@ def select_gold(corpus: Corpus, policy: GoldPolicy) -> Corpus:
                     )
                 )
         gold.documents.append(
-            Document(document.report, document.text, [picked[0]], document.task_id, dict(document.metadata))
+            Document(
+                document.report,
+                document.text,
+                [picked[0]],
+                document.task_id,
+                dict(document.metadata),
+                document.submitted,
+            )
         )
     return gold

@@ -21,6 +21,7 @@ from partages_ls.exporters.corpus import (
     Skipped,
     Span,
 )
+from partages_ls.exporters.gold import GoldPolicy
 from partages_ls.exporters.validation import Violation, analyse, relation_key
 from partages_ls.guides.model import Guide
 from partages_ls.guides.rules import compile_rules
@@ -173,9 +174,18 @@ def _where(where: Provenance, result_id: str) -> str:
 
 
 def read_labelstudio(
-    tasks: list[dict[str, Any]], guide: Guide, *, strict: bool = False, source: str | None = None
+    tasks: list[dict[str, Any]],
+    guide: Guide,
+    *,
+    strict: bool = False,
+    source: str | None = None,
+    policy: GoldPolicy | None = None,
 ) -> Corpus:
-    """Every submitted annotation of every task, validated; the rest listed as skipped."""
+    """Every submitted annotation of every task, validated; the rest listed as skipped.
+
+    With a gold ``policy`` that names annotations (annotator, curator, ground truth), the others are
+    listed as not exported without being converted: an export only pays for what it writes.
+    """
     rules = compile_rules(guide)
     corpus = Corpus(guide=guide.name, guide_version=guide.version)
     text_key, report_key = guide.text.data_key, guide.text.report_key
@@ -207,6 +217,17 @@ def read_labelstudio(
             if raw.get("was_cancelled"):
                 corpus.skipped.append(
                     Skipped(where.where(), "annotation", "annotation ignorée (skip) par l'annotateur", "cancelled")
+                )
+                continue
+            document.submitted += 1
+            if policy is not None and policy.kind != "single" and not policy.picks_raw(raw):
+                corpus.skipped.append(
+                    Skipped(
+                        where.where(),
+                        "annotation",
+                        f"pas l'annotation de référence (politique « {policy} »)",
+                        "not-gold",
+                    )
                 )
                 continue
             annotation = read_annotation(rules, text, raw, where, corpus, strict=strict)

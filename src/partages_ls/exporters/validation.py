@@ -36,6 +36,8 @@ class Region:
     label: str | None
     stored_text: str | None
     attributes: dict[str, list[list[str]]] = field(default_factory=dict)
+    text: str = ""  # the report's text at these offsets ("" when they are out of range)
+    in_bounds: bool = False
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
@@ -78,10 +80,7 @@ class _Checker:
         self.add(subject, rule, level, self.rules["messages"][rule], **values)
 
     def shown(self, region: Region) -> str:
-        return self.text[region.start : region.end] if self._in_bounds(region) else ""
-
-    def _in_bounds(self, region: Region) -> bool:
-        return 0 <= region.start < region.end <= len(self.text)
+        return region.text
 
     # --- reading the result items -------------------------------------------------------
     def read(self, results: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -135,7 +134,10 @@ class _Checker:
         elif label not in self.rules["label_sets"][control]:
             self.structural(result_id, "unknown-label", label=label, control=control)
             region.label = None
-        if not self._in_bounds(region):
+        region.in_bounds = 0 <= start < end <= len(self.text)
+        if region.in_bounds:
+            region.text = self.text[start:end]
+        if not region.in_bounds:
             self.structural(result_id, "offsets", start=start, end=end, length=len(self.text))
         elif region.stored_text is not None and region.stored_text != self.shown(region):
             self.structural(result_id, "text-mismatch", "warning", stored=region.stored_text, actual=self.shown(region))
@@ -250,7 +252,7 @@ class _Checker:
         for rule in self.rules["rules"]:
             labels = set(rule["labels"])
             regions = sorted(
-                (r for r in self.regions.values() if r.label in labels and self._in_bounds(r)),
+                (r for r in self.regions.values() if r.label in labels and r.in_bounds),
                 key=lambda r: (r.start, r.end, r.id),
             )
             kind = rule["kind"]

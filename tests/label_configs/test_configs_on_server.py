@@ -149,3 +149,31 @@ def test_cu5b_class_is_required_and_stored_as_its_id(
     results = _stored_results(ls_server, task_id)
     assert [r["value"]["choices"] for r in results if r["from_name"] == "Nomenclature"] == [["ReponseComplete"]]
     browser_page.assert_no_errors()
+
+
+@pytest.mark.server
+@pytest.mark.browser
+@pytest.mark.parametrize("guide_project", ["pseudonymisation"], indirect=True)
+def test_cu1_a_required_attribute_binds_only_its_own_labels(
+    ls_server: Any, browser_page: Any, guide_project: tuple[int, int, str]
+) -> None:
+    """A city needs its place role and nothing else: the person role (required for names) does not block it."""
+    from playwright.sync_api import expect
+
+    project_id, task_id, _ = guide_project
+    browser_page.open_task(project_id, task_id)
+    page = browser_page.page
+    browser_page.label_text("Ville", "Valbrune-sur-Loire")
+    expect(page.get_by_text("Rôle du lieu", exact=True).first).to_be_visible()
+    page.get_by_role("button", name="Submit").click()
+    assert "Rôle du lieu" in _modal_text(page)  # its own required attribute is enforced
+    page.keyboard.press("Escape")
+    page.locator('.lsf-choices input[name="Hôpital"]').first.click()
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_timeout(1500)
+    results = _stored_results(ls_server, task_id)
+    assert [r["value"]["labels"] for r in results if r["type"] == "labels"] == [["Ville"]]
+    assert [(r["from_name"], r["value"]["choices"]) for r in results if r["type"] == "choices"] == [
+        ("RoleLOC", ["Hopital"])
+    ]
+    browser_page.assert_no_errors()

@@ -262,12 +262,40 @@ def render_readme(guide: Guide) -> str:
         "3. Optionally try it in the plugin testing panel with the sample task `data.json` (a bundled, fictitious "
         f"report): {_try_it(guide)}; the save is refused and the message says why.",
         "",
-        "## Limits",
+        "## Testing and limits",
+        "",
+        "How the plugin is tested without Enterprise:",
+        "",
+        "- Its rule engine and the Python one give the same violations on shared test vectors "
+        "(`tests/plugins/vectors/`), and `plugin.js` itself is run by Node against fake `LSI`/`Htx` objects.",
+        "- It is run in the real labeling interface of a Community Label Studio (1.23) in headless Chromium "
+        "(`tests/plugins/test_plugin_in_browser.py`). The Community frontend already has the save hook plugins "
+        "use: before its submit and update requests, the store calls the `beforeSaveAnnotation` handlers of its "
+        "event bus and stops when one returns `false`; `window.Htx` (the store, with `showModal`) exists too. "
+        "What it lacks is `LSI` and the loading of `custom_script`, so the test injects a small adapter "
+        "(`tests/plugins/lsi_adapter.js`: `LSI.on` registers on that same event bus, `LSI.task` gives the task "
+        "data), then the generated `plugin.js`, annotates with the mouse and presses Submit: the save request is "
+        "never sent, nothing is stored, Label Studio's error modal shows the plugin's French message; once the "
+        "annotation is fixed it is saved. Warnings alone do not block.",
+        "",
+        "Limits of that adapter, against real Enterprise plugins:",
+        "",
+        "- Enterprise loads the project's `custom_script` itself, runs it again each time an annotation is shown "
+        "and removes the handlers of the previous run; the adapter runs the script once per page, and its "
+        "handlers stay until the page is left.",
+        "- Only `LSI.on` and `LSI.task` are provided (what the plugin uses), no other `LSI` member.",
+        "- The message is shown by the Community `Htx.showModal` (an antd modal that folds the line breaks of "
+        "the list into one paragraph); Enterprise's display may differ.",
+        "",
+        "Limits of the plugin:",
         "",
         "- The Community edition drops plugins (the project's `custom_script` is silently ignored): nothing is "
         "checked while annotating. Every rule is also checked on export by `partages-ls validate`, which is the "
         "check that counts.",
-        "- Only saves are checked (submit, update); drafts saved automatically are not.",
+        "- Only saves are checked (submit, update, and a reviewer's accept or reject); drafts saved automatically "
+        "and skipped tasks are not.",
+        "- Label Studio runs its own checks (the config's `required`) before the plugin: when one fails, its "
+        "message is shown and the plugin does not run.",
         "- If the check itself fails (a fault of the plugin, not of the annotation), the save is let through with "
         "a warning; the export check still applies.",
         "- Offsets are Unicode code points, as Label Studio stores them; both engines read them so.",

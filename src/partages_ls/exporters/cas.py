@@ -267,18 +267,24 @@ def write_cas(corpus: Corpus, guide: Guide, folder: Path) -> dict[str, Any]:
     typesystem_text = typesystem_xml(guide)
     typesystem = cassis.load_typesystem(typesystem_text)
     problems, unbuildable = _check_corpus(corpus, guide)
-    built: list[tuple[str, Any]] = []
+    written: list[Path] = []
     totals: Counter[str] = Counter()
     documents = [d for position, d in enumerate(corpus.documents) if position not in unbuildable]
+    # Each CAS is written as soon as it is built (memory stays flat at PARHAF scale); if any
+    # document has a problem, what was written is removed again, so nothing is left behind.
     for document in sorted(documents, key=lambda d: d.report):
         cas, counts = _DocumentWriter(schema, typesystem, document, problems).build(document.annotations[0])
-        built.append((document.report, cas))
         totals.update(counts)
+        if problems:
+            continue
+        path = folder / f"{document.report}.json"
+        path.write_bytes((cas.to_json(pretty_print=True, ensure_ascii=False) + "\n").encode("utf-8"))
+        written.append(path)
     if problems:
+        for path in written:
+            path.unlink(missing_ok=True)
         raise CasWriteError(f"cannot write the {guide.name} corpus as CAS JSON", problems)
-    for report, cas in built:
-        text = cas.to_json(pretty_print=True, ensure_ascii=False)
-        (folder / f"{report}.json").write_bytes((text + "\n").encode("utf-8"))
+    built = written
     (folder / TYPESYSTEM_FILE).write_bytes(typesystem_text.encode("utf-8"))
     labels = {key.removeprefix("label:"): n for key, n in sorted(totals.items()) if key.startswith("label:")}
     return {

@@ -12,6 +12,14 @@ from partages_ls import __version__
 from partages_ls.cli.export import export_command, validate_command
 from partages_ls.cli.guides import build_command, guides_group
 from partages_ls.cli.server import server_group
+from partages_ls.cli.studio import (
+    annotators_group,
+    demo_command,
+    import_command,
+    project_group,
+    pull_command,
+    status_command,
+)
 from partages_ls.errors import DiagnosticError, PartagesError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,6 +60,8 @@ cli.add_command(guides_group)
 cli.add_command(validate_command)
 cli.add_command(export_command)
 cli.add_command(server_group)
+for _command in (project_group, import_command, annotators_group, status_command, pull_command, demo_command):
+    cli.add_command(_command)
 
 
 def main() -> None:

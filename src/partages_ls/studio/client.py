@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -19,6 +20,7 @@ from partages_ls.studio.connection import Connection
 
 MINIMUM_VERSION = (1, 20)
 TRANSIENT_STATUS = {502, 503, 504}
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class StudioError(PartagesError):
@@ -82,7 +84,8 @@ class StudioClient:
             timeout=httpx.Timeout(timeout, connect=10.0),
             follow_redirects=False,
             transport=transport,
-            trust_env=False,
+            # Proxy variables apply to remote servers only: a loopback server must never go through one.
+            trust_env=urlsplit(connection.url).hostname not in LOOPBACK,
         )
 
     def __repr__(self) -> str:
@@ -146,7 +149,8 @@ class StudioClient:
                 "copy the token from Account & Settings and set LABEL_STUDIO_API_KEY",
                 status=status,
             )
-        body = self.connection.redact(response.text[:500])
+        html = "html" in response.headers.get("content-type", "")
+        body = "(an HTML page)" if html else self.connection.redact(response.text[:500])
         if status == 404:
             raise StudioError(f"{method} {path}: not found (404) on {self.url}: {body}", status=status)
         raise StudioError(f"{method} {path} failed with HTTP {status}: {body}", status=status)
@@ -185,7 +189,16 @@ class StudioClient:
         if len(parts) < 2 or parts < MINIMUM_VERSION:
             wanted = ".".join(map(str, MINIMUM_VERSION))
             raise StudioError(f"Label Studio {release or '?'} is too old: partages-ls needs {wanted} or newer")
-        self.whoami()  # proves the token before any real work
+        try:
+            self.whoami()  # proves the token before any real work
+        except StudioError as exc:
+            if exc.status == 404:
+                raise StudioError(
+                    f"{self.url} does not serve the Label Studio API (no /api/current-user/whoami); "
+                    "check the URL: it must be the server's root, e.g. http://localhost:8080",
+                    status=404,
+                ) from None
+            raise
         return release
 
     def whoami(self) -> dict[str, Any]:

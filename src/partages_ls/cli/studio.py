@@ -1,0 +1,347 @@
+"""`partages-ls project|import|annotators|status|pull|demo`: the Label Studio side, as thin commands.
+
+Each command resolves the connection (``--url``/``--api-key``, else ``LABEL_STUDIO_URL`` /
+``LABEL_STUDIO_API_KEY``, else ``partages-ls.toml``), checks the server, calls one library
+function of ``partages_ls.studio`` and prints its result. The token is never printed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from partages_ls.guides.loader import load_guide
+from partages_ls.studio.annotators import add_annotators, login_help
+from partages_ls.studio.client import StudioClient
+from partages_ls.studio.connection import resolve_connection
+from partages_ls.studio.demo import DEFAULT_DATA_DIR, DEFAULT_OUT, DemoOptions, run_demo
+from partages_ls.studio.importer import MODES, ImportOptions, ImportReport, import_sources
+from partages_ls.studio.plugin import set_project_plugin
+from partages_ls.studio.projects import create_project, list_projects
+from partages_ls.studio.pull import pull_project
+from partages_ls.studio.server import ensure_server_install, find_server
+from partages_ls.studio.sources import KINDS_HELP
+from partages_ls.studio.status import project_status
+
+HELP = {"help_option_names": ["-h", "--help"]}
+F = TypeVar("F", bound=Callable[..., Any])
+PROJECT_HELP = "PROJECT is a project id or a guide name (the project is found by the marker partages-ls stores in it)."
+
+
+def connection_options(function: F) -> F:
+    """``--url`` and ``--api-key`` (after them: the environment variables, then partages-ls.toml)."""
+    function = click.option(
+        "--api-key",
+        default=None,
+        metavar="TOKEN",
+        help="API token (default: $LABEL_STUDIO_API_KEY, then partages-ls.toml). Prefer the variable: "
+        "an option is visible in the process list.",
+    )(function)
+    function = click.option(
+        "--url", default=None, help="Label Studio URL (default: $LABEL_STUDIO_URL, then partages-ls.toml)."
+    )(function)
+    return function
+
+
+def _client(url: str | None, api_key: str | None) -> StudioClient:
+    client = StudioClient(resolve_connection(url, api_key))
+    try:
+        client.check_server()
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+class _Progress:
+    """A progress bar on stderr driven by (done, total) callbacks; restarts when the total changes."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+        self.total = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if total != self.total:
+            self.close()
+            self.total = total
+            if total > 0:
+                self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True)
+                self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+# --- project ----------------------------------------------------------------------------------
+@click.group("project", context_settings=HELP)
+def project_group() -> None:
+    """Create and list the Label Studio projects of the guides."""
+
+
+@project_group.command("create", context_settings=HELP)
+@click.argument("guide")
+@click.option("--title", default=None, help="Project title (default: the guide's CU and title; kept when rerun).")
+@click.option(
+    "--overlap",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Annotations wanted per task (maximum_annotations; default 2 on creation, unchanged when rerun).",
+)
+@click.option(
+    "--with-plugin",
+    is_flag=True,
+    help="Also set the guide's plugin (rules checked before each save); Enterprise only, says so otherwise.",
+)
+@connection_options
+def project_create_command(
+    guide: str, title: str | None, overlap: int | None, with_plugin: bool, url: str | None, api_key: str | None
+) -> None:
+    """Create GUIDE's project with its generated config and French instructions, or update it.
+
+    Idempotent: the project is found again by a marker in its description. When the guide changed,
+    the config and instructions are updated, unless that would orphan existing annotations: then
+    nothing changes and the labels/controls in use are listed.
+    """
+    loaded = load_guide(guide)
+    with _client(url, api_key) as client:
+        result = create_project(client, loaded, title=title, overlap=overlap)
+        plugin = set_project_plugin(client, result.project.id, loaded) if with_plugin else None
+    project = result.project
+    changes = f" ({', '.join(result.changes)})" if result.action == "updated" else ""
+    click.echo(
+        f"{result.action}: project {project.id} {project.title!r} for guide {loaded.name} v{loaded.version}{changes}"
+    )
+    click.echo(f"  {client.url}/projects/{project.id}")
+    if plugin is not None:
+        click.echo(f"  plugin: {plugin.message}")
+
+
+@project_group.command("list", context_settings=HELP)
+@connection_options
+def project_list_command(url: str | None, api_key: str | None) -> None:
+    """List the projects and the guide each one was created from."""
+    with _client(url, api_key) as client:
+        projects = list_projects(client)
+    for project in projects:
+        guide = f"{project.guide_name} v{project.guide_version or '?'}" if project.guide_name else "-"
+        click.echo(f"{project.id:>5}  {guide:<28} {project.title}")
+
+
+# --- import -----------------------------------------------------------------------------------
+def _print_import(report: ImportReport) -> None:
+    click.echo(
+        f"project {report.project_id} ({report.guide}): {report.reports} report(s) in the sources, "
+        f"{report.tasks_created} task(s) created, {report.tasks_present} already there"
+    )
+    if report.mode == "annotations":
+        click.echo(
+            f"  annotations of {report.annotator}: {report.annotations_created} added, "
+            f"{report.annotations_present} already there"
+        )
+    elif report.mode == "predictions":
+        click.echo(f"  predictions: {report.predictions_created} added, {report.predictions_present} already there")
+    if report.resumed:
+        click.echo(f"  resumed {report.resumed} time(s) after a transport fault (re-listed the project first)")
+    for note in report.notes:
+        click.echo(f"  note: {note}")
+    if report.changed_text:
+        click.echo(
+            f"  {len(report.changed_text)} report(s) have a different text than when first imported (kept as they "
+            f"are; nothing of them imported): {', '.join(report.changed_text)}"
+        )
+    if report.without_text:
+        click.echo(
+            f"  {len(report.without_text)} annotated report(s) are neither in the project nor in the sources "
+            f"(import their .txt first): {', '.join(report.without_text)}"
+        )
+    if report.duplicates:
+        click.echo(f"  reports with several tasks in the project (left alone): {', '.join(report.duplicates)}")
+    for problem in report.problems:
+        click.echo(f"  {problem.render()}")
+    if report.invalid_reports:
+        shown = ", ".join(report.invalid_reports)
+        click.echo(f"  {len(report.invalid_reports)} annotated report(s) break the guide: {shown}")
+
+
+@click.command("import", context_settings=HELP)
+@click.argument("project")
+@click.argument("sources", metavar="SOURCE...", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--as",
+    "mode",
+    type=click.Choice(MODES),
+    default=None,
+    help="How annotations found in the sources are stored (default: predictions, i.e. pre-annotations).",
+)
+@click.option("--annotator", default=None, metavar="EMAIL", help="With --as annotations: whose annotations they are.")
+@click.option(
+    "--allow-invalid",
+    is_flag=True,
+    help="Also import annotations that break the guide's rules (they are still listed).",
+)
+@click.option("--chunk-size", type=click.IntRange(min=1), default=250, show_default=True, help="Tasks per request.")
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@connection_options
+def import_command(
+    project: str,
+    sources: tuple[Path, ...],
+    mode: str | None,
+    annotator: str | None,
+    allow_invalid: bool,
+    chunk_size: int,
+    as_json: bool,
+    url: str | None,
+    api_key: str | None,
+) -> None:
+    """Import reports, and their annotations if any, into PROJECT; rerunning imports only what is missing.
+
+    SOURCE: {kinds}. The report id is the key: a report already in the project is never duplicated,
+    and one whose text changed is reported, not replaced. Annotations are checked against the guide
+    first; those that break it are listed and not imported (unless --allow-invalid). With
+    --as annotations, a double-annotated subset is loaded one annotator at a time. Exit status 1 when
+    something was left out.
+    """
+    options = ImportOptions(mode=mode, annotator=annotator, allow_invalid=allow_invalid, chunk_size=chunk_size)
+    progress = _Progress("importing")
+    with _client(url, api_key) as client:
+        try:
+            report = import_sources(client, project, list(sources), options, progress=progress)
+        finally:
+            progress.close()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        _print_import(report)
+    left_out = len(report.changed_text) + len(report.without_text)
+    if not allow_invalid:
+        left_out += len(report.invalid_reports)
+    if left_out:
+        sys.exit(1)
+
+
+# --- annotators -------------------------------------------------------------------------------
+@click.group("annotators", context_settings=HELP)
+def annotators_group() -> None:
+    """Organisation members who annotate."""
+
+
+@annotators_group.command("add", context_settings=HELP)
+@click.argument("project")
+@click.argument("emails", nargs=-1, required=True)
+@connection_options
+def annotators_add_command(project: str, emails: tuple[str, ...], url: str | None, api_key: str | None) -> None:
+    """Make each EMAIL a member who can annotate PROJECT, and say how they get a login. Idempotent."""
+    with _client(url, api_key) as client:
+        result = add_annotators(client, project, list(emails))
+        local = find_server(DEFAULT_DATA_DIR)
+        if local is not None and local.url == client.url:
+            help_ = login_help(client, data_dir=DEFAULT_DATA_DIR, venv=ensure_server_install())
+        else:
+            help_ = login_help(client)
+    for member in result.members:
+        click.echo(f"{'added' if member.created else 'already a member'}: {member.email} (user {member.user_id})")
+    click.echo(f"They can annotate project {result.project.id} at {client.url}/projects/{result.project.id}")
+    for line in help_.lines([m.email for m in result.members]):
+        click.echo(line)
+
+
+# --- status -----------------------------------------------------------------------------------
+@click.command("status", context_settings=HELP)
+@click.argument("project")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@connection_options
+def status_command(project: str, as_json: bool, url: str | None, api_key: str | None) -> None:
+    """Progress of PROJECT: per annotator, tasks by number of submitted annotations, agreement-ready reports."""
+    with _client(url, api_key) as client:
+        status = project_status(client, project)
+    if as_json:
+        click.echo(json.dumps(status.as_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"project {status.project_id} {status.title!r} (guide {status.guide or '-'}, overlap {status.overlap})")
+    click.echo(f"  tasks: {status.tasks}; predictions: {status.predictions}")
+    buckets = status.tasks_by_submitted
+    click.echo(f"  tasks with 0 / 1 / 2+ submitted annotations: {buckets['0']} / {buckets['1']} / {buckets['2+']}")
+    if status.annotators:
+        width = max(len(a.annotator) for a in status.annotators)
+        click.echo(f"  {'annotator':<{width}}  submitted  skipped")
+        for entry in status.annotators:
+            click.echo(f"  {entry.annotator:<{width}}  {entry.submitted:>9}  {entry.skipped:>7}")
+    else:
+        click.echo("  no annotations yet")
+    click.echo(
+        f"  skipped tasks: {len(status.skipped_tasks)}"
+        + (f" ({', '.join(status.skipped_tasks)})" if status.skipped_tasks else "")
+    )
+    ready = status.ready_for_agreement
+    click.echo(
+        f"  ready for agreement (2+ annotators submitted): {len(ready)}" + (f" ({', '.join(ready)})" if ready else "")
+    )
+
+
+# --- pull -------------------------------------------------------------------------------------
+@click.command("pull", context_settings=HELP)
+@click.argument("project")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Export file (.json).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing file.")
+@connection_options
+def pull_command(project: str, output: Path, overwrite: bool, url: str | None, api_key: str | None) -> None:
+    """Download PROJECT's full raw JSON export (annotator e-mails included) and its record FILE.json.meta.json."""
+    with _client(url, api_key) as client:
+        result = pull_project(client, project, output, overwrite=overwrite)
+    click.echo(
+        f"{result.path}: {result.tasks} task(s), {result.annotations} annotation(s) from project "
+        f"{result.record['project_id']} (guide {result.record['guide']} v{result.record['guide_version']})"
+    )
+    click.echo(f"record: {result.record_path}")
+
+
+# --- demo -------------------------------------------------------------------------------------
+@click.command("demo", context_settings=HELP)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True,
+    help="Output folder (exports, subsets, agreement reports); the demo replaces what it wrote there before.",
+)  # fmt: skip
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DATA_DIR, show_default=True,
+    help="Data folder of the local Label Studio server.",
+)  # fmt: skip
+@click.option(
+    "--port", type=int, default=None, help="Preferred port of the server (default: the previous one, else free)."
+)
+def demo_command(out: Path, data_dir: Path, port: int | None) -> None:
+    """The whole workflow on the bundled samples with a local Label Studio (127.0.0.1). Safe to rerun."""
+    result = run_demo(DemoOptions(out=out, data_dir=data_dir, port=port), echo=click.echo)
+    click.echo("")
+    click.echo(f"Label Studio: {result.url}" + ("" if result.started else " (already running)"))
+    click.echo(f"  admin login: {result.username}")
+    click.echo(f"  its password and API token are in {result.credentials_file} (readable by you only)")
+    for outcome in result.guides:
+        click.echo(f"  {outcome.guide}: {result.url}/projects/{outcome.project_id}")
+    for line in result.login_lines:
+        click.echo(line)
+    click.echo(f"Outputs in {out}/")
+    click.echo(f"Stop the server with: {result.stop_command}")
+
+
+# Click 8.5 does not dedent a help text set after decoration: clean it here.
+import_command.help = inspect.cleandoc((import_command.help or "").replace("{kinds}", KINDS_HELP))
+for _command in (import_command, annotators_add_command, status_command, pull_command):
+    _command.help = f"{_command.help}\n\n{PROJECT_HELP}"

@@ -1,0 +1,214 @@
+"""`partages-ls demo`: the whole workflow on the bundled samples, against a local server.
+
+Starts (or reuses) the persistent local Label Studio, creates the four guide projects, imports the
+sample reports, adds the demo annotators and loads their bundled annotations (when the sample
+annotation files exist), pulls the exports, then writes the exported subsets and the agreement
+reports when those parts of the suite are available. Every step is idempotent, so running the demo
+twice is harmless; the output folder belongs to the demo and is replaced.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from partages_ls.content import content_dir
+from partages_ls.errors import PartagesError
+from partages_ls.guides.loader import load_guides
+from partages_ls.guides.model import Guide
+from partages_ls.studio.annotators import add_annotators, login_help
+from partages_ls.studio.client import StudioClient
+from partages_ls.studio.connection import Connection
+from partages_ls.studio.importer import ImportOptions, ImportReport, import_sources
+from partages_ls.studio.projects import create_project
+from partages_ls.studio.pull import pull_project
+from partages_ls.studio.server import CREDENTIALS_FILE, LocalServer, ensure_server_install, find_server
+
+DEFAULT_DATA_DIR = Path(".partages-ls") / "label-studio"
+DEFAULT_OUT = Path("demo-output")
+EXPORT_TARGETS = ("parhaf", "cas", "brat")
+AGREEMENT_MODULE = "partages_ls.agreement.report"
+# Used when no sample annotation file names the demo annotators.
+DEFAULT_ANNOTATORS = ("camille.martin@exemple.fr", "louis.bernard@exemple.fr")
+
+Echo = Callable[[str], None]
+
+
+class DemoError(PartagesError):
+    """The demo could not reach or start its server."""
+
+
+@dataclass
+class DemoOptions:
+    out: Path = DEFAULT_OUT
+    data_dir: Path = DEFAULT_DATA_DIR
+    port: int | None = None
+    samples: Path | None = None  # default: the bundled samples/ folder
+    guides: list[str] | None = None  # default: every guide
+
+
+@dataclass
+class GuideOutcome:
+    """What the demo did for one guide."""
+
+    guide: str
+    project_id: int
+    project_action: str
+    reports: ImportReport
+    annotators: list[str] = field(default_factory=list)
+    annotations: list[ImportReport] = field(default_factory=list)
+    export: Path | None = None
+    tasks: int = 0
+    annotations_pulled: int = 0
+    subsets: dict[str, Path] = field(default_factory=dict)
+    agreement: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoResult:
+    url: str
+    data_dir: Path
+    started: bool
+    username: str
+    credentials_file: Path
+    guides: list[GuideOutcome] = field(default_factory=list)
+    login_lines: list[str] = field(default_factory=list)
+    stop_command: str = ""
+    server: LocalServer | None = None  # set when this run started the server (it keeps running)
+
+
+def _agreement(export: Path, guide: Guide, out: Path) -> str | None:
+    """Write the agreement report when that part of the suite is installed; a note when it is not."""
+    try:
+        report = importlib.import_module(AGREEMENT_MODULE)
+        run, request = report.run_agreement, report.AgreementRequest
+    except (ImportError, AttributeError):
+        return f"agreement report skipped: {AGREEMENT_MODULE}.run_agreement is not available in this version"
+    run(request(export, out, guide=guide.name, overwrite=True))
+    return None
+
+
+def _connect(options: DemoOptions, echo: Echo) -> tuple[Connection, DemoResult]:
+    data_dir = options.data_dir
+    state = find_server(data_dir)
+    server: LocalServer | None = None
+    if state is not None:
+        if not state.token:
+            raise DemoError(f"a server runs for {data_dir} but its credentials file is missing or unreadable")
+        url, token, username, started = state.url, state.token, state.username, False
+        echo(f"Reusing the Label Studio server already running at {url} (data in {data_dir})")
+    else:
+        echo(f"Starting Label Studio (data in {data_dir}; the first run installs it, about 2 minutes)…")
+        server = LocalServer(data_dir, port=options.port).start()
+        url, token, username, started = server.url, server.token, server.username, True
+        echo(f"Label Studio is up at {url}")
+    connection = Connection(url, token, source=str(data_dir / CREDENTIALS_FILE))
+    result = DemoResult(url, data_dir, started, username, data_dir / CREDENTIALS_FILE, server=server)
+    return connection, result
+
+
+def _annotation_files(samples: Path, guide: str) -> list[Path]:
+    folder = samples / guide / "annotations"
+    return sorted(folder.glob("*@*.json")) if folder.is_dir() else []
+
+
+def _export_and_agree(outcome: GuideOutcome, guide: Guide, out: Path, first: str) -> None:
+    assert outcome.export is not None
+    try:
+        from partages_ls.exporters.export import ExportRequest, run_export
+    except ImportError:
+        outcome.notes.append("subsets skipped: the exporter is not available")
+        return
+    for target in EXPORT_TARGETS:
+        folder = out / "subsets" / guide.name / target
+        request = ExportRequest(
+            outcome.export, target, folder, guide=guide.name, gold=f"annotator:{first}", overwrite=True
+        )
+        try:
+            run_export(request)
+            outcome.subsets[target] = folder
+        except PartagesError as exc:
+            outcome.notes.append(f"{target} subset not written: {str(exc).splitlines()[0]}")
+    folder = out / "agreement" / guide.name
+    try:
+        note = _agreement(outcome.export, guide, folder)
+    except PartagesError as exc:
+        note = f"agreement report not written: {str(exc).splitlines()[0]}"
+    if note is None:
+        outcome.agreement = folder
+    else:
+        outcome.notes.append(note)
+
+
+def _run_guide(
+    client: StudioClient, guide: Guide, samples: Path, out: Path, annotators: list[str], echo: Echo
+) -> GuideOutcome:
+    project = create_project(client, guide)
+    pid = project.project.id
+    echo(f"[{guide.name}] project {pid} ({project.action}): {project.project.title}")
+    reports = import_sources(client, pid, [samples / guide.name / "reports"])
+    echo(f"[{guide.name}] reports: {reports.tasks_created} imported, {reports.tasks_present} already there")
+    outcome = GuideOutcome(guide.name, pid, project.action, reports)
+    added = add_annotators(client, pid, annotators)
+    created = [m.email for m in added.members if m.created]
+    if created:
+        echo(f"[{guide.name}] annotators added: {', '.join(created)}")
+    files = _annotation_files(samples, guide.name)
+    if files:
+        outcome.annotators = [f.stem for f in files]
+        for file in files:
+            loaded = import_sources(
+                client, pid, [file], ImportOptions(mode="annotations", annotator=file.stem, allow_invalid=False)
+            )
+            outcome.annotations.append(loaded)
+            invalid = f", {len(loaded.invalid_reports)} invalid (not imported)" if loaded.invalid_reports else ""
+            echo(
+                f"[{guide.name}] annotations of {file.stem}: {loaded.annotations_created} added, "
+                f"{loaded.annotations_present} already there{invalid}"
+            )
+    else:
+        outcome.notes.append(f"no sample annotations in {samples / guide.name / 'annotations'}: reports only")
+    export = out / "exports" / f"{guide.name}.json"
+    pulled = pull_project(client, pid, export, overwrite=True)
+    outcome.export, outcome.tasks, outcome.annotations_pulled = export, pulled.tasks, pulled.annotations
+    echo(f"[{guide.name}] export: {export} ({pulled.tasks} tasks, {pulled.annotations} annotations)")
+    if files:
+        _export_and_agree(outcome, guide, out, outcome.annotators[0])
+        if outcome.subsets:
+            written = ", ".join(outcome.subsets)
+            gold = outcome.annotators[0]
+            echo(f"[{guide.name}] subsets ({written}; gold: annotator {gold}): {out / 'subsets' / guide.name}")
+        if outcome.agreement is not None:
+            echo(f"[{guide.name}] agreement report: {outcome.agreement}")
+    for note in outcome.notes:
+        echo(f"[{guide.name}] note: {note}")
+    return outcome
+
+
+def run_demo(options: DemoOptions | None = None, *, echo: Echo = lambda _: None) -> DemoResult:
+    """Run the demo end to end; ``echo`` receives one line per step."""
+    options = options or DemoOptions()
+    samples = options.samples or content_dir("samples")
+    guides = load_guides()
+    names = options.guides or sorted(guides)
+    unknown = [name for name in names if name not in guides]
+    if unknown:
+        raise DemoError(f"unknown guide(s) {', '.join(unknown)}; known: {', '.join(sorted(guides))}")
+    connection, result = _connect(options, echo)
+    with StudioClient(connection) as client:
+        client.check_server()
+        found = sorted({f.stem for name in names for f in _annotation_files(samples, name)})
+        annotators = found or list(DEFAULT_ANNOTATORS)
+        for name in names:
+            result.guides.append(_run_guide(client, guides[name], samples, options.out, annotators, echo))
+        help_ = login_help(client, data_dir=options.data_dir, venv=ensure_server_install())
+        result.login_lines = help_.lines(annotators)
+    default = options.data_dir == DEFAULT_DATA_DIR
+    result.stop_command = "partages-ls server stop" + (
+        "" if default else f" --data-dir {shlex.quote(str(options.data_dir))}"
+    )
+    return result

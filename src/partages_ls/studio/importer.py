@@ -1,0 +1,400 @@
+"""`partages-ls import`: reports (and their annotations) into a guide's project, idempotently.
+
+The report id (task ``data.<report_key>``) is the key. The project's tasks are listed first and
+only what is missing is sent, in bulk (many tasks per ``POST /api/projects/{id}/import``). Import
+POSTs are never retried blindly (a repeated POST would duplicate tasks): after a transport fault
+the project is listed again and the import continues with what is still missing. A report whose
+text differs from the one already imported is reported, never replaced.
+
+Annotations are validated against the guide before they are sent. ``--as annotations`` attributes
+them to one annotator (one annotation per annotator per task: importing the same annotator again
+changes nothing); ``--as predictions`` (the default when a source carries annotations) stores them
+as predictions, i.e. pre-annotations that annotators correct. Invalid annotations are listed and
+not imported, unless ``allow_invalid`` (then they are imported and still listed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
+from partages_ls.exporters.validation import check_results
+from partages_ls.guides.model import Guide
+from partages_ls.guides.rules import compile_rules
+from partages_ls.studio.annotators import user_id
+from partages_ls.studio.client import StudioClient, StudioError, StudioUnreachableError
+from partages_ls.studio.projects import Project, list_tasks, resolve_project
+from partages_ls.studio.sources import Source, read_source
+
+MODES = ("predictions", "annotations")
+ProgressFn = Callable[[int, int], None]
+
+
+class ImportFailedError(PartagesError):
+    """The import stopped; the message says what was done and how to resume."""
+
+
+@dataclass
+class ImportOptions:
+    """How to import: ``mode`` for annotations found in the sources, chunking, resumption."""
+
+    mode: str | None = None
+    annotator: str | None = None
+    allow_invalid: bool = False
+    chunk_size: int = 250
+    chunk_bytes: int = 8_000_000
+    max_resumes: int = 3
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``as_dict`` for JSON."""
+
+    project_id: int
+    project_title: str
+    guide: str
+    sources: list[str]
+    mode: str | None
+    annotator: str | None
+    reports: int = 0
+    tasks_created: int = 0
+    tasks_present: int = 0
+    annotations_created: int = 0
+    annotations_present: int = 0
+    predictions_created: int = 0
+    predictions_present: int = 0
+    changed_text: list[str] = field(default_factory=list)
+    without_text: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    invalid_reports: list[str] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    resumed: int = 0
+    requests: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["problems"] = [
+            {"where": d.location, "level": d.level.value, "message": d.message, "rule": d.code} for d in self.problems
+        ]
+        return data
+
+    def done_so_far(self) -> str:
+        parts = [f"{self.tasks_created} task(s) created"]
+        if self.mode == "annotations":
+            parts.append(f"{self.annotations_created} annotation(s) added")
+        elif self.mode == "predictions":
+            parts.append(f"{self.predictions_created} prediction(s) added")
+        return ", ".join(parts)
+
+
+@dataclass
+class _Plan:
+    new_tasks: list[dict[str, Any]] = field(default_factory=list)
+    per_task: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (report, path, payload)
+
+    @property
+    def size(self) -> int:
+        return len(self.new_tasks) + len(self.per_task)
+
+
+class _Ambiguous(Exception):
+    """A POST whose outcome is unknown (transport fault): re-read the project before going on."""
+
+    def __init__(self, cause: StudioUnreachableError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+@dataclass
+class _Merged:
+    texts: dict[str, str] = field(default_factory=dict)
+    results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    origin: dict[str, Source] = field(default_factory=dict)
+
+
+def _merge(sources: list[Source]) -> _Merged:
+    merged = _Merged()
+    problems: list[Diagnostic] = []
+    text_from: dict[str, Source] = {}
+    for source in sources:
+        for document in source.documents:
+            report = document.report
+            if document.text is not None:
+                if report in merged.texts and merged.texts[report] != document.text:
+                    problems.append(
+                        Diagnostic(
+                            f"{source.path} / report {report}",
+                            f"its text differs from the one in {text_from[report].path}",
+                        )
+                    )
+                    continue
+                merged.texts[report] = document.text
+                text_from.setdefault(report, source)
+            if document.results is not None:
+                if report in merged.results:
+                    problems.append(
+                        Diagnostic(
+                            f"{source.path} / report {report}",
+                            f"also annotated in {merged.origin[report].path}; import one annotation per run",
+                        )
+                    )
+                    continue
+                merged.results[report] = document.results
+                merged.origin[report] = source
+    if problems:
+        raise DiagnosticError("the sources disagree", problems)
+    return merged
+
+
+def _chunks(entries: list[dict[str, Any]], size: int, max_bytes: int) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    weight = 0
+    for entry in entries:
+        data = entry["data"]
+        cost = sum(len(str(v)) for v in data.values()) * 2 + 200
+        cost += sum(len(str(x.get("result"))) for key in ("annotations", "predictions") for x in entry.get(key, []))
+        if chunk and (len(chunk) >= size or weight + cost > max_bytes):
+            yield chunk
+            chunk, weight = [], 0
+        chunk.append(entry)
+        weight += cost
+    if chunk:
+        yield chunk
+
+
+def _completed_by(annotation: dict[str, Any]) -> int | None:
+    who = annotation.get("completed_by")
+    if isinstance(who, dict):
+        who = who.get("id")
+    return who if isinstance(who, int) else None
+
+
+class _Importer:
+    def __init__(
+        self,
+        client: StudioClient,
+        project: Project,
+        guide: Guide,
+        sources: list[Source],
+        options: ImportOptions,
+        progress: ProgressFn | None,
+    ) -> None:
+        self.client = client
+        self.project = project
+        self.guide = guide
+        self.options = options
+        self.progress = progress
+        self.rules = compile_rules(guide)
+        self.merged = _merge(sources)
+        self.mode = options.mode if self.merged.results else None
+        if self.merged.results and self.mode is None:
+            self.mode = "predictions"
+        self.uid = user_id(client, options.annotator) if self.mode == "annotations" and options.annotator else None
+        self.report = ImportReport(
+            project.id,
+            project.title,
+            guide.name,
+            [s.label for s in sources],
+            self.mode,
+            options.annotator if self.mode == "annotations" else None,
+        )
+        for source in sources:
+            self.report.notes += [f"{source.label}: {note}" for note in source.notes]
+        if options.mode and not self.merged.results:
+            self.report.notes.append(f"the sources carry no annotations: --as {options.mode} has nothing to import")
+        self.reports = sorted(set(self.merged.texts) | set(self.merged.results))
+        self.report.reports = len(self.merged.texts)
+        self._checked: dict[tuple[str, str], bool] = {}
+        self._initial_tasks: set[str] | None = None
+        self._initial_attached: set[str] = set()
+        self.created_tasks: set[str] = set()
+        self.attached: set[str] = set()  # reports that got their annotation/prediction in this run
+
+    # --- planning ----------------------------------------------------------------------------
+    def _model_version(self, report: str) -> str:
+        return f"partages-ls:{self.merged.origin[report].label}"
+
+    def _valid(self, report: str, text: str) -> bool:
+        key = (report, text)
+        if key not in self._checked:
+            violations = check_results(self.rules, text, self.merged.results[report])
+            origin = self.merged.origin[report]
+            for violation in violations:
+                self.report.problems.append(
+                    Diagnostic(
+                        f"{origin.path.name} / report {report} / {violation.target}",
+                        violation.message,
+                        Level(violation.level),
+                        code=violation.rule,
+                    )
+                )
+            blocking = any(v.level == "error" for v in violations)
+            if blocking:
+                self.report.invalid_reports.append(report)
+            self._checked[key] = not blocking or self.options.allow_invalid
+        return self._checked[key]
+
+    def _attached(self, task: dict[str, Any], report: str) -> bool:
+        if self.mode == "annotations":
+            return any(_completed_by(a) == self.uid for a in task.get("annotations") or [] if isinstance(a, dict))
+        version = self._model_version(report)
+        return any(isinstance(p, dict) and p.get("model_version") == version for p in task.get("predictions") or [])
+
+    def _attachment(self, results: list[dict[str, Any]], report: str) -> dict[str, Any]:
+        if self.mode == "annotations":
+            return {"result": results, "completed_by": self.uid, "ground_truth": False, "was_cancelled": False}
+        return {"result": results, "model_version": self._model_version(report)}
+
+    def plan(self, tasks: list[dict[str, Any]]) -> _Plan:
+        data_key, report_key = self.guide.text.data_key, self.guide.text.report_key
+        by_report: dict[str, list[dict[str, Any]]] = {}
+        for task in tasks:
+            report = (task.get("data") or {}).get(report_key)
+            if isinstance(report, str):
+                by_report.setdefault(report, []).append(task)
+        first = self._initial_tasks is None
+        if first:
+            self._initial_tasks = {r for r in self.reports if r in by_report}
+        changed, without_text, duplicates = [], [], []
+        plan = _Plan()
+        for report in self.reports:
+            found = by_report.get(report, [])
+            text = self.merged.texts.get(report)
+            results = self.merged.results.get(report) if self.mode else None
+            if found:
+                if report not in (self._initial_tasks or set()):
+                    self.created_tasks.add(report)
+                task = found[0]
+                stored = (task.get("data") or {}).get(data_key)
+                if len(found) > 1:
+                    duplicates.append(report)
+                if text is not None and stored != text:
+                    changed.append(report)
+                    continue
+                if results is None or not isinstance(stored, str) or len(found) > 1:
+                    continue
+                if self._attached(task, report):
+                    if first:
+                        self._initial_attached.add(report)
+                    elif report not in self._initial_attached:
+                        self.attached.add(report)
+                    continue
+                if not self._valid(report, stored):
+                    continue
+                path = f"/api/tasks/{task['id']}/annotations" if self.mode == "annotations" else "/api/predictions"
+                payload = self._attachment(results, report)
+                if self.mode == "predictions":
+                    payload["task"] = task["id"]
+                plan.per_task.append((report, path, payload))
+            elif text is None:
+                without_text.append(report)
+            else:
+                entry: dict[str, Any] = {"data": {data_key: text, report_key: report}}
+                if results is not None and self._valid(report, text):
+                    entry[self.mode or "predictions"] = [self._attachment(results, report)]
+                plan.new_tasks.append(entry)
+        self.report.changed_text, self.report.without_text, self.report.duplicates = changed, without_text, duplicates
+        return plan
+
+    # --- execution -----------------------------------------------------------------------------
+    def _post(self, path: str, payload: Any) -> Any:
+        try:
+            return self.client.post(path, payload, retry=False)
+        except StudioUnreachableError as exc:
+            raise _Ambiguous(exc) from None
+
+    def execute(self, plan: _Plan) -> None:
+        done, total = 0, plan.size
+        if self.progress:
+            self.progress(done, total)
+        report_key = self.guide.text.report_key
+        for chunk in _chunks(plan.new_tasks, self.options.chunk_size, self.options.chunk_bytes):
+            self._post(f"/api/projects/{self.project.id}/import", chunk)
+            for entry in chunk:
+                report = entry["data"][report_key]
+                self.created_tasks.add(report)
+                if self.mode in entry:
+                    self.attached.add(report)
+            done += len(chunk)
+            if self.progress:
+                self.progress(done, total)
+        for report, path, payload in plan.per_task:
+            self._post(path, payload)
+            self.attached.add(report)
+            done += 1
+            if self.progress:
+                self.progress(done, total)
+
+    def _finish(self) -> ImportReport:
+        report = self.report
+        report.tasks_created = len(self.created_tasks)
+        report.tasks_present = len(self._initial_tasks or set())
+        attached_before = len(self._initial_attached)
+        if self.mode == "annotations":
+            report.annotations_created, report.annotations_present = len(self.attached), attached_before
+        elif self.mode == "predictions":
+            report.predictions_created, report.predictions_present = len(self.attached), attached_before
+        report.invalid_reports = sorted(set(report.invalid_reports))
+        report.requests = self.client.requests
+        return report
+
+    def _stopped(self, cause: Exception, permanent: bool) -> ImportFailedError:
+        self._finish()
+        how = (
+            "fix the cause, then run the same command again"
+            if permanent
+            else "run the same command again once the server answers"
+        )
+        return ImportFailedError(
+            f"import into project {self.project.id} ({self.project.title!r}) stopped: {cause}\n"
+            f"Done before it stopped: {self.report.done_so_far()}. Nothing is duplicated by a new run: "
+            f"{how}; it imports only what is missing."
+        )
+
+    def run(self) -> ImportReport:
+        full = self.mode is not None
+        attempts = 0
+        while True:
+            try:
+                tasks = list_tasks(self.client, self.project.id, full=full)
+            except StudioUnreachableError as exc:
+                raise self._stopped(exc, permanent=False) from None
+            plan = self.plan(tasks)
+            try:
+                self.execute(plan)
+                return self._finish()
+            except _Ambiguous as exc:
+                attempts += 1
+                self.report.resumed = attempts
+                if attempts > self.options.max_resumes:
+                    raise self._stopped(exc.cause, permanent=False) from None
+            except StudioError as exc:
+                raise self._stopped(exc, permanent=True) from None
+
+
+def import_sources(
+    client: StudioClient,
+    project: str | int,
+    sources: list[Path],
+    options: ImportOptions | None = None,
+    *,
+    progress: ProgressFn | None = None,
+) -> ImportReport:
+    """Import every SOURCE into the project (a project id or a guide name); see the module docstring."""
+    options = options or ImportOptions()
+    if options.mode is not None and options.mode not in MODES:
+        raise ImportFailedError(f"--as must be one of {', '.join(MODES)}, got {options.mode!r}")
+    if options.mode == "annotations" and not options.annotator:
+        raise ImportFailedError("--as annotations needs --annotator EMAIL (whose annotations they are)")
+    if options.annotator and options.mode != "annotations":
+        raise ImportFailedError("--annotator only applies with --as annotations")
+    if not sources:
+        raise ImportFailedError("nothing to import: give at least one SOURCE")
+    resolved = resolve_project(client, project)
+    guide = resolved.guide()
+    read = [read_source(path, guide) for path in sources]
+    return _Importer(client, resolved, guide, read, options, progress).run()

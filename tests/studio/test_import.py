@@ -1,0 +1,222 @@
+"""`import`, `annotators add`, `status` and `pull` on the real server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from partages_ls.content import content_dir
+from partages_ls.exporters.export import read_sidecar
+from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+from partages_ls.exporters.labelstudio_write import corpus_to_results
+from partages_ls.exporters.output import OutputExistsError
+from partages_ls.guides.loader import load_guide
+from partages_ls.studio.annotators import AnnotatorError, add_annotators, login_help
+from partages_ls.studio.client import StudioClient
+from partages_ls.studio.importer import ImportFailedError, ImportOptions, import_sources
+from partages_ls.studio.projects import create_project, list_tasks
+from partages_ls.studio.pull import pull_project
+from partages_ls.studio.status import project_status
+
+from .synthetic import canonical, make_results
+
+pytestmark = pytest.mark.server
+GUIDE = "infectiologie"
+REPORTS = content_dir("samples") / GUIDE / "reports"
+
+
+def _texts() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(REPORTS.glob("*.txt"))}
+
+
+def _results_file(folder: Path, email: str, variant: int, reports: list[str] | None = None) -> Path:
+    guide = load_guide(GUIDE)
+    items = [
+        {"report": report, "result": make_results(guide, text, variant=variant)}
+        for report, text in _texts().items()
+        if reports is None or report in reports
+    ]
+    path = folder / f"{email}.json"
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _reports_in(studio: StudioClient, project_id: int) -> list[str]:
+    return sorted(t["data"]["report"] for t in list_tasks(studio, project_id))
+
+
+def test_reports_are_imported_once_and_changed_texts_are_reported(studio: StudioClient, tmp_path: Path) -> None:
+    project = create_project(studio, load_guide(GUIDE)).project
+    seen: list[tuple[int, int]] = []
+    first = import_sources(studio, GUIDE, [REPORTS], progress=lambda done, total: seen.append((done, total)))
+    assert (first.tasks_created, first.tasks_present, first.reports) == (4, 0, 4)
+    assert seen[0] == (0, 4) and seen[-1] == (4, 4)
+    before = studio.requests
+    again = import_sources(studio, GUIDE, [REPORTS])
+    assert (again.tasks_created, again.tasks_present) == (0, 4)
+    assert studio.requests - before <= 4  # project lookup and one listing: nothing posted
+    assert _reports_in(studio, project.id) == sorted(_texts())
+
+    changed = tmp_path / "reports"
+    shutil.copytree(REPORTS, changed)
+    victim = sorted(changed.glob("*.txt"))[1]
+    victim.write_text(victim.read_text(encoding="utf-8") + "Ajout tardif.\n", encoding="utf-8")
+    (changed / "NOUVEAU-00001_CRH.txt").write_text("Compte rendu ajouté plus tard.\n", encoding="utf-8")
+    third = import_sources(studio, project.id, [changed])
+    assert third.changed_text == [victim.stem]
+    assert third.tasks_created == 1
+    stored = {t["data"]["report"]: t["data"]["text"] for t in list_tasks(studio, project.id)}
+    assert stored[victim.stem] == _texts()[victim.stem]  # not replaced
+    assert len(stored) == 5
+
+
+def test_two_annotators_loaded_one_at_a_time(studio: StudioClient, tmp_path: Path, emails: list[str]) -> None:
+    guide = load_guide(GUIDE)
+    project = create_project(studio, guide).project
+    anne, bruno = emails
+    members = add_annotators(studio, GUIDE, [anne, bruno, anne.upper()])
+    assert [m.created for m in members.members] == [True, True]
+    assert [m.created for m in add_annotators(studio, GUIDE, [anne]).members] == [False]
+
+    # Anne's annotations arrive with the new tasks (one bulk import), Bruno's on existing tasks.
+    half = sorted(_texts())[:2]
+    a = import_sources(
+        studio, GUIDE, [REPORTS, _results_file(tmp_path, anne, 0)], ImportOptions(mode="annotations", annotator=anne)
+    )
+    assert (a.tasks_created, a.annotations_created, a.annotations_present) == (4, 4, 0)
+    b = import_sources(
+        studio, GUIDE, [_results_file(tmp_path, bruno, 1, half)], ImportOptions(mode="annotations", annotator=bruno)
+    )
+    assert (b.tasks_created, b.tasks_present, b.annotations_created) == (0, 2, 2)
+    b_again = import_sources(
+        studio, GUIDE, [_results_file(tmp_path, bruno, 1)], ImportOptions(mode="annotations", annotator=bruno)
+    )
+    assert (b_again.annotations_created, b_again.annotations_present) == (2, 2)
+    a_again = import_sources(
+        studio, GUIDE, [_results_file(tmp_path, anne, 0)], ImportOptions(mode="annotations", annotator=anne)
+    )
+    assert (a_again.annotations_created, a_again.annotations_present) == (0, 4)
+
+    status = project_status(studio, GUIDE)
+    assert status.tasks == 4 and status.tasks_by_submitted == {"0": 0, "1": 0, "2+": 4}
+    assert [(p.annotator, p.submitted, p.skipped) for p in status.annotators] == [(anne, 4, 0), (bruno, 4, 0)]
+    assert status.ready_for_agreement == sorted(_texts())
+
+    # A skip by Bruno on another task shows up as skipped.
+    tasks = list_tasks(studio, project.id, full=True)
+    studio.post(
+        f"/api/tasks/{tasks[0]['id']}/annotations",
+        {"result": [], "was_cancelled": True, "completed_by": members.members[1].user_id},
+    )
+    status = project_status(studio, project.id)
+    assert [(p.annotator, p.submitted, p.skipped) for p in status.annotators] == [(anne, 4, 0), (bruno, 4, 1)]
+    assert status.skipped_tasks == [tasks[0]["data"]["report"]]
+
+    # The pulled export carries e-mails; its annotations are what was imported, not ground truth.
+    out = tmp_path / "export.json"
+    pulled = pull_project(studio, GUIDE, out)
+    assert (pulled.tasks, pulled.annotations) == (4, 9)
+    exported = load_export(out)
+    assert all(not a["ground_truth"] for t in exported for a in t["annotations"])
+    corpus = read_labelstudio(exported, guide)
+    texts = _texts()
+    for document in corpus.documents:
+        for annotation in document.annotations:
+            variant = 0 if annotation.annotator == anne else 1
+            expected = make_results(guide, texts[document.report], variant=variant)
+            assert canonical(corpus_to_results(annotation, guide, text=document.text)) == canonical(expected)
+
+
+def test_invalid_annotations_are_reported_not_imported(studio: StudioClient, tmp_path: Path, emails: list[str]) -> None:
+    guide = load_guide(GUIDE)
+    project = create_project(studio, guide).project
+    add_annotators(studio, GUIDE, emails[:1])
+    texts = _texts()
+    report, text = next(iter(texts.items()))
+    broken = make_results(guide, text)
+    broken[0]["value"]["labels"] = ["Virus"]
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps([{"report": report, "result": broken}]), encoding="utf-8")
+    options = ImportOptions(mode="annotations", annotator=emails[0])
+    result = import_sources(studio, GUIDE, [REPORTS, path], options)
+    assert result.invalid_reports == [report]
+    assert result.annotations_created == 0 and result.tasks_created == 4
+    assert any("Étiquette inconnue « Virus »" in p.message and report in p.location for p in result.problems)
+    assert sum(len(t["annotations"]) for t in list_tasks(studio, project.id, full=True)) == 0
+
+    allowed = import_sources(
+        studio, GUIDE, [path], ImportOptions(mode="annotations", annotator=emails[0], allow_invalid=True)
+    )
+    assert allowed.invalid_reports == [report] and allowed.annotations_created == 1
+
+    with pytest.raises(AnnotatorError, match="not a member"):
+        import_sources(studio, GUIDE, [path], ImportOptions(mode="annotations", annotator="nobody@exemple.fr"))
+    with pytest.raises(ImportFailedError, match="needs --annotator"):
+        import_sources(studio, GUIDE, [path], ImportOptions(mode="annotations"))
+
+
+def test_predictions_from_a_brat_folder(studio: StudioClient, tmp_path: Path) -> None:
+    from partages_ls.exporters.brat import write_brat
+
+    guide = load_guide(GUIDE)
+    project = create_project(studio, guide).project
+    tasks: list[dict[str, Any]] = []
+    for position, (report, text) in enumerate(_texts().items()):
+        annotation = {"id": position + 1, "completed_by": 1, "result": make_results(guide, text)}
+        tasks.append({"id": position + 1, "data": {"text": text, "report": report}, "annotations": [annotation]})
+    folder = tmp_path / "brat"
+    folder.mkdir()
+    write_brat(read_labelstudio(tasks, guide), guide, folder)
+
+    first = import_sources(studio, project.id, [folder])
+    assert (first.mode, first.tasks_created, first.predictions_created) == ("predictions", 4, 4)
+    again = import_sources(studio, project.id, [folder])
+    assert (again.predictions_created, again.predictions_present) == (0, 4)
+    stored = list_tasks(studio, project.id, full=True)
+    assert all(len(t["predictions"]) == 1 and not t["annotations"] for t in stored)
+    assert stored[0]["predictions"][0]["model_version"] == "partages-ls:brat:brat"
+
+
+def test_pull_writes_the_record_and_refuses_to_overwrite(studio: StudioClient, tmp_path: Path, ls_server: Any) -> None:
+    guide = load_guide(GUIDE)
+    project = create_project(studio, guide).project
+    import_sources(studio, GUIDE, [REPORTS])
+    out = tmp_path / "pulls" / "infectiologie.json"
+    result = pull_project(studio, str(project.id), out)
+    record = read_sidecar(out)
+    assert record is not None
+    assert record == result.record
+    assert set(record) == {
+        "guide",
+        "guide_version",
+        "project_id",
+        "project_title",
+        "server",
+        "pulled_at",
+        "tasks",
+        "annotations",
+    }
+    assert (record["guide"], record["guide_version"], record["project_id"]) == (GUIDE, guide.version, project.id)
+    assert (record["tasks"], record["annotations"], record["server"]) == (4, 0, ls_server.url)
+    for path in (out, result.record_path):
+        assert ls_server.token not in path.read_text(encoding="utf-8")
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        pull_project(studio, project.id, out)
+    assert pull_project(studio, project.id, out, overwrite=True).tasks == 4
+    assert studio.get(f"/api/projects/{project.id}/exports") == []  # snapshots are cleaned up
+    assert sorted(p.name for p in out.parent.iterdir()) == ["infectiologie.json", "infectiologie.json.meta.json"]
+
+
+def test_login_help_shows_no_secret(studio: StudioClient, ls_server: Any, tmp_path: Path) -> None:
+    remote = login_help(studio)
+    local = login_help(studio, data_dir=tmp_path / "data", venv=tmp_path / "venv")
+    for help_ in (remote, local):
+        text = "\n".join(help_.lines(["anne@exemple.fr"]))
+        assert "reset_password --username anne@exemple.fr" in text
+        assert ls_server.token not in text and (not ls_server.password or ls_server.password not in text)
+    assert remote.invite_url is not None and remote.invite_url.startswith(f"{ls_server.url}/user/signup/?token=")
+    assert f"LABEL_STUDIO_BASE_DATA_DIR={tmp_path / 'data'}" in local.reset_command

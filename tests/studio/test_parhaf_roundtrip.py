@@ -1,0 +1,78 @@
+"""PARHAF → Label Studio (real server: import as annotations, pull) → PARHAF gives the same rows."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from partages_ls.content import content_dir
+from partages_ls.exporters.export import ExportRequest, run_export
+from partages_ls.exporters.gold import GoldPolicy, select_gold
+from partages_ls.exporters.labelstudio import read_labelstudio
+from partages_ls.exporters.parhaf import read_parhaf_splits, write_parhaf
+from partages_ls.exporters.splits import SplitPlan, assign_splits
+from partages_ls.guides.loader import load_guide
+from partages_ls.studio.annotators import add_annotators
+from partages_ls.studio.client import StudioClient
+from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.projects import create_project
+from partages_ls.studio.pull import pull_project
+
+pytestmark = pytest.mark.server
+
+ANNOTATOR = "camille.martin@exemple.fr"
+
+
+def _sample_tasks(guide_name: str) -> list[dict[str, Any]]:
+    """The bundled reports and one annotator's bundled annotations, as an export's task list."""
+    samples = content_dir("samples") / guide_name
+    items = json.loads((samples / "annotations" / f"{ANNOTATOR}.json").read_text(encoding="utf-8"))
+    tasks = []
+    for number, item in enumerate(items, start=1):
+        text = (samples / "reports" / f"{item['report']}.txt").read_text(encoding="utf-8")
+        annotation = {"id": number, "completed_by": {"email": ANNOTATOR}, "result": item["result"]}
+        tasks.append({"id": number, "data": {"text": text, "report": item["report"]}, "annotations": [annotation]})
+    return tasks
+
+
+def _tables(folder: Path) -> dict[str, Any]:
+    return {p.relative_to(folder).as_posix(): pq.read_table(p) for p in sorted((folder / "data").rglob("*.parquet"))}
+
+
+@pytest.mark.parametrize("guide_name", ["infectiologie", "reponse-traitement"])
+def test_parhaf_through_label_studio_gives_the_same_rows(studio: StudioClient, tmp_path: Path, guide_name: str) -> None:
+    guide = load_guide(guide_name)
+    policy = GoldPolicy.parse(f"annotator:{ANNOTATOR}")
+    gold = select_gold(read_labelstudio(_sample_tasks(guide_name), guide), policy)
+    assert gold.skipped == [] and len(gold.documents) == 4
+    original = tmp_path / "original"
+    original.mkdir()
+    write_parhaf(
+        gold, guide, original, assign_splits(gold, SplitPlan()), gold_policy=str(policy), annotators=[ANNOTATOR]
+    )
+
+    create_project(studio, guide)
+    add_annotators(studio, guide.name, [ANNOTATOR])
+    options = ImportOptions(mode="annotations", annotator=ANNOTATOR)
+    report = import_sources(studio, guide.name, [original], options)
+    assert (report.tasks_created, report.annotations_created, report.problems) == (4, 4, [])
+    export = tmp_path / "pulled.json"
+    pull_project(studio, guide.name, export)
+
+    split_file = tmp_path / "splits.csv"
+    with split_file.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["report", "split"])
+        writer.writerows(sorted(read_parhaf_splits(original, guide).items()))
+    again = tmp_path / "again"
+    result = run_export(ExportRequest(export, "parhaf", again, gold=str(policy), split=SplitPlan(file=split_file)))
+    assert result["summary"]["skipped_by_reason"] == {}
+    before, after = _tables(original), _tables(again)
+    assert sorted(before) == sorted(after)
+    for name, table in before.items():
+        assert after[name].equals(table), f"{name} differs after the trip through Label Studio"

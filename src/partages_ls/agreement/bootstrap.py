@@ -1,0 +1,174 @@
+"""Figures computed from per-document counts, and their bootstrap confidence intervals.
+
+Every headline figure of the report is a function of counts summed over documents (matched spans,
+contingency cells, rating patterns). The :class:`Ledger` keeps those counts per document; a figure
+is registered with the function that turns summed counts into a value. The point estimate applies
+it to the plain sums; each bootstrap sample applies it to the sums of a resample of documents (with
+replacement, seeded), so point estimate and interval can never be computed two different ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from partages_ls.agreement.results import Agreement, Note
+from partages_ls.errors import PartagesError
+
+DEFAULT_SAMPLES = 1000
+DEFAULT_SEED = 1
+CHUNK = 100
+
+REASONS_FR: dict[Note, str] = {
+    Note.NO_DATA: "aucune donnée sur laquelle calculer",
+    Note.DEGENERATE: "une seule catégorie utilisée : désaccord attendu nul, valeur fixée à 1 par convention",
+    Note.UNDEFINED: "désaccord attendu nul alors que le désaccord observé ne l'est pas",
+}
+
+Sums = Sequence[float]
+
+
+class Measure(NamedTuple):
+    """A value computed from sums, its note, and (optionally) a reason more precise than the note's."""
+
+    value: float | None
+    note: Note | None = None
+    reason: str = ""
+
+
+def no_data(reason: str) -> Measure:
+    return Measure(None, Note.NO_DATA, reason)
+
+
+def from_agreement(result: Agreement, reason: str = "") -> Measure:
+    """A coefficient's result as a measure (its note kept, a French reason when there is no data)."""
+    return Measure(result.value, result.note, reason if result.note is Note.NO_DATA else "")
+
+
+def f1(matched: float, a: float, b: float, *, reason: str = "aucune zone chez l'un ni chez l'autre") -> Measure:
+    """2·matched / (|A| + |B|), no data when neither side has an item."""
+    total = a + b
+    return no_data(reason) if total == 0 else Measure(2 * matched / total)
+
+
+def ratio(part: float, whole: float, reason: str) -> Measure:
+    return no_data(reason) if whole == 0 else Measure(part / whole)
+
+
+@dataclass
+class Figure:
+    """A reported figure: value or ``None`` (with the reason), its note, and its 95 % interval."""
+
+    value: float | None = None
+    note: Note | None = None
+    reason: str | None = None
+    ci95: tuple[float, float] | None = None
+
+    def set(self, measure: Measure) -> None:
+        self.value = measure.value
+        self.note = measure.note
+        if measure.note is None:
+            self.reason = None
+        else:
+            self.reason = measure.reason or REASONS_FR[measure.note]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "value": _round(self.value),
+            "ci95": None if self.ci95 is None else [_round(self.ci95[0]), _round(self.ci95[1])],
+            "note": None if self.note is None else self.note.value,
+            "reason": self.reason,
+        }
+
+
+def _round(value: float | None) -> float | None:
+    """Six decimals: figures are read to three, and rounding keeps reports byte-stable across runs."""
+    return None if value is None else round(float(value), 6)
+
+
+GroupFunction = Callable[[Sums], Sequence[Measure]]
+
+
+class Ledger:
+    """Per-document counts under named columns, and the figures computed from their sums."""
+
+    def __init__(self, documents: Sequence[str]) -> None:
+        self.documents = list(documents)
+        self._row = {document: index for index, document in enumerate(self.documents)}
+        self._columns: dict[Hashable, int] = {}
+        self._cells: list[dict[int, float]] = [{} for _ in self.documents]
+        self._groups: list[tuple[list[Figure], GroupFunction]] = []
+
+    def column(self, key: Hashable) -> int:
+        """The index of a column, created (all zero) on first use."""
+        index = self._columns.get(key)
+        if index is None:
+            index = self._columns[key] = len(self._columns)
+        return index
+
+    def add(self, document: str, key: Hashable, value: float = 1.0) -> None:
+        """Add ``value`` to the column ``key`` of ``document`` (a document outside the ledger is an error)."""
+        cells = self._cells[self._row[document]]
+        index = self.column(key)
+        cells[index] = cells.get(index, 0.0) + value
+
+    def totals(self) -> list[float]:
+        """The sums of every column over all documents (what point estimates are computed from)."""
+        result = [0.0] * len(self._columns)
+        for cells in self._cells:
+            for index, value in cells.items():
+                result[index] += value
+        return result
+
+    def figures(self, count: int, function: GroupFunction) -> list[Figure]:
+        """Register ``count`` figures computed together by ``function`` from summed columns."""
+        created = [Figure() for _ in range(count)]
+        self._groups.append((created, function))
+        return created
+
+    def figure(self, function: Callable[[Sums], Measure]) -> Figure:
+        """Register one figure computed by ``function`` from summed columns."""
+        return self.figures(1, lambda sums: (function(sums),))[0]
+
+    def evaluate(self, samples: int = DEFAULT_SAMPLES, seed: int = DEFAULT_SEED) -> None:
+        """Set every figure's value, then (``samples`` > 0) its percentile 95 % bootstrap interval."""
+        totals = self.totals()
+        live: list[tuple[list[Figure], GroupFunction]] = []
+        for created, function in self._groups:
+            measures = function(totals)
+            for figure, measure in zip(created, measures, strict=True):
+                figure.set(measure)
+            if any(figure.value is not None for figure in created):
+                live.append((created, function))
+        if samples > 0 and self.documents and live:
+            self._intervals(live, samples, seed)
+
+    def _intervals(self, live: list[tuple[list[Figure], GroupFunction]], samples: int, seed: int) -> None:
+        try:
+            import numpy as np
+        except ImportError:  # pragma: no cover - numpy comes with the Label Studio SDK
+            raise PartagesError("bootstrap intervals need numpy: pip install numpy (or pass --bootstrap 0)") from None
+        size = len(self.documents)
+        matrix = np.zeros((size, max(1, len(self._columns))))
+        for row, cells in enumerate(self._cells):
+            for index, value in cells.items():
+                matrix[row, index] = value
+        generator = np.random.default_rng(seed)
+        uniform = np.full(size, 1.0 / size)
+        drawn: list[list[list[float]]] = [[[] for _ in created] for created, _ in live]
+        done = 0
+        while done < samples:
+            chunk = min(CHUNK, samples - done)
+            weights = generator.multinomial(size, uniform, size=chunk).astype(np.float64)
+            for sums in (weights @ matrix).tolist():
+                for values, (_, function) in zip(drawn, live, strict=True):
+                    for bucket, measure in zip(values, function(sums), strict=True):
+                        if measure.value is not None:
+                            bucket.append(measure.value)
+            done += chunk
+        for values, (created, _) in zip(drawn, live, strict=True):
+            for figure, bucket in zip(created, values, strict=True):
+                if figure.value is not None and bucket:
+                    low, high = np.quantile(np.asarray(bucket), [0.025, 0.975]).tolist()
+                    figure.ci95 = (float(low), float(high))

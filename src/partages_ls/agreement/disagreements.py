@@ -1,0 +1,163 @@
+"""The disagreement list for adjudication: every unmatched or mismatched item, with where it is.
+
+One row per disagreement between two annotators: the document, the layer (label set, attribute,
+relation or document field), the kind of disagreement, what each annotator chose and where, and a
+short context of the text with the disputed passage between ⟦ ⟧. Without text (``--no-text``) the
+passages and the context are left out and only offsets remain.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import Any, TextIO
+
+CONTEXT = 40
+"""Characters of text shown on each side of the disputed passage."""
+
+LONGEST = 200
+"""Longest disputed passage shown whole; a longer one is cut in its middle."""
+
+KINDS: dict[str, str] = {
+    "label": "même position, étiquette différente",
+    "boundaries": "même étiquette, frontières différentes",
+    "label_boundaries": "étiquette et frontières différentes",
+    "only_a": "zone seulement chez A",
+    "only_b": "zone seulement chez B",
+    "attribute": "valeur d'attribut différente",
+    "relation_only_a": "relation seulement chez A",
+    "relation_only_b": "relation seulement chez B",
+    "document_value": "classe du document différente",
+}
+"""Each kind's code (JSON, CSV) and its French reading (HTML, Markdown, CSV)."""
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One disagreement between annotators A and B of a pair (fields in sort order, see :meth:`sort_key`)."""
+
+    document: str
+    layer: str
+    begin: int
+    annotator_a: str
+    annotator_b: str
+    kind: str
+    label_a: str | None
+    label_b: str | None
+    begin_a: int | None
+    end_a: int | None
+    begin_b: int | None
+    end_b: int | None
+    text_a: str | None = None
+    text_b: str | None = None
+    context: str | None = None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Fields in declaration order, a missing value sorting first (``None`` compares with nothing)."""
+        return tuple((value is not None, value if value is not None else 0) for value in self._values())
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in SORT_FIELDS)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON object of the report (every field but the sort key ``begin``)."""
+        return {name: getattr(self, name) for name in JSON_FIELDS}
+
+
+SORT_FIELDS = tuple(f.name for f in fields(Disagreement))
+JSON_FIELDS = tuple(name for name in SORT_FIELDS if name != "begin")
+
+
+def _passage(text: str, begin: int, end: int) -> str:
+    passage = text[begin:end]
+    if len(passage) > LONGEST:
+        passage = passage[: LONGEST // 2] + " […] " + passage[-LONGEST // 2 :]
+    return passage
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def context(text: str, begin: int, end: int) -> str:
+    """The passage [begin, end) between ⟦ ⟧ with a few words around it, on one line."""
+    before = text[max(0, begin - CONTEXT) : begin]
+    after = text[end : end + CONTEXT]
+    prefix = "…" if begin > CONTEXT else ""
+    suffix = "…" if end + CONTEXT < len(text) else ""
+    return f"{prefix}{_flat(before)} ⟦{_flat(_passage(text, begin, end))}⟧ {_flat(after)}{suffix}".strip()
+
+
+def make(
+    text: str | None,
+    document: str,
+    layer: str,
+    kind: str,
+    annotators: tuple[str, str],
+    labels: tuple[str | None, str | None],
+    where_a: tuple[int, int] | None,
+    where_b: tuple[int, int] | None,
+) -> Disagreement:
+    """A disagreement; ``text`` is the document's text, or ``None`` to leave every snippet out."""
+    first = min(w[0] for w in (where_a, where_b) if w is not None) if (where_a or where_b) else 0
+    snippets: dict[str, str | None] = {"text_a": None, "text_b": None, "context": None}
+    if text is not None:
+        if where_a is not None:
+            snippets["text_a"] = _passage(text, *where_a)
+        if where_b is not None:
+            snippets["text_b"] = _passage(text, *where_b)
+        spots = [w for w in (where_a, where_b) if w is not None]
+        if spots:
+            snippets["context"] = context(text, min(w[0] for w in spots), max(w[1] for w in spots))
+    return Disagreement(
+        document,
+        layer,
+        first,
+        annotators[0],
+        annotators[1],
+        kind,
+        labels[0],
+        labels[1],
+        where_a[0] if where_a else None,
+        where_a[1] if where_a else None,
+        where_b[0] if where_b else None,
+        where_b[1] if where_b else None,
+        **snippets,
+    )
+
+
+CSV_COLUMNS = (
+    "document",
+    "layer",
+    "kind",
+    "kind_fr",
+    "annotator_a",
+    "annotator_b",
+    "label_a",
+    "label_b",
+    "begin_a",
+    "end_a",
+    "begin_b",
+    "end_b",
+    "text_a",
+    "text_b",
+    "context",
+)
+
+
+def write_csv(items: Iterable[Disagreement], handle: TextIO) -> None:
+    """The list as CSV (one header line, empty cells for what does not apply) into an open text file."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in items:
+        row = item.as_json() | {"kind_fr": KINDS.get(item.kind, item.kind)}
+        writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
+
+
+def to_csv(items: Iterable[Disagreement]) -> str:
+    """The list as CSV text (see :func:`write_csv`)."""
+    buffer = io.StringIO()
+    write_csv(items, buffer)
+    return buffer.getvalue()

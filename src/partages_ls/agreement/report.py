@@ -1,0 +1,204 @@
+"""The inter-annotator agreement report of one Label Studio export: compute it, write it.
+
+:func:`compute_report` turns a corpus into the JSON report (spans, attributes, relations, document
+fields, coverage, conventions, disagreements), every headline figure with its bootstrap interval;
+:func:`run_agreement` reads the export, computes, and writes ``agreement.html``, ``agreement.json``,
+``agreement.md`` and ``disagreements.csv`` into an output folder that is replaced atomically.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from partages_ls.agreement.attributes_report import attributes_section
+from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED, Figure, Ledger
+from partages_ls.agreement.collect import AgreementOptionsError, collect
+from partages_ls.agreement.disagreements import KINDS, Disagreement
+from partages_ls.agreement.fields_report import fields_section
+from partages_ls.agreement.matching import MODES
+from partages_ls.agreement.relations_report import relations_section
+from partages_ls.agreement.spans_report import finish_sd, spans_section
+from partages_ls.exporters.corpus import Corpus
+from partages_ls.guides.model import Guide
+
+REPORT_FORMAT = 1
+OUTPUTS = ("agreement.html", "agreement.json", "agreement.md", "disagreements.csv")
+
+
+@dataclass(frozen=True)
+class AgreementOptions:
+    """What to compare and how: annotator subset, IoU threshold, bootstrap, text or not."""
+
+    annotators: Sequence[str] | None = None
+    iou: float | None = None
+    bootstrap: int = DEFAULT_SAMPLES
+    seed: int = DEFAULT_SEED
+    no_text: bool = False
+
+    def check(self) -> None:
+        if self.iou is not None and not 0 < self.iou <= 1:
+            raise AgreementOptionsError(f"the IoU threshold must lie in (0, 1], got {self.iou}")
+        if self.bootstrap < 0:
+            raise AgreementOptionsError(f"the number of bootstrap samples cannot be negative, got {self.bootstrap}")
+
+
+@dataclass
+class AgreementReport:
+    """The JSON report (plain data, stable keys) and the disagreement list it summarises."""
+
+    data: dict[str, Any]
+    disagreements: list[Disagreement]
+    guide: Guide
+
+
+def _plain(value: Any) -> Any:
+    """The report with every :class:`Figure` turned into its JSON object."""
+    if isinstance(value, Figure):
+        return value.as_json()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def conventions(options: AgreementOptions, documents: int) -> dict[str, Any]:
+    """The rules the figures follow, with the parameters of this run (stated in every report)."""
+    threshold = f", IoU ≥ {options.iou}" if options.iou is not None else ""
+    notes = [
+        "Un document compte pour une paire d'annotateurs seulement si les deux l'ont soumis ; les annotations "
+        "annulées, les brouillons et les prédictions sont exclus. Si un annotateur a soumis plusieurs annotations "
+        "d'un même document, seule la dernière (identifiant le plus grand) est retenue.",
+        "F1 d'une paire = 2 × zones appariées / (|A| + |B|), appariement un à un dans chaque document, indépendant "
+        "de l'ordre de stockage. Modes : exact (mêmes bornes, même étiquette) ; chevauchement (même étiquette, "
+        f"au moins un caractère commun{threshold}) ; frontières (mêmes bornes, étiquette ignorée).",
+        "F1 micro : comptes cumulés sur les documents, les étiquettes et les paires d'annotateurs. F1 macro : "
+        "moyenne des F1 par étiquette (étiquettes utilisées). Moyenne et écart-type (de population) des F1 des paires.",
+        "En mode frontières, une paire appariée d'étiquettes différentes compte pour ½ dans chacune des deux "
+        "étiquettes ; la matrice de confusion des étiquettes porte sur ces appariements (lignes : premier "
+        "annotateur de la paire, ordre alphabétique).",
+        "α_u de Krippendorff (sémantique DKPro : global = 1 − moyenne des D_o / moyenne des D_e) sur les documents "
+        "soumis par tous les annotateurs, mis bout à bout ; les zones d'un annotateur qui se chevauchent avec la "
+        "même étiquette sont fusionnées ; α_u est donné sans intervalle de confiance.",
+        "Attributs : comparés sur les zones appariées en mode chevauchement (donc de même étiquette) auxquelles "
+        "l'attribut s'applique. Une valeur absente est une donnée manquante, jamais une catégorie. L'α nominal "
+        "porte sur les zones appariées de toutes les paires d'annotateurs (chaque appariement est une unité à "
+        "deux valeurs).",
+        "Relations : une relation de A correspond à une relation de B du même type dont les deux extrémités sont "
+        "les zones appariées (mode chevauchement) ; le sens est ignoré pour les relations que le guide déclare "
+        "non orientées.",
+        "Classes du document : accord observé = moyenne par document de l'accord des paires ; κ de Cohen par paire ; "
+        "κ de Fleiss sur les documents classés par tous ; α de Krippendorff nominal avec données manquantes ; "
+        "AC1 de Gwet avec q = nombre de classes du guide. Plusieurs valeurs choisies forment une seule catégorie.",
+        "Justification : F1 en mode chevauchement et IoU moyen des justifications appariées, sur tous les "
+        "documents et sur ceux où les deux annotateurs ont choisi la même classe.",
+        "Un coefficient dont les désaccords attendu et observé sont tous deux nuls (une seule catégorie utilisée) "
+        "vaut 1 par convention et est signalé « dégénéré ». Une valeur sans donnée est « n/d » avec sa raison, "
+        "jamais 0.",
+        f"Intervalles de confiance à 95 % : bootstrap percentile, {options.bootstrap} rééchantillonnages des "
+        f"{documents} documents comparés (graine {options.seed}), reproductible."
+        if options.bootstrap > 0
+        else "Intervalles de confiance désactivés (--bootstrap 0).",
+        "Lecture : ≥ 0,8 accord élevé ; 0,6 à 0,8 accord correct ; 0,4 à 0,6 accord modéré ; 0,2 à 0,4 accord "
+        "faible ; < 0,2 accord très faible. Le F1 n'est pas corrigé du hasard ; κ, α et AC1 le sont.",
+        "Désaccords : toute zone non appariée en mode exact, classée selon l'appariement le plus proche (même "
+        "position, même étiquette avec d'autres frontières, chevauchement d'étiquette différente, ou seule) ; "
+        "toute valeur d'attribut ou classe de document différente ; toute relation sans correspondante.",
+    ]
+    if options.no_text:
+        notes.append("Textes omis (--no-text) : aucun extrait des documents ne figure dans ces fichiers.")
+    return {
+        "iou_threshold": options.iou,
+        "modes": list(MODES),
+        "bootstrap": {
+            "samples": options.bootstrap,
+            "seed": options.seed,
+            "confidence": 0.95,
+            "method": "percentile",
+            "unit": "document",
+            "documents": documents,
+        },
+        "text_included": not options.no_text,
+        "notes": notes,
+    }
+
+
+def compute_report(
+    corpus: Corpus, guide: Guide, options: AgreementOptions | None = None, *, source: str | None = None
+) -> AgreementReport:
+    """The whole report of a corpus read against its guide (see the module docstring)."""
+    options = options or AgreementOptions()
+    options.check()
+    data = collect(corpus, guide, options.annotators)
+    ledger = Ledger(data.compared)
+    spans, matches, span_disagreements = spans_section(data, ledger, options.iou, options.no_text)
+    attributes, attribute_disagreements = attributes_section(data, ledger, matches, options.no_text)
+    relations, relation_disagreements = relations_section(data, ledger, matches, options.no_text)
+    fields, field_disagreements = fields_section(data, ledger, matches, options.no_text)
+    ledger.evaluate(options.bootstrap, options.seed)
+    for entry in spans.values():
+        for mode in MODES:
+            finish_sd(entry[mode])
+    disagreements = sorted(
+        [*span_disagreements, *attribute_disagreements, *relation_disagreements, *field_disagreements],
+        key=Disagreement.sort_key,
+    )
+    by_kind = Counter(item.kind for item in disagreements)
+    by_layer = Counter(item.layer for item in disagreements)
+    report: dict[str, Any] = {
+        "format": REPORT_FORMAT,
+        "guide": guide.name,
+        "guide_version": guide.version,
+        "guide_title": guide.title,
+        "source": source,
+        "annotators": data.annotators,
+        "documents": {"total": len(data.documents), "compared": len(data.compared)},
+        "coverage": data.coverage(),
+        "spans": spans,
+        "attributes": attributes,
+        "relations": relations,
+        "document_fields": fields,
+        "disagreements": {
+            "count": len(disagreements),
+            "by_kind": {kind: by_kind[kind] for kind in KINDS if by_kind[kind]},
+            "by_layer": dict(sorted(by_layer.items())),
+            "items": [],  # filled below: plain data already, no need to walk it
+        },
+        "conventions": conventions(options, len(data.compared)),
+    }
+    plain = _plain(report)
+    plain["disagreements"]["items"] = [item.as_json() for item in disagreements]
+    return AgreementReport(plain, disagreements, guide)
+
+
+@dataclass(frozen=True)
+class AgreementRequest:
+    """One `partages-ls agreement` run: the export, where to write, the guide and the options."""
+
+    export_path: Path
+    out: Path
+    guide: str | None = None
+    options: AgreementOptions = AgreementOptions()
+    overwrite: bool = False
+    force_guide: bool = False
+
+
+def run_agreement(request: AgreementRequest) -> AgreementReport:
+    """Read the export, compute the report and write the four files atomically into ``request.out``."""
+    from partages_ls.agreement.render import write_outputs
+    from partages_ls.exporters.export import resolve_guide
+    from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+    from partages_ls.exporters.output import OutputFolder
+
+    request.options.check()
+    guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
+    # Entering the folder first refuses a non-empty --out before any long computation.
+    with OutputFolder(request.out, overwrite=request.overwrite) as folder:
+        corpus = read_labelstudio(load_export(request.export_path), guide, source=request.export_path.name)
+        report = compute_report(corpus, guide, request.options, source=request.export_path.name)
+        write_outputs(report, folder)
+    return report

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
-from partages_ls.exporters.parhaf import read_parhaf
+from partages_ls.exporters.parhaf_read import read_parhaf
 from partages_ls.guides.loader import load_guide
 
 from .lsexport import annotation, choice, region, relation, task

@@ -20,10 +20,9 @@ from partages_ls.exporters.parhaf import (
     ParhafReadError,
     SpanTextMismatchError,
     parhaf_schemas,
-    read_parhaf,
-    read_parhaf_splits,
     write_parhaf,
 )
+from partages_ls.exporters.parhaf_read import read_parhaf, read_parhaf_splits
 from partages_ls.guides.loader import load_guide
 from partages_ls.guides.model import Guide
 

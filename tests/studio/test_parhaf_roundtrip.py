@@ -14,7 +14,8 @@ from partages_ls.content import content_dir
 from partages_ls.exporters.export import ExportRequest, run_export
 from partages_ls.exporters.gold import GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio import read_labelstudio
-from partages_ls.exporters.parhaf import read_parhaf_splits, write_parhaf
+from partages_ls.exporters.parhaf import write_parhaf
+from partages_ls.exporters.parhaf_read import read_parhaf_splits
 from partages_ls.exporters.splits import SplitPlan, assign_splits
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import add_annotators

@@ -182,7 +182,7 @@ def read_source(path: Path, guide: Guide) -> Source:
     if kind == "results":
         return _read_results(path)
     if kind == "parhaf":
-        from partages_ls.exporters.parhaf import read_parhaf
+        from partages_ls.exporters.parhaf_read import read_parhaf
 
         return _from_corpus(path, kind, read_parhaf(path, guide), guide)
     if kind == "cas":

@@ -11,7 +11,7 @@ import pytest
 from partages_ls.content import content_dir
 from partages_ls.exporters.export import read_sidecar
 from partages_ls.guides.loader import load_guide
-from partages_ls.studio.demo import DemoOptions, run_demo
+from partages_ls.studio.demo import DemoOptions, own_command, run_demo
 from partages_ls.studio.server import find_server, stop_server
 
 from .synthetic import make_results
@@ -70,7 +70,7 @@ def test_demo_runs_twice_harmlessly(tmp_path: Path) -> None:
         assert (infectio.agreement / "agreement.json").is_file()
         assert any("no sample annotations" in n for n in first.guides[0].notes)
         assert any("reset_password --username anne.demo@exemple.fr" in line for line in first.login_lines)
-        assert first.stop_command == f"partages-ls server stop --data-dir {data_dir}"
+        assert first.stop_command == f"{own_command()} server stop --data-dir {data_dir}"
 
         second = run_demo(options, echo=lines.append)
         assert not second.started and second.url == first.url

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from partages_ls.studio.demo import own_command
 from partages_ls.studio.server import LocalServer, ensure_server_install, find_server, stop_server
 
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -46,7 +47,7 @@ def start_command(data_dir: Path, port: int | None) -> None:
         f"Label Studio: {server.url}  (login {server.username}; password and token in "
         f"{data_dir / 'partages-ls-credentials.json'}, readable by you only)"
     )
-    click.echo(f"stop it with: partages-ls server stop --data-dir {data_dir}")
+    click.echo(f"stop it with: {own_command()} server stop --data-dir {data_dir}")
 
 
 @server_group.command("stop")

@@ -10,7 +10,10 @@ twice is harmless; the output folder belongs to the demo and is replaced.
 from __future__ import annotations
 
 import importlib
+import os
 import shlex
+import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,7 +211,17 @@ def run_demo(options: DemoOptions | None = None, *, echo: Echo = lambda _: None)
         help_ = login_help(client, data_dir=options.data_dir, venv=ensure_server_install())
         result.login_lines = help_.lines(annotators)
     default = options.data_dir == DEFAULT_DATA_DIR
-    result.stop_command = "partages-ls server stop" + (
+    result.stop_command = f"{own_command()} server stop" + (
         "" if default else f" --data-dir {shlex.quote(str(options.data_dir))}"
     )
     return result
+
+
+def own_command() -> str:
+    """How to call partages-ls again from here: its bare name when on PATH, else the path that ran it."""
+    if shutil.which("partages-ls"):
+        return "partages-ls"
+    launched = Path(sys.argv[0])
+    if launched.name == "partages-ls" and launched.exists():
+        return shlex.quote(os.path.relpath(launched.resolve()) if launched.is_absolute() else str(launched))
+    return f"{shlex.quote(sys.executable)} -m partages_ls"

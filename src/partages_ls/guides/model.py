@@ -24,8 +24,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Value(_Strict):
-    """A closed value (a choice, a class) with its namings in Label Studio, the hub and INCEpTION."""
+class _Named(_Strict):
+    """Something stored in Label Studio under ``id`` and written to the hub and to INCEpTION."""
 
     id: str = Field(min_length=1, description="Value stored in Label Studio results (stable, ASCII).")
     display: str = Field(default="", description="What annotators read in the interface (French).")
@@ -34,9 +34,6 @@ class Value(_Strict):
         default=None, description="Value written to the INCEpTION layer feature (default: id)."
     )
     definition: str = Field(default="", description="French definition shown to annotators.")
-    hub_inferred: bool = Field(
-        default=False, description="True when the hub value is deduced, not seen in a published file."
-    )
 
     @property
     def hub_value(self) -> str:
@@ -45,6 +42,14 @@ class Value(_Strict):
     @property
     def inception_value(self) -> str:
         return self.inception if self.inception is not None else self.id
+
+
+class Value(_Named):
+    """A closed value (a choice, a class) with its namings in Label Studio, the hub and INCEpTION."""
+
+    hub_inferred: bool = Field(
+        default=False, description="True when the hub value is deduced, not seen in a published file."
+    )
 
 
 class SpanLabel(Value):
@@ -108,26 +113,13 @@ class LabelSet(_Strict):
         return self.span_type or self.layer
 
 
-class RelationType(_Strict):
-    """A relation between two spans, with the label pairs it may link."""
+class RelationType(_Named):
+    """A relation between two spans, with the label pairs it may link (``id`` is its stored label)."""
 
-    id: str = Field(min_length=1, description="Relation label stored in Label Studio.")
-    display: str = Field(default="", description="French name.")
-    definition: str = Field(default="")
     examples: list[str] = Field(default_factory=list)
     sources: list[str] = Field(min_length=1, description="Span label ids allowed at the source.")
     targets: list[str] = Field(min_length=1, description="Span label ids allowed at the target.")
     directed: bool = Field(default=True, description="False when the guide says direction does not matter.")
-    hub: str | None = None
-    inception: str | None = None
-
-    @property
-    def hub_value(self) -> str:
-        return self.hub if self.hub is not None else self.id
-
-    @property
-    def inception_value(self) -> str:
-        return self.inception if self.inception is not None else self.id
 
 
 class DocumentField(_Strict):

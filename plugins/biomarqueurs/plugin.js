@@ -40,6 +40,9 @@
       "Status": "Statut",
       "Technique": "Technique"
     },
+    "control_display": {
+      "Biomarker": "Élément biomarqueur"
+    },
     "attributes": {
       "Normalized": {
         "label_set": "Biomarker",
@@ -322,7 +325,8 @@
       if (labels.length !== 1) {
         structural(id, "label-count", { count: labels.length });
       } else if (!labelSets[control].includes(region.label)) {
-        structural(id, "unknown-label", { label: region.label, control });
+        const controlShown = isKey(rules.control_display, control) ? rules.control_display[control] : control;
+        structural(id, "unknown-label", { label: region.label, control: controlShown });
         region.label = null;
       }
       if (!inBounds(region)) {
@@ -409,7 +413,8 @@
       let source = regions.get(pyStr(item.from_id));
       let target = regions.get(pyStr(item.to_id));
       if (source === undefined || target === undefined) {
-        structural(key, "relation-endpoint", { relation: labels.map(pyStr).join(",") || "?" });
+        const names = labels.map((name) => (isKey(rules.relations, name) ? rules.relations[name].display : pyStr(name)));
+        structural(key, "relation-endpoint", { relation: names.join(",") || "?" });
         continue;
       }
       if (labels.length !== 1) {

@@ -60,6 +60,9 @@
       "NumeroTelephone": "Numéro de téléphone",
       "Url": "URL"
     },
+    "control_display": {
+      "Categorie": "Catégorie d'entité identifiante"
+    },
     "attributes": {
       "RolePER": {
         "label_set": "Categorie",
@@ -353,7 +356,8 @@
       if (labels.length !== 1) {
         structural(id, "label-count", { count: labels.length });
       } else if (!labelSets[control].includes(region.label)) {
-        structural(id, "unknown-label", { label: region.label, control });
+        const controlShown = isKey(rules.control_display, control) ? rules.control_display[control] : control;
+        structural(id, "unknown-label", { label: region.label, control: controlShown });
         region.label = null;
       }
       if (!inBounds(region)) {
@@ -440,7 +444,8 @@
       let source = regions.get(pyStr(item.from_id));
       let target = regions.get(pyStr(item.to_id));
       if (source === undefined || target === undefined) {
-        structural(key, "relation-endpoint", { relation: labels.map(pyStr).join(",") || "?" });
+        const names = labels.map((name) => (isKey(rules.relations, name) ? rules.relations[name].display : pyStr(name)));
+        structural(key, "relation-endpoint", { relation: names.join(",") || "?" });
         continue;
       }
       if (labels.length !== 1) {

@@ -30,6 +30,9 @@
     "label_display": {
       "Justification": "Justification"
     },
+    "control_display": {
+      "Justification": "Justification"
+    },
     "attributes": {},
     "document_fields": {
       "Nomenclature": {
@@ -233,7 +236,8 @@
       if (labels.length !== 1) {
         structural(id, "label-count", { count: labels.length });
       } else if (!labelSets[control].includes(region.label)) {
-        structural(id, "unknown-label", { label: region.label, control });
+        const controlShown = isKey(rules.control_display, control) ? rules.control_display[control] : control;
+        structural(id, "unknown-label", { label: region.label, control: controlShown });
         region.label = null;
       }
       if (!inBounds(region)) {
@@ -320,7 +324,8 @@
       let source = regions.get(pyStr(item.from_id));
       let target = regions.get(pyStr(item.to_id));
       if (source === undefined || target === undefined) {
-        structural(key, "relation-endpoint", { relation: labels.map(pyStr).join(",") || "?" });
+        const names = labels.map((name) => (isKey(rules.relations, name) ? rules.relations[name].display : pyStr(name)));
+        structural(key, "relation-endpoint", { relation: names.join(",") || "?" });
         continue;
       }
       if (labels.length !== 1) {

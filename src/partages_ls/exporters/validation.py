@@ -132,7 +132,8 @@ class _Checker:
         if len(labels) != 1:
             self.structural(result_id, "label-count", count=len(labels))
         elif label not in self.rules["label_sets"][control]:
-            self.structural(result_id, "unknown-label", label=label, control=control)
+            shown_control = self.rules["control_display"].get(control, control)
+            self.structural(result_id, "unknown-label", label=label, control=shown_control)
             region.label = None
         region.in_bounds = 0 <= start < end <= len(self.text)
         if region.in_bounds:
@@ -192,7 +193,10 @@ class _Checker:
             target = self.regions.get(str(item.get("to_id")))
             labels = item.get("labels") or []
             if source is None or target is None:
-                self.structural(key, "relation-endpoint", relation=",".join(labels) or "?")
+                names = [
+                    str(specs[lab]["display"]) if isinstance(lab, str) and lab in specs else str(lab) for lab in labels
+                ]
+                self.structural(key, "relation-endpoint", relation=",".join(names) or "?")
                 continue
             if len(labels) != 1:
                 self.structural(key, "relation-label", source=self.shown(source), target=self.shown(target))

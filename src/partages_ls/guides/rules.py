@@ -103,6 +103,7 @@ def compile_rules(guide: Guide) -> dict[str, Any]:
         "text": guide.text.data_key,
         "label_sets": label_sets,
         "label_display": displays,
+        "control_display": {ls.name: ls.display for ls in guide.label_sets},
         "attributes": attributes,
         "document_fields": fields,
         "relations": relations,

@@ -28,9 +28,8 @@ REPORTS = content_dir("samples") / "infectiologie" / "reports"
 
 @pytest.fixture
 def app() -> click.Group:
-    """The `partages-ls` group with the studio commands (cli/main.py registers them the same way)."""
-    for command in COMMANDS:
-        cli.add_command(command)
+    """The `partages-ls` group, which registers the studio commands (cli/main.py)."""
+    assert all(cli.commands.get(c.name or "") is c for c in COMMANDS)
     return cli
 
 

@@ -11,6 +11,24 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+# Rules whose violation leaves an item that no format can hold: a region without a (known) label
+# or with offsets outside the text, an attribute or relation pointing to a region that does not
+# exist, a relation without a known type. Such an item alone is left out (and listed); every
+# other violation describes an item that is kept as stored and reported.
+UNREPRESENTABLE = frozenset(
+    {
+        "unknown-control",
+        "unknown-label",
+        "label-count",
+        "offsets",
+        "duplicate-id",
+        "orphan-attribute",
+        "relation-endpoint",
+        "relation-label",
+        "relation-unknown",
+    }
+)
+
 
 @dataclass(frozen=True, order=True)
 class Violation:

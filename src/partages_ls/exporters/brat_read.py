@@ -24,6 +24,7 @@ from partages_ls.exporters.corpus import (
     Relation,
     Skipped,
     Span,
+    unreadable,
 )
 from partages_ls.guides.model import Guide
 
@@ -218,11 +219,13 @@ def _listing(base: Path, suffix: str) -> dict[str, Path]:
     }
 
 
-def read_brat(folder: Path, guide: Guide, *, annotator: str | None = None) -> Corpus:
+def read_brat(folder: Path, guide: Guide, *, annotator: str | None = None, partial: bool = False) -> Corpus:
     """Read a folder written by :func:`write_brat` (or ``annotator``'s folder of the per-annotator layout).
 
     Unknown types or values, offsets that do not match the ``.txt`` and malformed lines raise one
     :class:`BratError` listing every problem as ``file:line``. ``#`` notes are listed as skipped.
+    With ``partial`` (import), each such problem leaves out its line (or its file) alone and is
+    listed in ``corpus.skipped``; the rest of the file and of the folder is read.
     """
     schema = _Schema(guide)
     base = folder if annotator is None else folder / annotator
@@ -260,7 +263,8 @@ def read_brat(folder: Path, guide: Guide, *, annotator: str | None = None) -> Co
                 "brat-config",
             )
         )
-    if problems:
+    if problems and not partial:
         raise BratError(f"{base}: not a valid brat folder for guide {guide.name}", problems)
+    corpus.skipped += [unreadable(p.location, p.message) for p in problems]
     corpus.sort()
     return corpus

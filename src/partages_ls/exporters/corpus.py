@@ -101,6 +101,11 @@ class Skipped:
         return {"where": self.where, "kind": self.kind, "reason": self.reason, "rule": self.rule}
 
 
+def unreadable(location: str, message: str) -> Skipped:
+    """An item of a source file that a reader could not turn into the corpus model (left out alone)."""
+    return Skipped(location, "item", message, "unreadable")
+
+
 @dataclass
 class Corpus:
     """Documents of one guide, plus everything that was read but not kept."""

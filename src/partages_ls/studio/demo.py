@@ -164,11 +164,10 @@ def _run_guide(
     if files:
         outcome.annotators = [f.stem for f in files]
         for file in files:
-            loaded = import_sources(
-                client, pid, [file], ImportOptions(mode="annotations", annotator=file.stem, allow_invalid=False)
-            )
+            loaded = import_sources(client, pid, [file], ImportOptions(mode="annotations", annotator=file.stem))
             outcome.annotations.append(loaded)
-            invalid = f", {len(loaded.invalid_reports)} invalid (not imported)" if loaded.invalid_reports else ""
+            broken = len(loaded.invalid_reports)
+            invalid = f", {broken} breaking a guide rule (imported, listed)" if broken else ""
             echo(
                 f"[{guide.name}] annotations of {file.stem}: {loaded.annotations_created} added, "
                 f"{loaded.annotations_present} already there{invalid}"

@@ -17,6 +17,7 @@ from typing import Any
 from partages_ls.agreement.attributes_report import attributes_section
 from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED, Figure, Ledger
 from partages_ls.agreement.collect import AgreementOptionsError, collect
+from partages_ls.agreement.conformance import conformance_section
 from partages_ls.agreement.disagreements import KINDS, Disagreement
 from partages_ls.agreement.fields_report import fields_section
 from partages_ls.agreement.matching import MODES
@@ -71,7 +72,12 @@ def conventions(options: AgreementOptions, documents: int) -> dict[str, Any]:
     threshold = f", IoU ≥ {options.iou}" if options.iou is not None else ""
     notes = [
         "Un document compte pour une paire d'annotateurs seulement si les deux l'ont soumis ; les annotations "
-        "annulées, les brouillons et les prédictions sont exclus. Si un annotateur a soumis plusieurs annotations "
+        "annulées, les brouillons et les prédictions sont exclus. Chaque annotation soumise compte telle "
+        "qu'enregistrée, même quand elle enfreint une règle du guide (attribut obligatoire manquant, relation "
+        "dessinée à l'envers, bornes d'une zone…) : ces écarts sont listés dans la section « Conformité au "
+        "guide », ils ne retirent rien. Seul un élément impossible à représenter (étiquette inconnue, positions "
+        "hors du texte, relation vers une zone absente) est écarté, et compté dans la couverture. "
+        "Si un annotateur a soumis plusieurs annotations "
         "d'un même document, seule la dernière (identifiant le plus grand) est retenue.",
         "F1 d'une paire = 2 × zones appariées / (|A| + |B|), appariement un à un dans chaque document, indépendant "
         "de l'ordre de stockage. Modes : exact (mêmes bornes, même étiquette) ; chevauchement (même étiquette, "
@@ -89,8 +95,9 @@ def conventions(options: AgreementOptions, documents: int) -> dict[str, Any]:
         "porte sur les zones appariées de toutes les paires d'annotateurs (chaque appariement est une unité à "
         "deux valeurs).",
         "Relations : une relation de A correspond à une relation de B du même type dont les deux extrémités sont "
-        "les zones appariées (mode chevauchement) ; le sens est ignoré pour les relations que le guide déclare "
-        "non orientées.",
+        "les zones appariées (mode chevauchement), dans le même sens ; le sens est ignoré pour les relations que "
+        "le guide déclare non orientées. Mode exact à côté : les deux extrémités sont des appariements exacts "
+        "(mêmes bornes, même étiquette).",
         "Classes du document : accord observé = moyenne par document de l'accord des paires ; κ de Cohen par paire ; "
         "κ de Fleiss sur les documents classés par tous ; α de Krippendorff nominal avec données manquantes ; "
         "AC1 de Gwet avec q = nombre de classes du guide. Plusieurs valeurs choisies forment une seule catégorie.",
@@ -168,6 +175,7 @@ def compute_report(
             "by_layer": dict(sorted(by_layer.items())),
             "items": [],  # filled below: plain data already, no need to walk it
         },
+        "conformance": conformance_section(corpus, data, no_text=options.no_text),
         "conventions": conventions(options, len(data.compared)),
     }
     plain = _plain(report)

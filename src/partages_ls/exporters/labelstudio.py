@@ -20,6 +20,7 @@ from partages_ls.exporters.corpus import (
     Annotation,
     Corpus,
     Document,
+    Flaw,
     Provenance,
     Relation,
     Skipped,
@@ -93,6 +94,7 @@ def read_annotation(
     *,
     strict: bool = False,
     invalid: str = "keep",
+    report: str = "",
 ) -> Annotation | None:
     """Convert one submitted annotation.
 
@@ -109,6 +111,8 @@ def read_annotation(
             corpus.warnings.append(
                 Skipped(_where(where, violation.target), violation.level, violation.message, violation.rule)
             )
+            flawed = _provenance(where, violation.target)
+            corpus.flaws.append(Flaw(report, flawed, violation.rule, violation.level, violation.message))
     whole = [v for target, vs in blocking.items() if target.startswith("rule:") for v in vs]
     if whole:
         for violation in whole:
@@ -288,7 +292,7 @@ def read_labelstudio(
                     )
                 )
                 continue
-            annotation = read_annotation(rules, text, raw, where, corpus, strict=strict, invalid=invalid)
+            annotation = read_annotation(rules, text, raw, where, corpus, strict=strict, invalid=invalid, report=report)
             if annotation is not None:
                 document.annotations.append(annotation)
         for draft in task.get("drafts") or []:

@@ -15,7 +15,7 @@ import pytest
 from partages_ls.agreement.report import AgreementOptions, AgreementRequest, run_agreement
 
 from ..exporters.lsexport import annotation, relation, task
-from .fixtures import A, B, SCHEMA, entity, report_of, write_export
+from .fixtures import SCHEMA, A, B, entity, report_of, write_export
 
 D = "Bactériémie à Escherichia coli. Pyélonéphrite aiguë droite. Pas d'endocardite."
 AB = f"{A}|{B}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from partages_ls.agreement.fields_report import fields_section
 from partages_ls.agreement.matching import MODES
 from partages_ls.agreement.relations_report import relations_section
 from partages_ls.agreement.spans_report import finish_sd, spans_section
+from partages_ls.exporters.contamination import Contaminated, find_contaminated
 from partages_ls.exporters.corpus import Corpus
 from partages_ls.guides.model import Guide
 
@@ -39,6 +40,7 @@ class AgreementOptions:
     bootstrap: int = DEFAULT_SAMPLES
     seed: int = DEFAULT_SEED
     no_text: bool = False
+    exclude_contaminated: bool = False  # leave out annotations last updated by another annotator
 
     def check(self) -> None:
         if self.iou is not None and not 0 < self.iou <= 1:
@@ -67,7 +69,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def conventions(options: AgreementOptions, documents: int) -> dict[str, Any]:
+def conventions(options: AgreementOptions, documents: int, contaminated: int = 0) -> dict[str, Any]:
     """The rules the figures follow, with the parameters of this run (stated in every report)."""
     threshold = f", IoU ≥ {options.iou}" if options.iou is not None else ""
     notes = [
@@ -116,6 +118,17 @@ def conventions(options: AgreementOptions, documents: int) -> dict[str, Any]:
         "position, même étiquette avec d'autres frontières, chevauchement d'étiquette différente, ou seule) ; "
         "toute valeur d'attribut ou classe de document différente ; toute relation sans correspondante.",
     ]
+    if contaminated:
+        fate = (
+            "écartée(s) du calcul (--exclude-contaminated)"
+            if options.exclude_contaminated
+            else "comptée(s) telle(s) qu'enregistrée(s) ; --exclude-contaminated les écarte"
+        )
+        notes.append(
+            f"Double annotation non aveugle : {contaminated} annotation(s) modifiée(s) par un autre annotateur que "
+            f"son auteur (updated_by ≠ completed_by), {fate}. Elles sont listées dans agreement.json "
+            "(contamination.annotations)."
+        )
     if options.no_text:
         notes.append("Textes omis (--no-text) : aucun extrait des documents ne figure dans ces fichiers.")
     return {
@@ -134,12 +147,32 @@ def conventions(options: AgreementOptions, documents: int) -> dict[str, Any]:
     }
 
 
+def _without(corpus: Corpus, annotation_ids: set[int]) -> Corpus:
+    """The corpus without the given annotations (documents kept, so coverage still names them)."""
+    documents = [
+        replace(d, annotations=[a for a in d.annotations if a.annotation_id not in annotation_ids])
+        for d in corpus.documents
+    ]
+    return replace(corpus, documents=documents)
+
+
 def compute_report(
-    corpus: Corpus, guide: Guide, options: AgreementOptions | None = None, *, source: str | None = None
+    corpus: Corpus,
+    guide: Guide,
+    options: AgreementOptions | None = None,
+    *,
+    source: str | None = None,
+    contaminated: Sequence[Contaminated] = (),
 ) -> AgreementReport:
-    """The whole report of a corpus read against its guide (see the module docstring)."""
+    """The whole report of a corpus read against its guide (see the module docstring).
+
+    ``contaminated`` annotations (last updated by another annotator) are listed in the report, and
+    left out only when ``options.exclude_contaminated``.
+    """
     options = options or AgreementOptions()
     options.check()
+    if options.exclude_contaminated and contaminated:
+        corpus = _without(corpus, {c.annotation_id for c in contaminated if c.annotation_id is not None})
     data = collect(corpus, guide, options.annotators)
     ledger = Ledger(data.compared)
     spans, matches, span_disagreements = spans_section(data, ledger, options.iou, options.no_text)
@@ -176,7 +209,11 @@ def compute_report(
             "items": [],  # filled below: plain data already, no need to walk it
         },
         "conformance": conformance_section(corpus, data, no_text=options.no_text),
-        "conventions": conventions(options, len(data.compared)),
+        "contamination": {
+            "excluded": options.exclude_contaminated,
+            "annotations": [c.as_dict() for c in contaminated],
+        },
+        "conventions": conventions(options, len(data.compared), len(contaminated)),
     }
     plain = _plain(report)
     plain["disagreements"]["items"] = [item.as_json() for item in disagreements]
@@ -206,7 +243,11 @@ def run_agreement(request: AgreementRequest) -> AgreementReport:
     guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
     # Entering the folder first refuses a non-empty --out before any long computation.
     with OutputFolder(request.out, overwrite=request.overwrite) as folder:
-        corpus = read_labelstudio(load_export(request.export_path), guide, source=request.export_path.name)
-        report = compute_report(corpus, guide, request.options, source=request.export_path.name)
+        tasks = load_export(request.export_path)
+        contaminated = find_contaminated(tasks, guide.text.report_key)
+        corpus = read_labelstudio(tasks, guide, source=request.export_path.name)
+        report = compute_report(
+            corpus, guide, request.options, source=request.export_path.name, contaminated=contaminated
+        )
         write_outputs(report, folder)
     return report

@@ -93,6 +93,16 @@ def export_command(
         click.echo(f"    {item['where']}: {item['kind']}: {item['reason']}")
     if len(report["violations"]) > 20:
         click.echo(f"    … and {len(report['violations']) - 20} more in export-report.json")
+    if report["contaminated"]:
+        click.echo(
+            f"  NOT BLIND: {len(report['contaminated'])} annotation(s) last updated by another annotator "
+            "(exported as stored; listed under contaminated in export-report.json)"
+        )
+        for item in report["contaminated"][:20]:
+            click.echo(
+                f"    task {item['task']} ({item['report']}) / annotation {item['annotation']} by "
+                f"{item['completed_by']}, last updated by {item['updated_by']}"
+            )
     click.echo(f"  details: {out / 'export-report.json'}")
     if report["exit_status"]:
         click.echo(

@@ -304,6 +304,13 @@ def status_command(project: str, as_json: bool, url: str | None, api_key: str | 
     click.echo(
         f"  ready for agreement (2+ annotators submitted): {len(ready)}" + (f" ({', '.join(ready)})" if ready else "")
     )
+    if status.contaminated:
+        click.echo(
+            f"  NOT BLIND: {len(status.contaminated)} annotation(s) last updated by another annotator "
+            "(agreement --exclude-contaminated leaves them out):"
+        )
+        for item in status.contaminated:
+            click.echo(f"    {item.where()} by {item.completed_by}, last updated by {item.updated_by}")
 
 
 # --- pull -------------------------------------------------------------------------------------

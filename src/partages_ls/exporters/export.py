@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
+from partages_ls.exporters.contamination import find_contaminated
 from partages_ls.exporters.corpus import Corpus, Provenance, Skipped
 from partages_ls.exporters.gold import NO_ANNOTATION, GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio import SIDECAR_SUFFIX, annotator_of, load_export, read_labelstudio
@@ -252,6 +253,9 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
         else:
             stats = writer(gold, guide, folder)
         report["summary"] = summarise(tasks, corpus, gold)
+        contaminated = find_contaminated(tasks, guide.text.report_key)
+        report["summary"]["contaminated"] = len(contaminated)
+        report["contaminated"] = [c.as_dict() for c in contaminated]
         report["exit_status"] = EXIT_LEFT_OUT if report["summary"]["left_out"] else EXIT_OK
         report["writer"] = stats
         report["left_out"] = [s.as_dict() for s in lost_items(gold)]

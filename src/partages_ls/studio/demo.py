@@ -132,8 +132,12 @@ def _export_and_agree(outcome: GuideOutcome, guide: Guide, out: Path, first: str
             outcome.export, target, folder, guide=guide.name, gold=f"annotator:{first}", overwrite=True
         )
         try:
-            run_export(request)
+            written = run_export(request)
             outcome.subsets[target] = folder
+            if written["summary"]["left_out"]:
+                outcome.notes.append(
+                    f"{target} subset: {written['summary']['left_out']} item(s) not written (see its report)"
+                )
         except PartagesError as exc:
             outcome.notes.append(f"{target} subset not written: {str(exc).splitlines()[0]}")
     folder = out / "agreement" / guide.name

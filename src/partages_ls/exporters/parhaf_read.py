@@ -20,6 +20,7 @@ from partages_ls.exporters.parhaf import (
     SPANS,
     ParhafColumns,
     ParhafReadError,
+    SpanTextMismatchError,
     _nullable_key,
     _ValueMap,
     check_span_texts,
@@ -55,6 +56,7 @@ class _Reader:
         self.documents: dict[str, Document] = {}
         self.split_of: dict[str, str] = {}
         self.pending: dict[str, list[tuple[tuple[Any, ...], Span]]] = {}
+        self.bad_rows: set[str] = set()  # span rows whose text does not match (partial reading leaves them out)
 
     def problem(self, where: str, message: str, hint: str = "") -> None:
         self.problems.append(Diagnostic(where, message, hint=hint))
@@ -170,6 +172,8 @@ class _Reader:
         has_ids = hub.span_id in table.schema.names
         for index, row in enumerate(table.to_pylist()):
             where = f"{source}: row {index}"
+            if where in self.bad_rows:
+                continue
             document = self._document_of(row[hub.report], split, where)
             if document is None:
                 continue
@@ -247,7 +251,13 @@ class _Reader:
 def tables_to_corpus(tables: Mapping[str, Mapping[str, pa.Table]], guide: Guide, *, partial: bool = False) -> Corpus:
     """A corpus (one annotation per report) from hub tables; ids are kept, or numbered when absent."""
     reader = _Reader(guide, parhaf_columns(guide))
-    check_span_texts(tables, guide)
+    try:
+        check_span_texts(tables, guide)
+    except SpanTextMismatchError as exc:
+        if not partial:
+            raise
+        reader.problems += exc.diagnostics
+        reader.bad_rows = {d.location for d in exc.diagnostics}
     for split in split_order(tables.get(DOCUMENTS, {})):
         reader.read_documents(split, tables[DOCUMENTS][split])
     for split in split_order(tables.get(SPANS, {})):

@@ -149,6 +149,7 @@ class _Merged:
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     origin: dict[str, Source] = field(default_factory=dict)
     located: dict[tuple[str, str], str] = field(default_factory=dict)  # (report, result id) -> file:line
+    left_out: list[Diagnostic] = field(default_factory=list)
 
 
 def _merge(sources: list[Source]) -> _Merged:
@@ -181,8 +182,7 @@ def _merge(sources: list[Source]) -> _Merged:
                 merged.results[report] = document.results
                 merged.origin[report] = source
                 merged.located |= {(report, rid): where for rid, where in document.located.items()}
-    if problems:
-        raise DiagnosticError("the sources disagree", problems)
+    merged.left_out = problems  # the conflicting entry alone is left out; the rest is imported
     return merged
 
 
@@ -242,6 +242,8 @@ class _Importer:
             self.report.notes += [f"{source.label}: {note}" for note in source.notes]
             self.report.problems += source.left_out
             self.report.left_out += source.left_out
+        self.report.problems += self.merged.left_out
+        self.report.left_out += self.merged.left_out
         if options.mode and not self.merged.results:
             self.report.notes.append(f"the sources carry no annotations: --as {options.mode} has nothing to import")
         self.reports = sorted(set(self.merged.texts) | set(self.merged.results))

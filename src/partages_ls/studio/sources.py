@@ -124,8 +124,9 @@ def _read_reports(path: Path) -> Source:
             problems.append(Diagnostic(str(file), "empty report"))
             continue
         source.documents.append(SourceDocument(file.stem, text))
-    if problems:
+    if problems and not source.documents:
         raise DiagnosticError(f"cannot read the reports of {path}", problems)
+    source.left_out += problems  # each unreadable report alone; the others are imported
     return source
 
 
@@ -191,8 +192,9 @@ def _read_results(path: Path) -> Source:
         seen.add(report)
         text = item.get("text")
         source.documents.append(SourceDocument(report, text if isinstance(text, str) else None, results))
-    if problems:
+    if problems and not source.documents:
         raise DiagnosticError(f"{path} is not a list of report results", problems)
+    source.left_out += problems  # each malformed item alone; the others are imported
     return source
 
 

@@ -274,3 +274,28 @@ def test_login_help_shows_no_secret(studio: StudioClient, ls_server: Any, tmp_pa
         assert ls_server.token not in text and (not ls_server.password or ls_server.password not in text)
     assert remote.invite_url is not None and remote.invite_url.startswith(f"{ls_server.url}/user/signup/?token=")
     assert f"LABEL_STUDIO_BASE_DATA_DIR={tmp_path / 'data'}" in local.reset_command
+
+
+def test_import_command_lists_violations_and_exits_1_only_for_what_it_left_out(
+    studio: StudioClient, tmp_path: Path, emails: list[str], ls_server: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from partages_ls.cli.main import cli
+
+    create_project(studio, load_guide(GUIDE))
+    add_annotators(studio, GUIDE, emails[:1])
+    folder, report = _flawed_brat(tmp_path / "brat")
+    runner = CliRunner(env={"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.token})
+    base = ["import", GUIDE, str(folder), "--as", "annotations", "--annotator", emails[0]]
+    strict = runner.invoke(cli, [*base, "--strict"])
+    assert strict.exit_code == 1 and "nothing was imported" in strict.output
+    assert f"{folder / report}.ann:4: error: La relation" in strict.output
+    done = runner.invoke(cli, [*base, "--allow-invalid"])
+    assert done.exit_code == 1, done.output  # the Virus line could not be stored
+    assert "--allow-invalid is deprecated" in done.output
+    assert "4 task(s) created" in done.output and f"annotations of {emails[0]}: 4 added" in done.output
+    assert f"{folder / report}.ann:3: error: Renseignez « Négation »" in done.output
+    assert f"{folder / report}.ann:5: error: not imported: unknown entity type 'Virus'" in done.output
+    assert "NOT IMPORTED: 1 item(s)" in done.output
+    assert ls_server.token not in done.output

@@ -212,3 +212,37 @@ def test_validate_lists_every_problem_with_location(tmp_path: Path) -> None:
     assert 'projet.json / task 2 / annotation 12 / result "z" / by camille@x.fr: error: Renseignez « Négation »' in (
         result.output
     )
+
+
+CU1 = "Patient : M. H. Martin, 12 rue des Lilas, 69003 Lyon.\n"
+
+
+@pytest.mark.parametrize("target", ["parhaf", "cas", "brat"])
+def test_every_writer_holds_a_published_style_cu1_annotation(tmp_path: Path, target: str) -> None:
+    """RolePER only (as the published subsets) and an initial with its dot: written, read back the same."""
+    from partages_ls.exporters.brat import read_brat
+    from partages_ls.exporters.cas import read_cas
+
+    h, m, v = CU1.index("H."), CU1.index("Martin"), CU1.index("Lyon")
+    results = [
+        region("p", h, h + 2, "Prenom", CU1, control="Categorie"),
+        choice("p", h, h + 2, "RolePER", "Patient"),
+        region("n", m, m + 6, "Nom", CU1, control="Categorie"),
+        choice("n", m, m + 6, "RolePER", "Patient"),
+        region("v", v, v + 4, "Ville", CU1, control="Categorie"),  # no RoleLOC: required by the guide
+    ]
+    tasks = [task(1, "CU1-00001", CU1, [annotation(1, "camille@x.fr", results)])]
+    export = tmp_path / "cu1.json"
+    export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "cu1.json.meta.json").write_text(json.dumps({"guide": "pseudonymisation"}), encoding="utf-8")
+    result, report, out = _run(tmp_path, export, target)
+    assert result.exit_code == 0, result.output
+    assert report is not None and [v["rule"] for v in report["violations"]] == ["required-attribute"]
+    guide = load_guide("pseudonymisation")
+    reader = {"parhaf": read_parhaf, "cas": read_cas, "brat": read_brat}[target]
+    (document,) = reader(out, guide).documents
+    assert [(s.label, CU1[s.begin : s.end], s.attributes) for s in document.annotations[0].spans] == [
+        ("Prenom", "H.", {"RolePER": "Patient"}),
+        ("Nom", "Martin", {"RolePER": "Patient"}),
+        ("Ville", "Lyon", {}),
+    ]

@@ -74,7 +74,8 @@ def agreement_command(
     for name, entry in report["attributes"].items():
         click.echo(f"  {name}: alpha {_figure(entry['krippendorff_alpha'])} on {entry['support']} matched spans")
     if report["relations"]["types"]:
-        click.echo(f"  relations: F1 {_figure(report['relations']['micro_f1'])}")
+        exact = _figure(report["relations"]["modes"]["exact"]["micro_f1"])
+        click.echo(f"  relations: F1 {_figure(report['relations']['micro_f1'])} (exact endpoints {exact})")
     for name, entry in report["document_fields"].items():
         click.echo(f"  {name}: alpha {_figure(entry['krippendorff_alpha'])}, AC1 {_figure(entry['gwet_ac1'])}")
     click.echo(f"  disagreements: {report['disagreements']['count']}")

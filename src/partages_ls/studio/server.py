@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from partages_ls.ls_plugin_loader import SETTINGS_MODULE as PLUGIN_SETTINGS_MODULE
 from partages_ls.studio.server_setup import (
@@ -68,8 +68,10 @@ __all__ = [
     "StudioServerError",
     "check_token",
     "default_cache_dir",
+    "describe_plugin_status",
     "ensure_server_install",
     "find_server",
+    "plugin_status",
     "server_environment",
     "stop_server",
 ]
@@ -126,6 +128,28 @@ def check_token(url: str, token: str) -> int:
     except OSError as err:
         raise StudioServerError(f"cannot reach {url}: {err}") from None
     return status
+
+
+def plugin_status(url: str) -> dict[str, Any] | None:
+    """The ``/partages-ls/status.json`` of a server running partages-ls' plugin loader, or None without it."""
+    try:
+        status, body = _http_get(f"{url}/partages-ls/status.json")
+        data = json.loads(body) if status == 200 else None
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("plugins") in ("on", "off") else None
+
+
+def describe_plugin_status(status: dict[str, Any] | None) -> str:
+    """One line for `server status`: whether the labeling pages run the guides' plugins, and if not why."""
+    if status is None:
+        return "guide plugins: not loaded (the server runs without partages-ls' plugin loader)"
+    version = status.get("label_studio_version")
+    if status.get("plugins") == "on":
+        guides = ", ".join(str(g) for g in status.get("guides") or [])
+        return f"guide plugins: on (Label Studio {version}; guides {guides})"
+    reasons = "; ".join(str(r) for r in status.get("reasons") or [])
+    return f"guide plugins: off ({reasons})"
 
 
 def _health_is_up(url: str) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from partages_ls.guides.model import Guide
+from partages_ls.ls_plugin_loader import guide_of
 from partages_ls.plugins.artifacts import plugin_files
 from partages_ls.studio.client import StudioClient, StudioError
 
@@ -23,6 +24,7 @@ ON_EXPORT = "the rules are enforced by `partages-ls validate` on export"
 
 PluginStatus = Literal["installed", "injected", "injection-off", "unsupported", "not-kept", "changed"]
 STATUS_PATH = "/partages-ls/status.json"
+GUIDE_MARKER_TEXT = "partages-ls:guide="
 ENABLE_HINT = (
     "to run it on Community, install partages-ls in the server's environment and start Label Studio with "
     "DJANGO_SETTINGS_MODULE=partages_ls.ls_plugin_loader.settings (README: Plugins on Label Studio Community)"
@@ -72,7 +74,7 @@ def set_project_plugin(client: StudioClient, project_id: int, guide: Guide) -> P
     where = f"project {project_id}"
     status: PluginStatus
     if FIELD not in project:
-        status, message = _community(client, where, guide, script)
+        status, message = _community(client, where, guide, script, project.get("description"))
     else:
         stored = project[FIELD]
         if isinstance(stored, str) and stored.strip() == script.strip():
@@ -109,7 +111,9 @@ def loader_status(client: StudioClient) -> dict[str, Any] | None:
     return status if isinstance(status, dict) and status.get("plugins") in ("on", "off") else None
 
 
-def _community(client: StudioClient, where: str, guide: Guide, script: str) -> tuple[PluginStatus, str]:
+def _community(
+    client: StudioClient, where: str, guide: Guide, script: str, description: object
+) -> tuple[PluginStatus, str]:
     """A server without ``custom_script``: does partages-ls' loader run the guide's plugin there?"""
     loader = loader_status(client)
     if loader is None:
@@ -120,6 +124,14 @@ def _community(client: StudioClient, where: str, guide: Guide, script: str) -> t
     if loader["plugins"] != "on":
         reasons = "; ".join(str(r) for r in loader.get("reasons") or []) or "no reason given"
         return "injection-off", f"{where}: the partages-ls plugin loader of this server is off ({reasons}): {ON_EXPORT}"
+    named = guide_of(description if isinstance(description, str) else None)
+    if named != guide.name:
+        return (
+            "injection-off",
+            f"{where}: the loader finds a project's guide by the marker {GUIDE_MARKER_TEXT}{guide.name} in its "
+            f"description, and this project's description {'names ' + repr(named) if named else 'has none'} "
+            f"(create the project with `partages-ls project create {guide.name}`): {ON_EXPORT}",
+        )
     if guide.name not in (loader.get("guides") or []):
         return (
             "injection-off",

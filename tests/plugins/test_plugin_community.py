@@ -20,14 +20,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from partages_ls.cli.main import cli
 from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import Connection
 from partages_ls.studio.plugin import set_project_plugin
 from partages_ls.studio.projects import create_project
-from partages_ls.studio.server import LocalServer, StudioServerError, plugin_status
+from partages_ls.studio.server import (
+    LABEL_STUDIO_VERSION,
+    LocalServer,
+    StudioServerError,
+    describe_plugin_status,
+    plugin_status,
+)
 
 from ..conftest import BrowserPage, ServerHandle
 from .test_plugin_in_browser import (
@@ -48,6 +56,7 @@ from .test_plugin_in_browser import (
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 SCREENSHOTS = Path(tempfile.gettempdir()) / "partages-ls-community-proof"
+GUIDES = ("biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement")
 PLUGIN_ACTIVE = "() => window.LSI?.adapter?.describe().handlers.includes('beforeSaveAnnotation') === true"
 
 
@@ -260,9 +269,40 @@ def test_status_and_headers_say_the_loader_is_on(ls_server: ServerHandle) -> Non
         assert response.read() == (content_dir("plugins") / "infectiologie" / "plugin.js").read_bytes()
 
 
+def test_when_the_guard_is_off_the_page_says_so_and_saves_as_label_studio_does(
+    ls_server: ServerHandle, browser_page: BrowserPage, make_project: Any
+) -> None:
+    """The page side of the version guard: the server's status says off (here, as an untested version
+    would make it say), so the boot script loads nothing and tells why in the console."""
+    task = make_project("infectiologie")
+    page = browser_page.page
+    off = {"plugins": "off", "reasons": ["Label Studio 1.99.0 is not a tested version (1.23.2)"], "guides": []}
+    page.route("**/partages-ls/status.json", lambda route: route.fulfill(json=off))
+    console: list[tuple[str, str]] = []
+    page.on("console", lambda message: console.append((message.type, message.text)))
+    browser_page.open_task(task.project_id, task.task_id)
+    page.wait_for_function("() => window.Htx?.annotationStore?.selected", timeout=30_000)
+    page.wait_for_timeout(1500)
+    said = [text for kind, text in console if kind == "warning" and text.startswith("partages-ls:")]
+    assert said == [
+        "partages-ls: guide plugins are off on this server: Label Studio 1.99.0 is not a tested version (1.23.2); "
+        "saves are not checked while annotating; `partages-ls validate` checks every rule on export"
+    ], console
+    assert page.evaluate("() => typeof window.LSI") == "undefined"
+    saves = SaveRequests()
+    page.on("request", saves)
+    browser_page.label_text("Bactérie", "(SAMS).")
+    _choose(page, "Présent")
+    _submit(page)
+    results = _stored(ls_server, task, saves)
+    assert [(labels, text) for _, labels, text in _spans(results, "LABEL")] == [(["Bacterie"], "(SAMS).")]
+    browser_page.assert_no_errors()
+
+
 # --- control: the same flaw on a server without the loader ----------------------------------------------
 @pytest.fixture(scope="module")
-def stock_server() -> Iterator[ServerHandle]:
+def stock_local_server() -> Iterator[LocalServer]:
+    """A second local server with Label Studio's stock settings (`server start --no-plugins`)."""
     server = LocalServer(plugins=False)
     problem = None
     try:
@@ -272,9 +312,27 @@ def stock_server() -> Iterator[ServerHandle]:
     if problem is not None:
         pytest.fail(f"could not start the control server: {problem}", pytrace=False)
     try:
-        yield ServerHandle(server.url, server.token, server.username, server.password)
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def stock_server(stock_local_server: LocalServer) -> ServerHandle:
+    server = stock_local_server
+    return ServerHandle(server.url, server.token, server.username, server.password)
+
+
+def test_server_status_says_whether_the_plugins_run(stock_local_server: LocalServer, ls_server: ServerHandle) -> None:
+    assert stock_local_server.data_dir is not None
+    shown = CliRunner().invoke(cli, ["server", "status", "--data-dir", str(stock_local_server.data_dir)])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines() == [
+        f"running: {stock_local_server.url} (pid {stock_local_server.pid})",
+        "guide plugins: not loaded (the server runs without partages-ls' plugin loader)",
+    ]
+    on = describe_plugin_status(plugin_status(ls_server.url))
+    assert on == f"guide plugins: on (Label Studio {LABEL_STUDIO_VERSION}; guides {', '.join(GUIDES)})"
 
 
 def test_control_without_the_loader_the_flaw_is_saved(

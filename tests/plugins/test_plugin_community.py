@@ -241,7 +241,13 @@ def test_no_plugin_outside_the_labeling_interface(
     page = browser_page.page
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url) if "/partages-ls/" in request.url else None)
-    for path in ("/projects/", f"/projects/{task.project_id}/data", f"/projects/{task.project_id}/settings"):
+    pages = (
+        "/projects/",
+        f"/projects/{task.project_id}/data",
+        f"/projects/{task.project_id}/settings",
+        "/user/account",
+    )
+    for path in pages:
         page.goto(f"{ls_server.url}{path}")
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(1500)  # several rounds of the boot script's check

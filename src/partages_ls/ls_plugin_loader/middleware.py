@@ -42,7 +42,9 @@ from partages_ls.ls_plugin_loader import (
 log = logging.getLogger("partages_ls.plugins")
 
 _APP_SHELL = b'<script id="app-settings"'
-_NOT_APP = ("/api/", "/admin/", "/docs/", "/user/", "/django-rq/", "/api-auth/", "/static/", "/react-app/")
+# Never pages of the web app. The login and sign-up pages (/user/login, /user/signup) are left out by the shell
+# test (they use another template) and are never served to a logged-in user anyway; /user/account is the app.
+_NOT_APP = ("/api/", "/admin/", "/docs/", "/django-rq/", "/api-auth/", "/static/", "/react-app/")
 _PROJECT_JSON = re.compile(r"^projects/(?P<id>[0-9]{1,12})/plugin\.json$")
 _PLUGIN_JS = re.compile(r"^plugins/(?P<guide>[a-z][a-z0-9-]*)\.js$")
 _STATIC_JS = re.compile(r"^static/(?P<name>[a-z]+\.js)$")

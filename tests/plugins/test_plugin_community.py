@@ -305,6 +305,37 @@ def test_when_the_guard_is_off_the_page_says_so_and_saves_as_label_studio_does(
     browser_page.assert_no_errors()
 
 
+# The page's settings with the save hook's feature flag off, as a Label Studio without the hook would send them.
+FLAG_OFF = """Object.defineProperty(window, "APP_SETTINGS", {
+  configurable: true,
+  get() { return this.__settings; },
+  set(value) {
+    value.feature_flags.fflag_feat_all_leap_883_custom_script_270524_short = false;
+    this.__settings = value;
+  },
+});"""
+
+
+def test_without_the_hook_in_the_page_the_plugin_stays_off_and_says_so(
+    ls_server: ServerHandle, browser_page: BrowserPage, make_project: Any
+) -> None:
+    task = make_project("infectiologie")
+    page = browser_page.page
+    page.add_init_script(FLAG_OFF)
+    console: list[tuple[str, str]] = []
+    page.on("console", lambda message: console.append((message.type, message.text)))
+    browser_page.open_task(task.project_id, task.task_id)
+    page.wait_for_function("() => window.Htx?.annotationStore?.selected", timeout=30_000)
+    page.wait_for_timeout(1500)
+    said = [text for kind, text in console if kind == "warning" and text.startswith("partages-ls:")]
+    assert len(said) == 1 and said[0].startswith(
+        "partages-ls: guide plugin off: this Label Studio page lacks the feature flag "
+        "fflag_feat_all_leap_883_custom_script_270524_short (it gates the beforeSaveAnnotation hook)"
+    ), console
+    assert page.evaluate("() => [typeof window.LSI, typeof window.PartagesLsShim]") == ["undefined", "undefined"]
+    browser_page.assert_no_errors()
+
+
 # --- control: the same flaw on a server without the loader ----------------------------------------------
 @pytest.fixture(scope="module")
 def stock_local_server() -> Iterator[LocalServer]:

@@ -14,6 +14,7 @@ Screenshots of the last run are kept in ``SCREENSHOTS``.
 from __future__ import annotations
 
 import tempfile
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -262,6 +263,32 @@ def test_no_plugin_outside_the_labeling_interface(
     page.wait_for_function(PLUGIN_ACTIVE, timeout=30_000)
     assert any("/partages-ls/plugins/infectiologie.js" in url for url in asked), asked
     browser_page.assert_no_errors()
+
+
+def _fetch(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=30) as response:
+            return int(response.status), dict(response.headers), bytes(response.read())
+    except urllib.error.HTTPError as err:
+        with err:
+            return int(err.code), dict(err.headers), bytes(err.read())
+
+
+def test_the_loader_serves_only_what_it_knows(ls_server: ServerHandle, make_project: Any) -> None:
+    task = make_project("infectiologie")
+    base = f"{ls_server.url}/partages-ls"
+    status, headers, _ = _fetch(f"{base}/status.json")
+    assert (status, headers["X-Partages-LS-Plugins"]) == (200, "on")
+    # Which guide a project uses is for its members only: the session cookie of a logged-in page.
+    assert _fetch(f"{base}/projects/{task.project_id}/plugin.json")[0] == 401
+    for path in ("plugins/unknown-guide.js", "plugins/../settings.py", "static/settings.py", "static/../__init__.py",
+                 "plugins/infectiologie/plugin.js", "anything"):  # fmt: skip
+        assert _fetch(f"{base}/{path}")[0] == 404, path
+    assert _fetch(f"{base}/status.json", method="POST")[0] == 405
+    # The API and its JSON are never touched.
+    status, headers, body = _fetch(f"{ls_server.url}/api/version")
+    assert status == 200 and "X-Partages-LS-Plugins" not in headers and b"partages-ls" not in body
 
 
 def test_status_and_headers_say_the_loader_is_on(ls_server: ServerHandle) -> None:

@@ -93,9 +93,9 @@ def guide_of(description: str | None) -> str | None:
     return match.group("guide") if match else None
 
 
-def digest(path: Path) -> str:
+def digest(content: bytes) -> str:
     """A short content digest, used as the ``?v=`` of a served script (cache busting)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return hashlib.sha256(content).hexdigest()[:12]
 
 
 def frontend_has_hook(files: Iterable[Path]) -> bool:

@@ -91,9 +91,12 @@ class PluginInjectionMiddleware:
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
         self.get_response = get_response
         self.guard = _guard()
-        self.plugins = available_guides(plugins_dir()) if self.guard.on else {}
-        self.versions = {name: digest(static_dir() / name) for name in STATIC_FILES}
-        self.plugin_versions = {name: digest(path) for name, path in self.plugins.items()}
+        # Read once: what is served always matches the digest in its URL, whatever happens to the files later.
+        self.static = {name: (static_dir() / name).read_bytes() for name in STATIC_FILES}
+        found = available_guides(plugins_dir()) if self.guard.on else {}
+        self.plugins = {name: path.read_bytes() for name, path in found.items()}
+        self.versions = {name: digest(content) for name, content in self.static.items()}
+        self.plugin_versions = {name: digest(content) for name, content in self.plugins.items()}
         if self.guard.on:
             log.warning("partages-ls: guide plugins on for %s", ", ".join(self.plugins))
         else:
@@ -144,12 +147,12 @@ class PluginInjectionMiddleware:
             return self._json(HttpResponse, status)
         if match := _STATIC_JS.match(rest):
             name = match["name"]
-            if name in self.versions:
-                return self._script(HttpResponse, static_dir() / name)
+            if name in self.static:
+                return self._script(HttpResponse, self.static[name])
         elif match := _PLUGIN_JS.match(rest):
-            path = self.plugins.get(match["guide"])
-            if path is not None:
-                return self._script(HttpResponse, path)
+            content = self.plugins.get(match["guide"])
+            if content is not None:
+                return self._script(HttpResponse, content)
         elif match := _PROJECT_JSON.match(rest):
             return self._project_plugin(request, HttpResponse, int(match["id"]))
         return self._json(HttpResponse, {"error": "not found"}, status=404)
@@ -186,8 +189,8 @@ class PluginInjectionMiddleware:
         response[HEADER] = "on" if self.guard.on else "off"
         return response
 
-    def _script(self, http_response: Any, path: Path) -> Any:
-        response = http_response(path.read_bytes(), content_type="text/javascript; charset=utf-8")
+    def _script(self, http_response: Any, content: bytes) -> Any:
+        response = http_response(content, content_type="text/javascript; charset=utf-8")
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "public, max-age=31536000, immutable"  # the URL carries the digest
         return response

@@ -116,6 +116,13 @@ def _shot(page: Any, name: str) -> Path:
     return path
 
 
+def _saved_shot(page: Any, name: str) -> Path:
+    """Screenshot of the stored annotation, once Label Studio shows it as saved (its Update button)."""
+    page.get_by_test_id("bottombar-update-button").wait_for(timeout=15_000)
+    page.wait_for_timeout(500)
+    return _shot(page, name)
+
+
 def _blocked(server: ServerHandle, page: Any, task: Task, saves: SaveRequests, *needles: str, shot: str) -> str:
     """Label Studio's error modal names the problem; no save request left the page; nothing is stored."""
     message = _modal(page, "error")
@@ -156,7 +163,7 @@ def test_cu6_boundary_flaw_is_blocked_then_the_fix_is_saved(
     stored = next(r for r in results if r["type"] == "labels")["value"]
     assert (stored["start"], stored["end"]) == (start, start + len("Staphylococcus aureus"))
     assert _choices(results, "NEGATION") == [(spans[0][0], ["Present"])]
-    _shot(page, "cu6-saved")
+    _saved_shot(page, "cu6-enregistre")
     browser_page.assert_no_errors()
 
 
@@ -191,7 +198,7 @@ def test_cu5b_zero_and_two_justifications_are_blocked(
         (["Justification"], FIRST_JUSTIFICATION)
     ]
     assert [choices for _, choices in _choices(results, "Nomenclature")] == [["MaladieProgressive"]]
-    _shot(page, "cu5b-saved")
+    _saved_shot(page, "cu5b-enregistre")
     browser_page.assert_no_errors()
 
 
@@ -423,7 +430,7 @@ def test_control_without_the_loader_the_flaw_is_saved(
         _choose(page, "Présent")
         _submit(page)
         results = _stored(stock_server, task, saves)
-        _shot(page, "controle-sans-chargeur")
+        _saved_shot(page, "controle-sans-chargeur")
         assert [(labels, text) for _, labels, text in _spans(results, "LABEL")] == [(["Bacterie"], "(SAMS).")]
         assert page.locator(".ant-modal-confirm").count() == 0
     finally:

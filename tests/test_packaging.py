@@ -42,6 +42,10 @@ def test_wheel_carries_content_and_templates(tmp_path: Path) -> None:
         "partages_ls/agreement/templates/agreement.html.j2",
         "partages_ls/agreement/report.schema.json",
         "partages_ls/plugins/js/engine.js",
+        # The Community plugin loader: `pip install partages-ls` in Label Studio's environment brings it.
+        "partages_ls/ls_plugin_loader/settings.py",
+        "partages_ls/ls_plugin_loader/static/boot.js",
+        "partages_ls/ls_plugin_loader/static/lsi.js",
         "partages_ls/py.typed",
     ):
         assert packaged in names, packaged

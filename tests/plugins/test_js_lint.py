@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PATHS = ["src/partages_ls/plugins/js", "tests/plugins"]
+PATHS = ["src/partages_ls/plugins/js", "src/partages_ls/ls_plugin_loader/static", "tests/plugins"]
 
 
 def test_biome_passes_on_the_javascript() -> None:

@@ -74,8 +74,9 @@ def test_the_commands_end_to_end(
     assert "created: project" in run("project", "create", "infectiologie")
     assert "unchanged: project" in run("project", "create", "infectiologie")
     with_plugin = run("project", "create", "infectiologie", "--with-plugin")
-    assert "this server does not run plugins (Community edition)" in with_plugin
-    assert "partages-ls validate" in with_plugin  # says where the rules are enforced instead
+    # The session server runs partages-ls' plugin loader: the Community server runs the plugin, and says so.
+    assert "plugin of the guide 'infectiologie' loaded into the labeling pages by partages-ls" in with_plugin
+    assert "the export check still applies" in with_plugin
     assert "infectiologie v1.0.0" in run("project", "list")
     assert "4 task(s) created, 0 already there" in run("import", "infectiologie", str(REPORTS))
     assert "0 task(s) created, 4 already there" in run("import", "infectiologie", str(REPORTS))

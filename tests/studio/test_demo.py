@@ -71,6 +71,7 @@ def test_demo_runs_twice_harmlessly(tmp_path: Path) -> None:
         assert any("no sample annotations" in n for n in first.guides[0].notes)
         assert any("reset_password --username anne.demo@exemple.fr" in line for line in first.login_lines)
         assert first.stop_command == f"{own_command()} server stop --data-dir {data_dir}"
+        assert any(line.startswith("guide plugins: on (Label Studio ") for line in lines), lines  # the loader
 
         second = run_demo(options, echo=lines.append)
         assert not second.started and second.url == first.url

@@ -136,3 +136,12 @@ def test_the_template_key_follows_version_user_and_token() -> None:
     assert key != Credentials("other@example.org", "pw", "a" * 40).template_key("1.23.2")
     assert key != creds.template_key("1.23.3")
     assert creds.token not in key and creds.token not in repr(creds) and "pw" not in repr(creds)
+
+
+def test_the_plugin_loader_is_a_path_and_a_settings_module(tmp_path: Path) -> None:
+    """`LocalServer(plugins=True)` (the default): partages-ls' settings, found on the PYTHONPATH."""
+    loader = tmp_path / "loader"
+    env = server_environment(tmp_path, Credentials.generate(), tmp_path / "venv", plugin_loader=loader)
+    assert env["DJANGO_SETTINGS_MODULE"] == "partages_ls.ls_plugin_loader.settings"
+    assert env["PYTHONPATH"] == str(loader)
+    assert LocalServer().plugins is True and LocalServer(plugins=False).plugins is False

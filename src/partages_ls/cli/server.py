@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from partages_ls.studio.demo import own_command
-from partages_ls.studio.server import LocalServer, ensure_server_install, find_server, stop_server
+from partages_ls.studio.server import (
+    LocalServer,
+    describe_plugin_status,
+    ensure_server_install,
+    find_server,
+    plugin_status,
+    stop_server,
+)
 
 HELP = {"help_option_names": ["-h", "--help"]}
 DEFAULT_DATA_DIR = Path(".partages-ls") / "label-studio"
@@ -36,17 +43,24 @@ def install_command() -> None:
 @server_group.command("start")
 @data_dir_option
 @click.option("--port", type=int, default=None, help="Preferred port (default: the previous one, else free).")
-def start_command(data_dir: Path, port: int | None) -> None:
+@click.option(
+    "--plugins/--no-plugins",
+    default=True,
+    show_default=True,
+    help="Load the guides' plugins into the labeling pages (partages-ls' loader; --no-plugins: stock settings).",
+)
+def start_command(data_dir: Path, port: int | None, plugins: bool) -> None:
     """Start the server in the background (or report the one already running)."""
     running = find_server(data_dir)
     if running is not None:
         click.echo(f"already running: {running.url} (pid {running.pid})")
         return
-    server = LocalServer(data_dir, port=port).start()
+    server = LocalServer(data_dir, port=port, plugins=plugins).start()
     click.echo(
         f"Label Studio: {server.url}  (login {server.username}; password and token in "
         f"{data_dir / 'partages-ls-credentials.json'}, readable by you only)"
     )
+    click.echo(describe_plugin_status(plugin_status(server.url)))
     click.echo(f"stop it with: {own_command()} server stop --data-dir {data_dir}")
 
 
@@ -60,6 +74,8 @@ def stop_command(data_dir: Path) -> None:
 @server_group.command("status")
 @data_dir_option
 def status_command(data_dir: Path) -> None:
-    """Say whether the server of this data folder runs, and where."""
+    """Say whether the server of this data folder runs, where, and whether it runs the guides' plugins."""
     state = find_server(data_dir)
     click.echo(f"running: {state.url} (pid {state.pid})" if state else f"not running ({data_dir})")
+    if state is not None:
+        click.echo(describe_plugin_status(plugin_status(state.url)))

@@ -101,7 +101,8 @@ def project_group() -> None:
 @click.option(
     "--with-plugin",
     is_flag=True,
-    help="Also set the guide's plugin (rules checked before each save); Enterprise only, says so otherwise.",
+    help="Also set the guide's plugin (rules checked before each save); says whether the server will run it "
+    "(Enterprise, or Community with partages-ls' plugin loader).",
 )
 @connection_options
 def project_create_command(

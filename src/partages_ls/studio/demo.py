@@ -28,7 +28,14 @@ from partages_ls.studio.connection import Connection
 from partages_ls.studio.importer import ImportOptions, ImportReport, import_sources
 from partages_ls.studio.projects import create_project
 from partages_ls.studio.pull import pull_project
-from partages_ls.studio.server import CREDENTIALS_FILE, LocalServer, ensure_server_install, find_server
+from partages_ls.studio.server import (
+    CREDENTIALS_FILE,
+    LocalServer,
+    describe_plugin_status,
+    ensure_server_install,
+    find_server,
+    plugin_status,
+)
 
 DEFAULT_DATA_DIR = Path(".partages-ls") / "label-studio"
 DEFAULT_OUT = Path("demo-output")
@@ -109,6 +116,7 @@ def _connect(options: DemoOptions, echo: Echo) -> tuple[Connection, DemoResult]:
         server = LocalServer(data_dir, port=options.port).start()
         url, token, username, started = server.url, server.token, server.username, True
         echo(f"Label Studio is up at {url}")
+    echo(describe_plugin_status(plugin_status(url)))  # do the labeling pages check the guides' rules?
     connection = Connection(url, token, source=str(data_dir / CREDENTIALS_FILE))
     result = DemoResult(url, data_dir, started, username, data_dir / CREDENTIALS_FILE, server=server)
     return connection, result

@@ -21,8 +21,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+from partages_ls.ls_plugin_loader import SETTINGS_MODULE as PLUGIN_SETTINGS_MODULE
 from partages_ls.studio.server_setup import (
     _TEMPLATE_MARKER,
     CREDENTIALS_FILE,
@@ -47,6 +48,7 @@ from partages_ls.studio.server_setup import (
     default_cache_dir,
     ensure_server_install,
     log,
+    plugin_loader_path,
 )
 
 # The public names of the local server, set-up included (server_setup.py holds the install side).
@@ -66,8 +68,10 @@ __all__ = [
     "StudioServerError",
     "check_token",
     "default_cache_dir",
+    "describe_plugin_status",
     "ensure_server_install",
     "find_server",
+    "plugin_status",
     "server_environment",
     "stop_server",
 ]
@@ -126,6 +130,28 @@ def check_token(url: str, token: str) -> int:
     return status
 
 
+def plugin_status(url: str) -> dict[str, Any] | None:
+    """The ``/partages-ls/status.json`` of a server running partages-ls' plugin loader, or None without it."""
+    try:
+        status, body = _http_get(f"{url}/partages-ls/status.json")
+        data = json.loads(body) if status == 200 else None
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("plugins") in ("on", "off") else None
+
+
+def describe_plugin_status(status: dict[str, Any] | None) -> str:
+    """One line for `server status`: whether the labeling pages run the guides' plugins, and if not why."""
+    if status is None:
+        return "guide plugins: not loaded (the server runs without partages-ls' plugin loader)"
+    version = status.get("label_studio_version")
+    if status.get("plugins") == "on":
+        guides = ", ".join(str(g) for g in status.get("guides") or [])
+        return f"guide plugins: on (Label Studio {version}; guides {guides})"
+    reasons = "; ".join(str(r) for r in status.get("reasons") or [])
+    return f"guide plugins: off ({reasons})"
+
+
 def _health_is_up(url: str) -> bool:
     try:
         status, body = _http_get(f"{url}/health", timeout=2.0)
@@ -134,12 +160,16 @@ def _health_is_up(url: str) -> bool:
         return False
 
 
-def server_environment(data_dir: Path, creds: Credentials, venv: Path) -> dict[str, str]:
+def server_environment(
+    data_dir: Path, creds: Credentials, venv: Path, *, plugin_loader: Path | None = None
+) -> dict[str, str]:
     """The whole environment of the server: nothing inherited but PATH, HOME and LANG.
 
     Label Studio's settings also read bare USERNAME, PASSWORD, HOST, PORT and DEBUG, hence no inheritance.
+    With ``plugin_loader`` (a folder from `plugin_loader_path`), Label Studio runs with the settings of
+    partages_ls.ls_plugin_loader, which load the guides' plugins into its labeling pages.
     """
-    return {
+    env = {
         "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/local/bin:/usr/bin:/bin')}",
         "HOME": os.environ.get("HOME", str(Path.home())),
         "LANG": os.environ.get("LANG", "C.UTF-8"),
@@ -158,6 +188,9 @@ def server_environment(data_dir: Path, creds: Credentials, venv: Path) -> dict[s
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
+    if plugin_loader is not None:
+        env.update(PYTHONPATH=str(plugin_loader), DJANGO_SETTINGS_MODULE=PLUGIN_SETTINGS_MODULE)
+    return env
 
 
 @dataclass(frozen=True)
@@ -242,6 +275,7 @@ class LocalServer:
         version: str = LABEL_STUDIO_VERSION,
         startup_timeout: float = 300.0,
         stop_grace: float = 15.0,
+        plugins: bool = True,
     ) -> None:
         self.persistent = data_dir is not None
         self.data_dir: Path | None = Path(data_dir).resolve() if data_dir is not None else None
@@ -254,6 +288,7 @@ class LocalServer:
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.started_from_template = False
+        self.plugins = plugins  # run the guides' plugins in the labeling pages (ls_plugin_loader)
 
     @property
     def credentials(self) -> Credentials:
@@ -345,6 +380,7 @@ class LocalServer:
                 f"a Label Studio server (pid {running.pid}) already runs on {running.url} for {data_dir}"
             )
         self._credentials = creds = self._resolve_credentials(data_dir)
+        loader = plugin_loader_path(self.cache_dir, self.version) if self.plugins else None
         previous = _read_json(data_dir / STATE_FILE) or {}
         if self.preferred_port is None and isinstance(previous.get("port"), int):
             self.preferred_port = previous["port"]  # keep the demo URL stable across restarts
@@ -359,7 +395,7 @@ class LocalServer:
         for attempt in range(1, attempts + 1):
             self.port = _free_port(self.preferred_port)
             try:
-                self._launch(venv, data_dir, creds)
+                self._launch(venv, data_dir, creds, loader)
                 break
             except ServerStartError:
                 self._kill_process()
@@ -382,7 +418,7 @@ class LocalServer:
         self._write_state()
         return self
 
-    def _launch(self, venv: Path, data_dir: Path, creds: Credentials) -> None:
+    def _launch(self, venv: Path, data_dir: Path, creds: Credentials, loader: Path | None) -> None:
         cmd = [
             str(_executable(venv)), "start", "--no-browser", "--internal-host", "127.0.0.1",
             "--port", str(self.port), "--data-dir", str(data_dir), "--enable-legacy-api-token",
@@ -394,7 +430,7 @@ class LocalServer:
             self.process = subprocess.Popen(
                 cmd,
                 cwd=data_dir,
-                env=server_environment(data_dir, creds, venv),
+                env=server_environment(data_dir, creds, venv, plugin_loader=loader),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -451,6 +487,7 @@ class LocalServer:
             "port": self.port,
             "username": self.username,
             "label_studio_version": self.version,
+            "plugins": self.plugins,
             "log_file": str(self.log_file),
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import PartagesError
+from partages_ls.ls_plugin_loader.bundle import prepare_bundle
 
 LABEL_STUDIO_VERSION = "1.23.2"
 DEFAULT_USERNAME = "admin@partages-ls.local"
@@ -128,6 +129,11 @@ def ensure_server_install(cache_dir: Path | None = None, *, version: str = LABEL
             raise ServerInstallError(f"pip succeeded but {_executable(venv)} is missing", _tail(install_log))
         marker.write_text(f"label-studio=={version}\n", encoding="utf-8")
     return venv
+
+
+def plugin_loader_path(cache_dir: Path | None = None, version: str = LABEL_STUDIO_VERSION) -> Path:
+    """The folder put on the server's PYTHONPATH so that it loads the guides' plugins (see ls_plugin_loader)."""
+    return prepare_bundle(_version_dir(cache_dir, version) / "plugin-loader")
 
 
 def _executable(venv: Path) -> Path:

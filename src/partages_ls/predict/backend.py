@@ -146,14 +146,14 @@ def _handler(service: SuggestionService, log: Callable[[str], None]) -> type[Bas
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             path = self.path.split("?")[0].rstrip("/")
             if path in ("", "/health"):
                 self._send(200, {"status": "UP", "model_class": "partages-ls", "guides": sorted(service.guides)})
             else:
                 self._send(404, {"error": f"no GET {path}"})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             path = self.path.split("?")[0].rstrip("/")
             route = routes.get(path)
             length = int(self.headers.get("Content-Length") or 0)
@@ -175,7 +175,7 @@ def _handler(service: SuggestionService, log: Callable[[str], None]) -> type[Bas
             except BackendError as exc:
                 self._send(exc.status, {"error": str(exc)})
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's signature)
+        def log_message(self, format: str, *args: Any) -> None:
             # Request lines only: bodies (which hold tokens in /setup) are never logged.
             log(f"{self.address_string()} {format % args}")
 

@@ -342,6 +342,7 @@ def connect_ml_backend(client: StudioClient, project_id: int, url: str) -> MLBac
             f"the ML backend at {url} did not give a model version (state {backend.get('readable_state')})"
         )
     if backend.get("title") != version:
-        backend = client.patch(f"/api/ml/{backend['id']}", {"title": version})
+        # Label Studio 1.23 re-checks the backend on update and needs its URL and project in the payload.
+        backend = client.patch(f"/api/ml/{backend['id']}", {"url": url, "project": project_id, "title": version})
     client.patch(f"/api/projects/{project_id}", {"show_collab_predictions": True, "model_version": version})
     return MLBackendResult(int(backend["id"]), url, version, str(backend.get("readable_state") or ""), action)

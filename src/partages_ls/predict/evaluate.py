@@ -24,7 +24,7 @@ from partages_ls.predict.matcher import StringMatcher
 from partages_ls.predict.registry import GuideModels
 from partages_ls.predict.spans import Suggestion, from_results, to_results
 
-_MARK = re.compile(r"\[([^\[\]\n]+)\]\{([A-Za-z]+)((?: [A-Za-z_]+=[A-Za-z_]+)*)\}")
+_MARK = re.compile(r"\[([^\[\]\n]+)\]\{([A-Za-z0-9]+)((?: [A-Za-z0-9_]+=[A-Za-z0-9_]+)*)\}")
 
 
 @dataclass
@@ -155,19 +155,31 @@ def evaluate_guide(guide: Guide) -> list[Evaluation]:
 
 
 def markdown_table(evaluations: list[Evaluation]) -> str:
-    """One row per guide, model, corpus and label (plus an « all labels » row)."""
+    """One row per guide, corpus and label (plus « all labels »), one « P / R / F1 » column per model."""
+    models = list(dict.fromkeys(e.model for e in evaluations))
+    by_key = {(e.guide, e.corpus, e.model): e for e in evaluations}
     lines = [
-        "| Guide | Model | Corpus | Label | Ref. | P | R | F1 | Attr. acc. |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| Guide | Corpus | Label | Ref. | " + " | ".join(f"{m} P / R / F1" for m in models) + " | Attr. acc. (all) |",
+        "|---" * (5 + len(models)) + "|",
     ]
-    for e in evaluations:
-        rows = [*sorted(e.labels.items()), ("*all*", e.total())]
-        for label, score in rows:
-            d = score.as_dict()
-            acc = "—" if d["attr_acc"] is None else f"{d['attr_acc']:.2f}"
+    for guide, corpus in dict.fromkeys((e.guide, e.corpus) for e in evaluations):
+        runs = {m: by_key[(guide, corpus, m)] for m in models if (guide, corpus, m) in by_key}
+        labels = sorted({label for e in runs.values() for label in e.labels})
+        for label in [*labels, "*all*"]:
+            cells, reference, accuracy = [], 0, "—"
+            for m in models:
+                e = runs.get(m)
+                if e is None:
+                    cells.append("—")
+                    continue
+                d = (e.total() if label == "*all*" else e.labels.get(label, LabelScore())).as_dict()
+                reference = d["tp"] + d["fn"]
+                cells.append(f"{d['precision']:.2f} / {d['recall']:.2f} / {d['f1']:.2f}")
+                if m == "all" and d["attr_acc"] is not None:
+                    accuracy = f"{d['attr_acc']:.2f}"
+            documents = next(iter(runs.values())).documents
             lines.append(
-                f"| {e.guide} | {e.model} | {e.corpus} ({e.documents}) | {label} | {d['tp'] + d['fn']} | "
-                f"{d['precision']:.2f} | {d['recall']:.2f} | {d['f1']:.2f} | {acc} |"
+                f"| {guide} | {corpus} ({documents}) | {label} | {reference} | {' | '.join(cells)} | {accuracy} |"
             )
     return "\n".join(lines)
 

@@ -219,7 +219,7 @@ class PseudonymisationModel:
                     continue
                 role = title_role
                 if role == "Patient":
-                    before = fold(line_before(text, t.start(), 40))
+                    before = re.split(r"[.;!?](?:\s|$)", fold(line_before(text, t.start(), 40)))[-1]
                     after = fold(text[words[-1][1] : words[-1][1] + 30])
                     cue = _closest(self.role_cues, before)
                     if cue is None and any(

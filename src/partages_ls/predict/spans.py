@@ -90,11 +90,27 @@ def region_id(suggestion: Suggestion) -> str:
     return "p" + digest[:9]
 
 
+def fit(guide: Guide, text: str, suggestions: Iterable[Suggestion]) -> list[Suggestion]:
+    """Suggestions shaped to the guide's span rules: ends trimmed of the characters its
+    ``span_boundaries`` rule forbids, and no span across a line break when ``no_line_break`` applies."""
+    edge = "".join(rule.forbidden for rule in guide.rules if rule.kind == "span_boundaries") or _EDGE
+    one_line = any(rule.kind == "no_line_break" for rule in guide.rules)
+    out = []
+    for s in suggestions:
+        start, end = trim(text, s.start, s.end, edge)
+        if end <= start or (one_line and "\n" in text[start:end]):
+            continue
+        if (start, end) != (s.start, s.end):
+            s = Suggestion(start, end, s.label, s.attributes, s.score, s.source)
+        out.append(s)
+    return out
+
+
 def to_results(guide: Guide, text: str, suggestions: Iterable[Suggestion]) -> list[dict[str, Any]]:
     """Label Studio result items for ``suggestions`` in ``guide``'s labeling config.
 
-    Labels or attribute values the guide does not know are left out (a suggestion never carries a
-    value the config cannot show).
+    Spans are first fitted to the guide's span rules (:func:`fit`). Labels or attribute values the
+    guide does not know are left out (a suggestion never carries a value the config cannot show).
     """
     controls: dict[str, str] = {}
     attributes: dict[str, tuple[set[str], set[str]]] = {}
@@ -105,7 +121,7 @@ def to_results(guide: Guide, text: str, suggestions: Iterable[Suggestion]) -> li
             attributes[attribute.name] = ({v.id for v in attribute.values}, set(attribute.applies_to))
     to_name = guide.text.data_key
     results: list[dict[str, Any]] = []
-    for suggestion in suggestions:
+    for suggestion in fit(guide, text, suggestions):
         control = controls.get(suggestion.label)
         if control is None:
             continue

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from partages_ls.predict.registry import GuideModels, PredictError, model_version
-from partages_ls.predict.spans import to_results
+from partages_ls.predict.spans import prediction_score, to_results
 from partages_ls.studio.client import StudioClient, StudioUnreachableError
 from partages_ls.studio.projects import list_tasks, resolve_project
 
@@ -106,15 +106,23 @@ def predict_project(
             results = to_results(guide, text, suggestions)
             report.suggestions += len(suggestions)
             report.empty += not suggestions
-            score = round(sum(s.score for s in suggestions) / len(suggestions), 3) if suggestions else 0.0
+            score = prediction_score(suggestions)
             payload.append({"task": task_id, "result": results, "model_version": version, "score": score})
         try:
-            client.post(f"/api/projects/{resolved.id}/import/predictions", payload, retry=False)
+            answer = client.post(f"/api/projects/{resolved.id}/import/predictions", payload, retry=False)
         except StudioUnreachableError as exc:
             raise PredictError(
                 f"predict stopped after {report.predicted} task(s) of project {resolved.id}: {exc}\n"
                 "Run the same command again: it computes only what is still missing."
             ) from None
+        created = answer.get("created") if isinstance(answer, dict) else None
+        if created != len(payload):
+            # Label Studio 1.23 drops predictions its config check refuses and only logs why.
+            raise PredictError(
+                f"Label Studio stored {created} of {len(payload)} predictions sent to project {resolved.id} "
+                f"(tasks {payload[0]['task']}…{payload[-1]['task']}); the others did not pass its check of the "
+                "labeling config. Check that the project's config is the guide's (`partages-ls project create`)."
+            )
         report.predicted += len(payload)
         done += len(payload)
         if progress:

@@ -83,6 +83,16 @@ def resolve_overlaps(
     return sorted(taken, key=lambda s: (s.start, s.end, s.label))
 
 
+def confidence(suggestion: Suggestion) -> float:
+    """The score Label Studio shows, in [0, 1] (models rank with scores above 1 internally)."""
+    return round(min(1.0, max(0.0, suggestion.score)), 3)
+
+
+def prediction_score(suggestions: list[Suggestion]) -> float:
+    """A prediction's score: the mean confidence of its suggestions (0 when there are none)."""
+    return round(sum(confidence(s) for s in suggestions) / len(suggestions), 3) if suggestions else 0.0
+
+
 def region_id(suggestion: Suggestion) -> str:
     """A stable 10-character region id (the same suggestion always gets the same id)."""
     key = f"{suggestion.start}:{suggestion.end}:{suggestion.label}".encode()
@@ -134,7 +144,7 @@ def to_results(guide: Guide, text: str, suggestions: Iterable[Suggestion]) -> li
                 "to_name": to_name,
                 "type": "labels",
                 "value": {**span, "labels": [suggestion.label]},
-                "score": round(suggestion.score, 3),
+                "score": confidence(suggestion),
             }
         )
         for name, value in suggestion.attributes:

@@ -28,6 +28,34 @@ def cue_regex(words: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
 
 
+class CueGroups:
+    """Several named cue lists in one regular expression; ``closest`` names the group whose cue ends
+    last in a window (the cue nearest to what follows it)."""
+
+    def __init__(self, groups: dict[str, list[str]]) -> None:
+        self._names: dict[str, str] = {}
+        parts = []
+        for index, (name, words) in enumerate(groups.items()):
+            body = _alternation(words)
+            if body:
+                self._names[f"g{index}"] = name
+                parts.append(f"(?P<g{index}>{body})")
+        self.regex = re.compile(rf"(?<!\w)(?:{'|'.join(parts)})(?!\w)") if parts else None
+
+    def closest(self, window: str) -> str | None:
+        if self.regex is None:
+            return None
+        last = None
+        for match in self.regex.finditer(window):
+            last = match
+        return self._names[last.lastgroup] if last is not None and last.lastgroup else None
+
+    def all(self, folded: str) -> list[tuple[str, re.Match[str]]]:
+        if self.regex is None:
+            return []
+        return [(self._names[m.lastgroup or ""], m) for m in self.regex.finditer(folded)]
+
+
 class Clauses:
     """Clause limits of one folded report, with optional clause-break words."""
 

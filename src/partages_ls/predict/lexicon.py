@@ -48,13 +48,13 @@ class Tokens:
 
     @classmethod
     def of(cls, text: str) -> Tokens:
-        spans = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
-        folded_text = fold(text)
+        # Folding keeps offsets and word characters, so the folded text can be split directly.
+        found = list(TOKEN_RE.finditer(fold(text)))
         return cls(
             text,
-            tuple(s for s, _ in spans),
-            tuple(e for _, e in spans),
-            tuple(folded_text[s:e] for s, e in spans),
+            tuple(m.start() for m in found),
+            tuple(m.end() for m in found),
+            tuple(m.group() for m in found),
         )
 
     def surface(self, index: int) -> str:

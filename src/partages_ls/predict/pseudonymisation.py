@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from partages_ls.predict.cues import cue_regex, line_before
+from partages_ls.predict.cues import CueGroups, cue_regex, line_before
 from partages_ls.predict.data import PredictData
-from partages_ls.predict.lexicon import Lexicon, Tokens, fold
+from partages_ls.predict.lexicon import fold
 from partages_ls.predict.spans import Suggestion, make, resolve_overlaps, trim
 
 UPPER = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸ"
@@ -34,6 +34,8 @@ CODE_AFTER_LABEL = re.compile(
 CITY = rf"{NAME_WORD}(?:[ -](?:{PARTICLE}|sur|sous|en|lès|les|aux|d'|l')?[ -]?{NAME_WORD})*"
 POSTAL_CITY = re.compile(rf"(?<![\d\w])(\d{{5}}|2[AB]\d{{3}})[ \u00a0]+({CITY})")
 POSTAL_LABEL = re.compile(r"(?i:code postal)\s*:?\s*(\d{5})(?!\d)")
+PLACE_ROLES: tuple[str, ...] = ("Hopital", "Autre", "Patient")
+NUMBER_ROLES: tuple[str, ...] = ("Hopital", "Autre", "Patient", "PersonnelSante")
 CEDEX = re.compile(r"\s+(?:CEDEX|Cedex)\b.*$")
 
 
@@ -42,18 +44,6 @@ def nir_key_ok(digits: str) -> bool:
     body, key = digits[:13], digits[13:]
     body = body.replace("2A", "19").replace("2B", "18")
     return body.isdigit() and key.isdigit() and 97 - int(body) % 97 == int(key)
-
-
-def _closest(regexes: dict[str, re.Pattern[str] | None], window: str) -> str | None:
-    """The group whose cue ends closest to the end of ``window`` (folded)."""
-    best, where = None, -1
-    for name, regex in regexes.items():
-        if regex is None:
-            continue
-        for match in regex.finditer(window):
-            if match.end() > where:
-                best, where = name, match.end()
-    return best
 
 
 class PseudonymisationModel:
@@ -72,13 +62,19 @@ class PseudonymisationModel:
         self.year_cue = re.compile(
             rf"(?:^|\W)(?:{'|'.join(re.escape(fold(c)) for c in data.strings('year_cues'))})\s*$"
         )
-        self.titles: list[tuple[re.Pattern[str], str]] = []
+        self.title_roles: dict[str, str] = {}
         for role, titles in data.groups("titles").items():
-            for title in titles:
-                escaped = re.escape(title) if title.endswith(".") else re.escape(title) + r"\.?"
-                self.titles.append((re.compile(rf"(?<![\w.]){escaped}[ \u00a0]+"), role))
-        self.role_cues = {role: cue_regex(words) for role, words in data.groups("role_cues").items()}
-        self.place_cues = {role: cue_regex(words) for role, words in data.groups("place_cues").items()}
+            self.title_roles.update({title.rstrip("."): role for title in titles})
+        written = sorted((t for ts in data.groups("titles").values() for t in ts), key=len, reverse=True)
+        alternatives = "|".join(re.escape(t) if t.endswith(".") else re.escape(t) + r"\.?" for t in written)
+        self.titles = re.compile(rf"(?<![\w.])({alternatives})[ \u00a0]+")
+        self.role_cues = CueGroups(data.groups("role_cues"))
+        self.carer_after = cue_regex(data.groups("role_cues").get("PersonnelSante", []))
+        place_groups = data.groups("place_cues")
+        self.place_cues = {
+            allowed: CueGroups({k: v for k, v in place_groups.items() if k in allowed})
+            for allowed in (PLACE_ROLES, NUMBER_ROLES)
+        }
         self.form_fields = [
             (re.compile(rf"^[ \t]*(?:{'|'.join(re.escape(w) for w in words)})[ \t]*:[ \t]*(.+?)[ \t]*$", re.M), label)
             for label, words in data.groups("form_fields").items()
@@ -89,17 +85,14 @@ class PseudonymisationModel:
             rf"(?<![\w,])(\d{{1,4}}(?:[ ]?(?:bis|ter))?,?[ ](?i:{streets})[ ][^,\n]+?)(?=,|\n|[ ]\d{{5}}|\.(?:\s|$)|$)"
             rf"|(?<!\w)((?i:lieu-dit)[ ][^,\n]+?)(?=,|\n|\.(?:\s|$)|$)"
         )
-        self.identifiers = {code: cue_regex(words) for code, words in data.groups("identifiers").items()}
-        self.family = Lexicon()
-        for word in data.strings("family_status"):
-            self.family.add(word, "SituationFamiliale", case="insensitive")
+        self.identifiers = CueGroups(data.groups("identifiers"))
+        self.family = cue_regex(data.strings("family_status"))
 
     # --- roles ------------------------------------------------------------------------------
-    def _place_role(self, text: str, start: int, default: str, allowed: Iterable[str]) -> str:
+    def _place_role(self, text: str, start: int, default: str, allowed: tuple[str, ...]) -> str:
         window = fold(text[max(0, start - 120) : start])
         window = window[window.rfind("\n\n") + 1 :]
-        regexes = {k: v for k, v in self.place_cues.items() if k in set(allowed)}
-        return _closest(regexes, window) or default
+        return self.place_cues[allowed].closest(window) or default
 
     # --- rules ------------------------------------------------------------------------------
     def _dates(self, text: str, folded: str) -> Iterable[Suggestion]:
@@ -126,7 +119,7 @@ class PseudonymisationModel:
     def _contacts(self, text: str) -> Iterable[Suggestion]:
         for m in EMAIL.finditer(text):
             start, end = trim(text, m.start(), m.end())
-            role = self._place_role(text, start, "Patient", ("Hopital", "Autre", "Patient", "PersonnelSante"))
+            role = self._place_role(text, start, "Patient", NUMBER_ROLES)
             local = fold(text[start:end])
             if role == "Patient" and any(
                 w in local for w in ("secretariat", "service", "contact", "accueil", "chu", "ch-")
@@ -137,11 +130,11 @@ class PseudonymisationModel:
             start, end = trim(text, m.start(), m.end())
             yield make(start, end, "Url", 1.9, self.name, RoleLOC="Hopital")
         for m in PHONE.finditer(text):
-            role = self._place_role(text, m.start(), "Hopital", ("Hopital", "Autre", "Patient", "PersonnelSante"))
+            role = self._place_role(text, m.start(), "Hopital", NUMBER_ROLES)
             yield make(m.start(), m.end(), "NumeroTelephone", 1.7, self.name, RoleNUM=role)
 
-    def _places(self, text: str) -> Iterable[Suggestion]:
-        roles = ("Hopital", "Autre", "Patient")
+    def _places(self, text: str, folded: str) -> Iterable[Suggestion]:
+        roles = PLACE_ROLES
         for m in self.address.finditer(text):
             group = 1 if m.group(1) else 2
             start, end = trim(text, m.start(group), m.end(group))
@@ -156,7 +149,6 @@ class PseudonymisationModel:
             role = self._place_role(text, m.start(), "Patient", roles)
             yield make(m.start(1), m.end(1), "CodePostal", 1.4, self.name, RoleLOC=role)
         if self.hospital_towns is not None:
-            folded = fold(text)
             city_after = re.compile(rf"[ \u00a0]*({CITY})")
             for cue in self.hospital_towns.finditer(folded):
                 town = city_after.match(text, cue.end())
@@ -164,13 +156,10 @@ class PseudonymisationModel:
                     yield make(town.start(1), town.end(1), "Ville", 1.3, self.name, RoleLOC="Hopital")
 
     def _identifiers(self, text: str, folded: str) -> Iterable[Suggestion]:
-        for code, regex in self.identifiers.items():
-            if regex is None:
-                continue
-            for cue in regex.finditer(folded):
-                m = CODE_AFTER_LABEL.match(text, cue.end())
-                if m:
-                    yield make(m.start(1), m.end(1), "CodeIdentifiant", 1.8, self.name, CodeType=code)
+        for code, cue in self.identifiers.all(folded):
+            m = CODE_AFTER_LABEL.match(text, cue.end())
+            if m:
+                yield make(m.start(1), m.end(1), "CodeIdentifiant", 1.8, self.name, CodeType=code)
         for m in NIR.finditer(text):
             digits = "".join(m.groups())
             if nir_key_ok(digits):
@@ -180,66 +169,64 @@ class PseudonymisationModel:
         found: list[Suggestion] = []
         word = re.compile(rf"({INITIAL}|{NAME_WORD})")
         particle = re.compile(rf"{PARTICLE}[ ](?={NAME_WORD})")
-        for title, title_role in self.titles:
-            for t in title.finditer(text):
-                words: list[tuple[int, int]] = []
-                at = t.end()
-                while len(words) < 4:
-                    p = particle.match(text, at)
-                    if p and words:
-                        at = p.end()
-                    m = word.match(text, at)
-                    if not m or (
-                        words
-                        and text[words[-1][1] : m.start()]
-                        not in (
-                            " ",
-                            " de ",
-                            " dos ",
-                            " da ",
-                            " du ",
-                            " le ",
-                            " van ",
-                            " von ",
-                            " des ",
-                            " la ",
-                            " di ",
-                            " del ",
-                            " ben ",
-                            " el ",
-                        )
-                    ):
-                        break
-                    words.append((m.start(), m.end()))
-                    at = m.end()
-                    if text[at : at + 1] != " ":
-                        break
-                    at += 1
-                if not words:
-                    continue
-                role = title_role
-                if role == "Patient":
-                    before = re.split(r"[.;!?](?:\s|$)", fold(line_before(text, t.start(), 40)))[-1]
-                    after = fold(text[words[-1][1] : words[-1][1] + 30])
-                    cue = _closest(self.role_cues, before)
-                    if cue is None and any(
-                        r is not None and r.search(after) for r in [self.role_cues.get("PersonnelSante")]
-                    ):
-                        cue = "PersonnelSante"
-                    role = cue or role
-                caps = [i for i, (s, e) in enumerate(words) if text[s:e].isupper() and e - s > 2]
-                if len(words) == 1:
-                    split = 0
-                elif caps:
-                    split = caps[0]
-                else:
-                    split = 1
-                for s, e in words[:split]:
-                    s, e = trim(text, s, e)
-                    found.append(make(s, e, "Prenom", 1.2, self.name, RolePER=role))
-                if split < len(words):
-                    s, e = words[split][0], words[-1][1]
-                    found.append(make(s, e, "Nom", 1.2, self.name, RolePER=role))
+        for t in self.titles.finditer(text):
+            title_role = self.title_roles[t.group(1).rstrip(".")]
+            words: list[tuple[int, int]] = []
+            at = t.end()
+            while len(words) < 4:
+                p = particle.match(text, at)
+                if p and words:
+                    at = p.end()
+                m = word.match(text, at)
+                if not m or (
+                    words
+                    and text[words[-1][1] : m.start()]
+                    not in (
+                        " ",
+                        " de ",
+                        " dos ",
+                        " da ",
+                        " du ",
+                        " le ",
+                        " van ",
+                        " von ",
+                        " des ",
+                        " la ",
+                        " di ",
+                        " del ",
+                        " ben ",
+                        " el ",
+                    )
+                ):
+                    break
+                words.append((m.start(), m.end()))
+                at = m.end()
+                if text[at : at + 1] != " ":
+                    break
+                at += 1
+            if not words:
+                continue
+            role = title_role
+            if role == "Patient":
+                before = re.split(r"[.;!?](?:\s|$)", fold(line_before(text, t.start(), 40)))[-1]
+                after = fold(text[words[-1][1] : words[-1][1] + 30])
+                cue = self.role_cues.closest(before)
+                if cue is None and self.carer_after is not None and self.carer_after.search(after):
+                    cue = "PersonnelSante"
+                role = cue or role
+            caps = [i for i, (s, e) in enumerate(words) if text[s:e].isupper() and e - s > 2]
+            if len(words) == 1:
+                split = 0
+            elif caps:
+                split = caps[0]
+            else:
+                split = 1
+            for s, e in words[:split]:
+                s, e = trim(text, s, e)
+                found.append(make(s, e, "Prenom", 1.2, self.name, RolePER=role))
+            if split < len(words):
+                s, e = words[split][0], words[-1][1]
+                found.append(make(s, e, "Nom", 1.2, self.name, RolePER=role))
         for regex, label in self.form_fields:
             for m in regex.finditer(text):
                 value = m.group(1)
@@ -247,14 +234,24 @@ class PseudonymisationModel:
                     found.append(make(m.start(1), m.end(1), label, 1.25, self.name, RolePER="Patient"))
         return found
 
-    def _propagate(self, text: str, names: list[Suggestion]) -> list[Suggestion]:
+    def _propagate(self, text: str, names: list[Suggestion]) -> Iterable[Suggestion]:
         """Every other occurrence of a name found after a title gets the same category and role."""
-        lexicon = Lexicon()
+        known: dict[str, Suggestion] = {}
         for s in names:
             surface = text[s.start : s.end]
             if len(surface) > 2:
-                lexicon.add(surface, s.label, s.attributes, score=0.8, case="exact")
-        return lexicon.suggest(Tokens.of(text), self.name)
+                known.setdefault(surface, s)
+        if not known:
+            return
+        alternatives = "|".join(re.escape(k) for k in sorted(known, key=len, reverse=True))
+        for m in re.finditer(rf"(?<!\w)(?:{alternatives})(?!\w)", text):
+            first = known[m.group()]
+            yield Suggestion(m.start(), m.end(), first.label, first.attributes, 0.8, self.name)
+
+    def _family(self, folded: str) -> Iterable[Suggestion]:
+        if self.family is not None:
+            for m in self.family.finditer(folded):
+                yield make(m.start(), m.end(), "SituationFamiliale", 1.0, self.name)
 
     def predict(self, text: str) -> list[Suggestion]:
         folded = fold(text)
@@ -262,10 +259,10 @@ class PseudonymisationModel:
         found = [
             *self._dates(text, folded),
             *self._contacts(text),
-            *self._places(text),
+            *self._places(text, folded),
             *self._identifiers(text, folded),
             *names,
             *self._propagate(text, names),
-            *self.family.suggest(Tokens.of(text), self.name),
+            *self._family(folded),
         ]
         return resolve_overlaps(found)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,19 +67,28 @@ def resolve_overlaps(
     ordered = sorted(
         suggestions, key=lambda s: (ranks.get(s.source, 0), -s.score, -(s.end - s.start), s.start, s.label)
     )
+    starts: list[int] = []  # kept spans, sorted by start; they never overlap (stacked ones aside)
+    spans: list[tuple[int, int]] = []
+    labels: dict[tuple[int, int], set[str]] = {}
     taken: list[Suggestion] = []
     for candidate in ordered:
         if candidate.end <= candidate.start:
             continue
-        if any(
-            candidate.start < kept.end
-            and kept.start < candidate.end
-            and not (
-                stack and (kept.start, kept.end) == (candidate.start, candidate.end) and kept.label != candidate.label
-            )
-            for kept in taken
-        ):
+        key = (candidate.start, candidate.end)
+        if key in labels:
+            if not stack or candidate.label in labels[key]:
+                continue
+            labels[key].add(candidate.label)
+            taken.append(candidate)
             continue
+        at = bisect_left(starts, candidate.start)
+        if at < len(spans) and spans[at][0] < candidate.end:
+            continue
+        if at > 0 and spans[at - 1][1] > candidate.start:
+            continue
+        starts.insert(at, candidate.start)
+        spans.insert(at, key)
+        labels[key] = {candidate.label}
         taken.append(candidate)
     return sorted(taken, key=lambda s: (s.start, s.end, s.label))
 

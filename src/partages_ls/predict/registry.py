@@ -31,17 +31,20 @@ class PredictError(PartagesError):
 
 
 def rules_model(guide: Guide) -> Model | None:
-    """The guide's rule/lexicon model, or None when ``guides/predict/<guide>.yaml`` does not exist."""
+    """The guide's rule/lexicon model, or None when ``guides/predict/<guide>.yaml`` does not exist.
+
+    The data file names the engine that reads it (``model:``): the engines are code, their words data.
+    """
     data = load_data(guide.name)
     if data is None:
         return None
-    if guide.name == "pseudonymisation":
+    if data.model == "cu1-rules":
         return PseudonymisationModel(data)
-    if guide.name == "infectiologie":
+    if data.model == "cu6-lexicon":
         return InfectiologyModel(data)
-    if guide.name == "biomarqueurs":
+    if data.model == "cu5a-lexicon":
         return BiomarkerModel(data, guide)
-    raise PredictError(f"{data.path}: no rule model reads suggestion data for guide {guide.name!r}")
+    raise data.fail("model", f"unknown rule engine {data.model!r}; known: cu1-rules, cu6-lexicon, cu5a-lexicon")
 
 
 @dataclass

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from partages_ls.predict.spans import Suggestion
@@ -48,14 +49,8 @@ class Tokens:
 
     @classmethod
     def of(cls, text: str) -> Tokens:
-        # Folding keeps offsets and word characters, so the folded text can be split directly.
-        found = list(TOKEN_RE.finditer(fold(text)))
-        return cls(
-            text,
-            tuple(m.start() for m in found),
-            tuple(m.end() for m in found),
-            tuple(m.group() for m in found),
-        )
+        """The tokens of ``text``; the last few reports' are cached (models of one guide share them)."""
+        return _tokens_of(text)
 
     def surface(self, index: int) -> str:
         return self.text[self.starts[index] : self.ends[index]]
@@ -65,6 +60,18 @@ class Tokens:
         from bisect import bisect_left
 
         return bisect_left(self.starts, offset)
+
+
+@lru_cache(maxsize=8)
+def _tokens_of(text: str) -> Tokens:
+    # Folding keeps offsets and word characters, so the folded text can be split directly.
+    found = list(TOKEN_RE.finditer(fold(text)))
+    return Tokens(
+        text,
+        tuple(m.start() for m in found),
+        tuple(m.end() for m in found),
+        tuple(m.group() for m in found),
+    )
 
 
 def tokenize(term: str) -> tuple[str, ...]:

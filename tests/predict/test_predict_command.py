@@ -47,8 +47,9 @@ def test_predict_imports_suggestions_once_per_model_version(studio: StudioClient
     assert seen[0] == (0, 4) and seen[-1] == (4, 4)
     assert studio.requests - before <= 5  # resolve, list, one bulk import: not one request per task
 
+    assert first.activated and studio.get(f"/api/projects/{project.id}")["model_version"] == first.model_version
     again = predict_project(studio, project.id)
-    assert (again.predicted, again.already) == (0, 4)
+    assert (again.predicted, again.already, again.activated) == (0, 4, False)
     rules = predict_project(studio, project.id, model="rules", reports=["CARDIOLOGIE-00217_CRH", "NOPE-00000_CRH"])
     assert (rules.tasks, rules.predicted, rules.unknown_reports) == (1, 1, ["NOPE-00000_CRH"])
 

@@ -65,6 +65,8 @@ def predict_command(
             f"  {report.predicted} task(s) predicted ({report.suggestions} suggestion(s), {report.empty} task(s) "
             f"without any), {report.already} already had this model version"
         )
+        if report.activated:
+            click.echo("  the project now shows this model version's predictions to annotators")
         if report.unknown_reports:
             click.echo(f"  not in the project: {', '.join(report.unknown_reports)}")
     if report.unknown_reports:

@@ -37,6 +37,7 @@ class PredictReport:
     learned_annotations: int = 0
     learned_spans: int = 0
     unknown_reports: list[str] = field(default_factory=list)
+    activated: bool = False  # the project had no model version and now shows these predictions
     requests: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -127,5 +128,12 @@ def predict_project(
         done += len(payload)
         if progress:
             progress(done, len(todo))
+    if report.predicted and not resolved.raw.get("model_version"):
+        # As Label Studio does for tasks imported with predictions: a project without a model version
+        # shows these predictions to annotators.
+        current = client.get(f"/api/projects/{resolved.id}")
+        if not current.get("model_version"):
+            client.patch(f"/api/projects/{resolved.id}", {"model_version": version})
+            report.activated = True
     report.requests = client.requests
     return report

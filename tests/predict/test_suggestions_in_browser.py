@@ -38,4 +38,17 @@ def test_suggestions_show_as_regions_when_an_annotator_opens_a_task(
     assert "pyélonéphrite" in joined.lower()
     # Highlighted in the text itself, with the guide's label colour markers.
     assert page.locator(".lsf-htx-richtext").locator("span.htx-highlight").count() >= 5
+    # Selecting a suggested region shows its pre-filled NEGATION (the display of the stored id).
+    [prediction] = studio.get(f"/api/tasks/{task_id}")["predictions"]
+    first = min(
+        (i for i in prediction["result"] if i["from_name"] == "NEGATION" and i["value"]["text"] == "pyélonéphrite"),
+        key=lambda i: i["value"]["start"],
+    )
+    display = {"Present": "Présent", "Absent": "Absent", "Indetermine": "Indéterminé"}[first["value"]["choices"][0]]
+    page.locator(".lsf-outliner-item").filter(has_text="pyélonéphrite").first.click()
+    page.wait_for_timeout(500)
+    checked = page.locator("input:checked").evaluate_all(
+        "(inputs) => inputs.map((i) => (i.closest('label') || i.parentElement).innerText.trim())"
+    )
+    assert any(label.startswith(display) for label in checked), checked  # « Indéterminé[3] »: label and hotkey
     browser_page.assert_no_errors()

@@ -89,9 +89,3 @@ def line_before(text: str, start: int, window: int = 60) -> str:
     """The text before ``start`` on the same line (at most ``window`` characters)."""
     begin = text.rfind("\n", 0, start) + 1
     return text[max(begin, start - window) : start]
-
-
-def line_after(text: str, end: int, window: int = 60) -> str:
-    stop = text.find("\n", end)
-    stop = len(text) if stop < 0 else stop
-    return text[end : min(stop, end + window)]

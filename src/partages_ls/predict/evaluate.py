@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,7 +181,3 @@ def markdown_table(evaluations: list[Evaluation]) -> str:
                 f"| {guide} | {corpus} ({documents}) | {label} | {reference} | {' | '.join(cells)} | {accuracy} |"
             )
     return "\n".join(lines)
-
-
-def summary(evaluations: list[Evaluation]) -> Counter[str]:
-    return Counter({f"{e.guide}/{e.model}/{e.corpus}": round(e.total().as_dict()["f1"], 3) for e in evaluations})

@@ -55,12 +55,6 @@ class Tokens:
     def surface(self, index: int) -> str:
         return self.text[self.starts[index] : self.ends[index]]
 
-    def index_at(self, offset: int) -> int:
-        """The index of the first token that starts at or after ``offset``."""
-        from bisect import bisect_left
-
-        return bisect_left(self.starts, offset)
-
 
 @lru_cache(maxsize=8)
 def _tokens_of(text: str) -> Tokens:

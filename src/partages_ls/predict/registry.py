@@ -9,7 +9,6 @@ code version and a digest of its data file, so editing a lexicon yields new pred
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from partages_ls.errors import PartagesError
@@ -100,7 +99,3 @@ class GuideModels:
 
 def model_version(guide: Guide, name: str, version: str) -> str:
     return f"{PREFIX}{guide.name}/{name}@{version}"
-
-
-def all_names(guides: Iterable[Guide]) -> dict[str, list[str]]:
-    return {g.name: GuideModels.for_guide(g).names() for g in guides}

@@ -8,7 +8,6 @@ the region id), so that an annotator accepts a suggestion exactly as if they had
 from __future__ import annotations
 
 import hashlib
-import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -192,6 +191,3 @@ def from_results(results: Iterable[dict[str, Any]]) -> list[Suggestion]:
         Suggestion(start, end, label, tuple(sorted(values.get(rid, {}).items())))
         for rid, (start, end, label) in spans.items()
     ]
-
-
-WORD_RE = re.compile(r"\w+", re.UNICODE)

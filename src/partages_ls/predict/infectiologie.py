@@ -39,7 +39,7 @@ class InfectiologyModel:
         self.site_label = "Site"
         self.site_triggers = cue_regex(data.strings("labels.Site.triggers"))
         self.site_terms = Lexicon()
-        for term in data.strings("labels.Site.terms"):
+        for term in data.strings("labels.Site.after_triggers"):
             self.site_terms.add(term, self.site_label)
         start, present = data.text("blood_cultures.start"), data.text("blood_cultures.present")
         absent, gap = data.text("blood_cultures.absent"), int(data.get("blood_cultures.max_gap", 60))
@@ -76,7 +76,9 @@ class InfectiologyModel:
         for first, last, entry in self.site_terms.matches(tokens):
             start, end = tokens.starts[first], tokens.ends[last - 1]
             before = folded[max(0, start - 30) : start]
-            if self.site_triggers is not None and self.site_triggers.search(before):
+            trigger = None if self.site_triggers is None else self.site_triggers.search(before)
+            # the trigger ends at most a short word away (« point de départ [du] urinaire »)
+            if trigger is not None and len(before) - trigger.end() <= 5:
                 found.append(Suggestion(start, end, entry.label, (), 0.9, self.name))
         for match in self.blood.finditer(folded):
             value = "Present" if match.group("present") else "Absent"

@@ -23,7 +23,7 @@ from partages_ls.studio.connection import resolve_connection
 from partages_ls.studio.demo import DEFAULT_DATA_DIR, DEFAULT_OUT, DemoOptions, run_demo
 from partages_ls.studio.importer import MODES, ImportOptions, ImportReport, import_sources
 from partages_ls.studio.plugin import set_project_plugin
-from partages_ls.studio.projects import create_project, list_projects
+from partages_ls.studio.projects import connect_ml_backend, create_project, list_projects
 from partages_ls.studio.pull import pull_project
 from partages_ls.studio.server import ensure_server_install, find_server
 from partages_ls.studio.sources import KINDS_HELP
@@ -104,9 +104,22 @@ def project_group() -> None:
     help="Also set the guide's plugin (rules checked before each save); says whether the server will run it "
     "(Enterprise, or Community with partages-ls' plugin loader).",
 )
+@click.option(
+    "--ml-backend",
+    "ml_backend",
+    default=None,
+    metavar="URL",
+    help="Connect this ML backend (`partages-ls ml-backend serve`) and show its suggestions.",
+)
 @connection_options
 def project_create_command(
-    guide: str, title: str | None, overlap: int | None, with_plugin: bool, url: str | None, api_key: str | None
+    guide: str,
+    title: str | None,
+    overlap: int | None,
+    with_plugin: bool,
+    ml_backend: str | None,
+    url: str | None,
+    api_key: str | None,
 ) -> None:
     """Create GUIDE's project with its generated config and French instructions, or update it.
 
@@ -118,6 +131,7 @@ def project_create_command(
     with _client(url, api_key) as client:
         result = create_project(client, loaded, title=title, overlap=overlap)
         plugin = set_project_plugin(client, result.project.id, loaded) if with_plugin else None
+        backend = connect_ml_backend(client, result.project.id, ml_backend) if ml_backend else None
     project = result.project
     changes = f" ({', '.join(result.changes)})" if result.action == "updated" else ""
     click.echo(
@@ -126,6 +140,8 @@ def project_create_command(
     click.echo(f"  {client.url}/projects/{project.id}")
     if plugin is not None:
         click.echo(f"  plugin: {plugin.message}")
+    if backend is not None:
+        click.echo(f"  ML backend {backend.action}: {backend.url} (model_version {backend.title}, {backend.state})")
 
 
 @project_group.command("list", context_settings=HELP)

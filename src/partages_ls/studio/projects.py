@@ -296,3 +296,53 @@ def create_project(
             )
     updated = client.patch(f"/api/projects/{project.id}", changes)
     return ProjectResult(Project.from_api(updated), "updated", sorted(changes))
+
+
+# --- ML backend --------------------------------------------------------------------------------
+@dataclass
+class MLBackendResult:
+    """What `project create --ml-backend` did: the backend's id, title (= model_version) and state."""
+
+    id: int
+    url: str
+    title: str
+    state: str
+    action: str  # connected | unchanged
+
+
+def connect_ml_backend(client: StudioClient, project_id: int, url: str) -> MLBackendResult:
+    """Connect the ML backend at ``url`` to the project (idempotent) and use its suggestions.
+
+    Label Studio checks ``/health`` and ``/setup`` on creation, registers ``<url>/webhook`` for
+    annotation events, and shows predictions whose ``model_version`` is the project's: the
+    backend's title is set to the ``model_version`` its ``/setup`` returned, and the project to it.
+    """
+    url = url.rstrip("/")
+    existing = client.get("/api/ml", params={"project": project_id})
+    found = [b for b in existing if isinstance(b, dict) and str(b.get("url", "")).rstrip("/") == url]
+    action = "unchanged"
+    if found:
+        backend = found[0]
+    else:
+        try:
+            backend = client.post(
+                "/api/ml",
+                {"url": url, "project": project_id, "title": "partages-ls", "is_interactive": False},
+                retry=False,
+            )
+        except StudioError as exc:
+            raise ProjectError(
+                f"Label Studio could not connect the ML backend at {url}: {exc}. Is `partages-ls ml-backend serve` "
+                "running there, and can the Label Studio server reach that address?"
+            ) from None
+        action = "connected"
+    version = str(backend.get("model_version") or "")
+    if not version:
+        raise ProjectError(
+            f"the ML backend at {url} did not give a model version (state {backend.get('readable_state')})"
+        )
+    if backend.get("title") != version:
+        # Label Studio 1.23 re-checks the backend on update and needs its URL and project in the payload.
+        backend = client.patch(f"/api/ml/{backend['id']}", {"url": url, "project": project_id, "title": version})
+    client.patch(f"/api/projects/{project_id}", {"show_collab_predictions": True, "model_version": version})
+    return MLBackendResult(int(backend["id"]), url, version, str(backend.get("readable_state") or ""), action)

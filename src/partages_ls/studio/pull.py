@@ -25,7 +25,8 @@ from partages_ls.io import write_bytes_atomic, write_text_atomic
 from partages_ls.studio.client import StudioClient, StudioError
 from partages_ls.studio.projects import resolve_project
 
-SERIALIZATION_OPTIONS = {"annotations__completed_by": {"only_id": False}}
+# Predictions in full (result, model_version), not as ids: the export keeps the pre-annotations.
+SERIALIZATION_OPTIONS = {"annotations__completed_by": {"only_id": False}, "predictions": {"only_id": False}}
 
 
 class PullError(PartagesError):

@@ -160,6 +160,17 @@ def _health_is_up(url: str) -> bool:
         return False
 
 
+# Label Studio's default banned subnets for server-side requests (webhooks, ML backends), minus
+# loopback (127.0.0.0/8, ::1/128).
+BANNED_BUT_LOOPBACK = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/4", "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::ffff:0:0/96",
+    "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28",
+    "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+)  # fmt: skip
+
+
 def server_environment(
     data_dir: Path, creds: Credentials, venv: Path, *, plugin_loader: Path | None = None
 ) -> dict[str, str]:
@@ -187,6 +198,10 @@ def server_environment(
         "LABEL_STUDIO_CONVERTER_DOWNLOAD_RESOURCES": "false",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
+        # An ML backend (`partages-ls ml-backend serve`) listens on this same machine: allow loopback
+        # only, every other reserved network stays blocked for server-side requests.
+        "LABEL_STUDIO_USE_DEFAULT_BANNED_SUBNETS": "false",
+        "LABEL_STUDIO_USER_ADDITIONAL_BANNED_SUBNETS": ",".join(BANNED_BUT_LOOPBACK),
     }
     if plugin_loader is not None:
         env.update(PYTHONPATH=str(plugin_loader), DJANGO_SETTINGS_MODULE=PLUGIN_SETTINGS_MODULE)

@@ -178,3 +178,31 @@ def test_curate_cli_says_what_it_did(campaign: Campaign) -> None:
     assert json.loads(status.output)["totals"]["reports"] == 4
     bad = runner.invoke(cli, ["curate", str(campaign.project), "--strategy", "majority"])
     assert bad.exit_code == 1 and "unknown strategy 'majority'" in bad.output
+
+
+def test_demo_curation_step_is_idempotent(campaign: Campaign, tmp_path: Path) -> None:
+    from partages_ls.curation.demo_step import curate_demo
+
+    client = campaign.client
+    anne, bruno = campaign.annotators
+    decisions = tmp_path / "decisions.json"
+    chosen = {"field:Nomenclature": anne, "span:Justification:1593-1710": None, "span:Justification:1690-1767": anne}
+    decisions.write_text(json.dumps({"strategy": "complete", "reports": {DISPUTED: chosen}}), encoding="utf-8")
+    export = pull_project(client, campaign.project, tmp_path / "source.json").path
+    first = curate_demo(client, GUIDE, campaign.project, export, decisions, tmp_path / "out")
+    assert first.decided == sorted([*ADJUDICATED, "HEMATOLOGIE-00329_CRC"])
+    assert first.gold is not None and first.feedback is not None
+    for target in ("parhaf", "cas", "brat"):
+        report = json.loads((first.gold / target / "export-report.json").read_text(encoding="utf-8"))
+        assert report["summary"]["documents_exported"] == 4, target
+        assert report["curation"][DISPUTED]["kind"] == "adjudication"
+    feedback = json.loads((first.feedback / "reference.json").read_text(encoding="utf-8"))
+    assert feedback["annotators"][anne]["differences"] == []
+    assert {d["kind"] for d in feedback["annotators"][bruno]["differences"]} == {
+        "champ Nomenclature",
+        "zone en trop",
+        "zone manquante",
+    }
+    second = curate_demo(client, GUIDE, campaign.project, export, decisions, tmp_path / "out")
+    assert second.decided == []
+    assert "kept as curated: 4; curated in all: 4" in second.lines[0]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from partages_ls.curation.prepare import CurationError, find_curation_project
+from partages_ls.curation.prepare import CurationError, find_curation_project, project_tasks
 from partages_ls.curation.studio_format import is_done, markers
 from partages_ls.studio.annotators import users_by_email
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.projects import CURATION_MARKER, list_tasks, resolve_project
+from partages_ls.studio.projects import CURATION_MARKER, resolve_project
 
 
 @dataclass
@@ -85,7 +85,7 @@ def curation_status(client: StudioClient, project: str | int) -> CurationStatus:
     report_key = curation.guide().text.report_key
     ids = {int(u["id"]): email for email, u in users_by_email(client).items()}
     status = CurationStatus(source_id, curation.id)
-    for task in list_tasks(client, curation.id, full=True):
+    for task in project_tasks(client, curation.id):
         data = task.get("data") or {}
         curator = str(data.get("curation_curator") or "")
         mine = [a for a in task.get("annotations") or [] if isinstance(a, dict) and _email(a, ids) == curator]

@@ -206,3 +206,18 @@ def test_demo_curation_step_is_idempotent(campaign: Campaign, tmp_path: Path) ->
     second = curate_demo(client, GUIDE, campaign.project, export, decisions, tmp_path / "out")
     assert second.decided == []
     assert "kept as curated: 4; curated in all: 4" in second.lines[0]
+
+
+def test_the_curation_project_never_shadows_the_guide_project(campaign: Campaign) -> None:
+    from partages_ls.studio.projects import create_project, resolve_project
+
+    client = campaign.client
+    report = prepare_curation(client, "reponse-traitement")
+    assert report.source_project == campaign.project and report.curation_project != campaign.project
+    assert resolve_project(client, "reponse-traitement").id == campaign.project
+    assert create_project(client, GUIDE).action == "unchanged"
+    again = prepare_curation(client, "reponse-traitement", reports=["PNEUMOLOGIE-01208_CRC", "NOPE-00000_CRC"])
+    assert again.curation_project == report.curation_project
+    assert again.unchanged == ["PNEUMOLOGIE-01208_CRC"] and again.skipped == {
+        "NOPE-00000_CRC": "compte rendu absent du projet"
+    }

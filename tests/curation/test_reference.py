@@ -193,3 +193,20 @@ def test_reference_errors_and_cli(tmp_path: Path) -> None:
     assert len(rows) == 6 and {r["annotateur"] for r in rows} == {"anne@x.fr", "bruno@x.fr"}
     markdown = (out / "reference.md").read_text(encoding="utf-8")
     assert "# Annotateur vs référence : suggestions « m1 »" in markdown and "| étiquette |" in markdown
+
+
+def test_agreement_on_a_curation_export_leaves_the_curator_out(tmp_path: Path) -> None:
+    data = {"text": TEXT, "report": "R1", "curation_strategy": "complete", "curation_curator": "cura@x.fr"}
+    marker = {"id": "c1", "from_name": "conflit", "to_name": "text", "type": "labels",
+              "value": {"start": 35, "end": 54, "text": TEXT[35:54], "labels": ["Conflit"]}}  # fmt: skip
+    annotations = [annotation(11, "anne@x.fr", ANNE), annotation(12, "bruno@x.fr", BRUNO)]
+    tasks = [{"id": 1, "data": data, "annotations": [*annotations, annotation(13, "cura@x.fr", [*REFERENCE, marker])]}]
+    export = tmp_path / "cur.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["agreement", str(export), "--guide", "infectiologie", "--out", str(out), "--bootstrap", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "agreement.json").read_text(encoding="utf-8"))
+    assert report["annotators"] == ["anne@x.fr", "bruno@x.fr"]

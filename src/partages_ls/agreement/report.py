@@ -207,7 +207,9 @@ def run_agreement(request: AgreementRequest) -> AgreementReport:
 
             corpus, reference = load_reference(tasks, guide, request.reference, source=request.export_path.name)
         else:
-            corpus = read_labelstudio(tasks, guide, source=request.export_path.name)
+            from partages_ls.curation.gold import annotators_view
+
+            corpus = read_labelstudio(annotators_view(tasks), guide, source=request.export_path.name)
         report = compute_report(corpus, guide, request.options, source=request.export_path.name)
         write_outputs(report, folder)
         if request.reference:

@@ -96,3 +96,19 @@ def curation_provenance(tasks: list[dict[str, Any]], report_key: str = "report")
                 "annotation": raw.get("id"),
             }
     return dict(sorted(provenance.items()))
+
+
+def annotators_view(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The annotators' own work only: in curation tasks, the curator's annotations are left out.
+
+    What inter-annotator agreement reads from a curation project export (the curator's starting
+    point is a merge, not an annotator's judgement; the curated gold is compared with ``--reference``).
+    """
+    viewed = []
+    for task in guide_view(tasks):
+        if is_curation_task(task):
+            curator = str((task.get("data") or {}).get("curation_curator") or "").lower()
+            kept = [a for a in task.get("annotations") or [] if (_email(a) or "").lower() != curator]
+            task = {**task, "annotations": kept}
+        viewed.append(task)
+    return viewed

@@ -73,6 +73,10 @@ def prepare_command(
         click.echo(f"  curated annotations marked ground truth: {len(report.ground_truth_marked)}")
     for problem in report.problems:
         click.echo(f"  left out of the merge: {problem}")
+    click.echo(
+        f"  next: curate at {link}, then `partages-ls pull {report.curation_project} -o curation.json` and "
+        "`partages-ls export curation.json --gold curated --to parhaf --out DIR`"
+    )
 
 
 def _listing(title: str, entries: dict[str, str]) -> None:

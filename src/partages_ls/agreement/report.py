@@ -56,6 +56,7 @@ class AgreementReport:
     data: dict[str, Any]
     disagreements: list[Disagreement]
     guide: Guide
+    reference: dict[str, Any] | None = None  # the "annotateur vs référence" section, when asked for
 
 
 def _plain(value: Any) -> Any:
@@ -230,6 +231,7 @@ class AgreementRequest:
     options: AgreementOptions = AgreementOptions()
     overwrite: bool = False
     force_guide: bool = False
+    reference: str | None = None  # "annotateur vs référence": see partages_ls.agreement.reference
 
 
 def run_agreement(request: AgreementRequest) -> AgreementReport:
@@ -245,9 +247,31 @@ def run_agreement(request: AgreementRequest) -> AgreementReport:
     with OutputFolder(request.out, overwrite=request.overwrite) as folder:
         tasks = load_export(request.export_path)
         contaminated = find_contaminated(tasks, guide.text.report_key)
-        corpus = read_labelstudio(tasks, guide, source=request.export_path.name)
+        if request.reference:
+            from partages_ls.agreement.reference import compare_to_reference, load_reference
+            from partages_ls.agreement.reference_render import write_reference
+
+            corpus, reference = load_reference(tasks, guide, request.reference, source=request.export_path.name)
+        else:
+            from partages_ls.curation.gold import annotators_view
+
+            corpus = read_labelstudio(annotators_view(tasks), guide, source=request.export_path.name)
         report = compute_report(
             corpus, guide, request.options, source=request.export_path.name, contaminated=contaminated
         )
         write_outputs(report, folder)
+        if request.reference:
+            options = request.options
+            section = compare_to_reference(
+                corpus,
+                reference,
+                guide,
+                iou=options.iou,
+                samples=options.bootstrap,
+                seed=options.seed,
+                no_text=options.no_text,
+            )
+            write_reference(section, folder)
+            report.data = {**report.data}
+            report.reference = section
     return report

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED
+from partages_ls.agreement.reference import OUTPUTS as REFERENCE_OUTPUTS
+from partages_ls.agreement.reference import REFERENCE_HELP
 from partages_ls.agreement.report import OUTPUTS, AgreementOptions, AgreementRequest, run_agreement
 
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -45,6 +48,11 @@ def _figure(figure: dict[str, object]) -> str:
     help="Leave out annotations last updated by another annotator (not blind); the report says so.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
+@click.option(
+    "--reference",
+    default=None,
+    help=f"Also compare each annotator with a reference: {REFERENCE_HELP}; writes reference.md/.json/-differences.csv.",
+)
 def agreement_command(
     export_file: Path,
     out: Path,
@@ -57,11 +65,13 @@ def agreement_command(
     no_text: bool,
     exclude_contaminated: bool,
     overwrite: bool,
+    reference: str | None,
 ) -> None:
     """Compute inter-annotator agreement (spans, attributes, relations, document classes) of an export."""
     names = [name.strip() for name in annotators.split(",") if name.strip()] if annotators is not None else None
     options = AgreementOptions(names, iou, samples, seed, no_text, exclude_contaminated=exclude_contaminated)
-    report = run_agreement(AgreementRequest(export_file, out, guide, options, overwrite, force_guide)).data
+    result = run_agreement(AgreementRequest(export_file, out, guide, options, overwrite, force_guide, reference))
+    report = result.data
     click.echo(
         f"{report['guide']} v{report['guide_version']}: {len(report['annotators'])} annotator(s), "
         f"{report['documents']['compared']} of {report['documents']['total']} document(s) compared"
@@ -89,3 +99,19 @@ def agreement_command(
         how = "left out (--exclude-contaminated)" if report["contamination"]["excluded"] else "counted"
         click.echo(f"  NOT BLIND: {len(contaminated)} annotation(s) last updated by another annotator, {how}")
     click.echo(f"  written: {', '.join(str(out / name) for name in OUTPUTS)}")
+    if result.reference is not None:
+        _echo_reference(result.reference, out)
+
+
+def _echo_reference(section: dict[str, Any], out: Path) -> None:
+    click.echo(
+        f"annotator vs reference ({section['reference']['title']}, {section['reference']['documents']} reports):"
+    )
+    for who, entry in section["annotators"].items():
+        spans = entry["spans"]
+        click.echo(
+            f"  {who}: {entry['documents']} report(s), span F1 exact {_figure(spans['exact']['f1'])}, "
+            f"overlap {_figure(spans['overlap']['f1'])}, boundary {_figure(spans['boundary']['f1'])}; "
+            f"{len(entry['differences'])} difference(s)"
+        )
+    click.echo(f"  written: {', '.join(str(out / name) for name in REFERENCE_OUTPUTS)}")

@@ -10,6 +10,7 @@ import click
 
 from partages_ls import __version__
 from partages_ls.cli.agreement import agreement_command
+from partages_ls.cli.curate import curate_group
 from partages_ls.cli.export import export_command, validate_command
 from partages_ls.cli.guides import build_command, guides_group
 from partages_ls.cli.predict import ml_backend_group, predict_command, predict_eval_command
@@ -63,6 +64,7 @@ cli.add_command(validate_command)
 cli.add_command(export_command)
 cli.add_command(agreement_command)
 cli.add_command(server_group)
+cli.add_command(curate_group)
 for _command in (project_group, import_command, annotators_group, status_command, pull_command, demo_command):
     cli.add_command(_command)
 for _command in (predict_command, predict_eval_command, ml_backend_group):

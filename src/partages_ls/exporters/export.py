@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from partages_ls.curation.gold import curation_provenance, guide_view, unresolved_markers
 from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
 from partages_ls.exporters.contamination import find_contaminated
 from partages_ls.exporters.corpus import Corpus, Provenance, Skipped
@@ -92,7 +93,8 @@ def resolve_guide(export_path: Path, requested: str | None, *, force: bool = Fal
 def validate_tasks(tasks: list[dict[str, Any]], guide: Guide, *, source: str = "export") -> list[Diagnostic]:
     """Every rule violation of every submitted annotation, located by task/annotation/result."""
     rules = compile_rules(guide)
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = unresolved_markers(tasks, source=source)  # curation projects only
+    tasks = guide_view(tasks)
     for position, task in enumerate(tasks):
         text = (task.get("data") or {}).get(guide.text.data_key)
         task_id = task.get("id")
@@ -217,6 +219,11 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
     policy = GoldPolicy.parse(request.gold)
     tasks = load_export(request.export_path)
     guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
+    unresolved = unresolved_markers(tasks, source=request.export_path.name)
+    if unresolved:
+        raise DiagnosticError(f"{len(unresolved)} curated annotation(s) still hold a conflict marker", unresolved)
+    curation = curation_provenance(tasks, guide.text.report_key)
+    tasks = guide_view(tasks)
     corpus = read_labelstudio(
         tasks,
         guide,
@@ -241,6 +248,8 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
         "strict": request.strict,
         "annotators": annotators,
     }
+    if curation:
+        report["curation"] = curation
     record = read_sidecar(request.export_path)
     if record and record.get("guide_version") not in (None, guide.version):
         # Not fatal: validation against the current guide says whether anything is affected.

@@ -16,7 +16,8 @@ from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenanc
 NO_ANNOTATION = "aucune annotation soumise"  # the one undecided case that loses nothing
 POLICY_HELP = (
     "single (each task has exactly one submitted annotation), ground-truth (the annotation flagged "
-    "ground truth), annotator:EMAIL (that annotator's version) or curator:EMAIL (the curator's version)"
+    "ground truth), annotator:EMAIL (that annotator's version), curator:EMAIL (the curator's version) or "
+    "curated (the finished annotation of each task of a `partages-ls curate` project)"
 )
 
 
@@ -30,7 +31,7 @@ class GoldPolicy:
     @classmethod
     def parse(cls, text: str) -> GoldPolicy:
         kind, _, email = text.partition(":")
-        if kind in {"single", "ground-truth"} and not email:
+        if kind in {"single", "ground-truth", "curated"} and not email:
             return cls(kind)
         if kind in {"annotator", "curator"} and "@" in email:
             return cls(kind, email.strip().lower())
@@ -47,6 +48,8 @@ class GoldPolicy:
             return True
         if self.kind == "ground-truth":
             return bool(raw.get("ground_truth"))
+        if self.kind == "curated":  # flagged by partages_ls.curation.gold.guide_view
+            return bool(raw.get("partages_ls_curated"))
         who = raw.get("completed_by")
         email = who.get("email") if isinstance(who, dict) else who
         return str(email or "").lower() == self.email
@@ -54,7 +57,7 @@ class GoldPolicy:
     def picks(self, annotation: Annotation) -> bool:
         if self.kind == "single":
             return True
-        if self.kind == "ground-truth":
+        if self.kind in {"ground-truth", "curated"}:
             return annotation.ground_truth
         return (annotation.annotator or "").lower() == self.email
 

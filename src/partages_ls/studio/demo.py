@@ -75,6 +75,7 @@ class GuideOutcome:
     annotations_pulled: int = 0
     subsets: dict[str, Path] = field(default_factory=dict)
     agreement: Path | None = None
+    curation: Path | None = None  # the curated gold's folder, when the samples bundle curator decisions
     notes: list[str] = field(default_factory=list)
 
 
@@ -159,6 +160,23 @@ def _export_and_agree(outcome: GuideOutcome, guide: Guide, out: Path, first: str
         outcome.notes.append(note)
 
 
+def _curate(client: StudioClient, guide: Guide, outcome: GuideOutcome, samples: Path, out: Path, echo: Echo) -> None:
+    """Curate the guide end to end when the samples bundle curator decisions for it (partages_ls.curation)."""
+    from partages_ls.curation.demo_step import curate_demo, decisions_file
+
+    decisions = decisions_file(samples, guide.name)
+    if decisions is None or outcome.export is None:
+        return
+    try:
+        done = curate_demo(client, guide, outcome.project_id, outcome.export, decisions, out)
+    except PartagesError as exc:
+        outcome.notes.append(f"curation not done: {str(exc).splitlines()[0]}")
+        return
+    outcome.curation = done.gold
+    for line in done.lines:
+        echo(f"[{guide.name}] {line}")
+
+
 def _run_guide(
     client: StudioClient, guide: Guide, samples: Path, out: Path, annotators: list[str], echo: Echo
 ) -> GuideOutcome:
@@ -198,6 +216,7 @@ def _run_guide(
             echo(f"[{guide.name}] subsets ({written}; gold: annotator {gold}): {out / 'subsets' / guide.name}")
         if outcome.agreement is not None:
             echo(f"[{guide.name}] agreement report: {outcome.agreement}")
+        _curate(client, guide, outcome, samples, out, echo)
     for note in outcome.notes:
         echo(f"[{guide.name}] note: {note}")
     return outcome

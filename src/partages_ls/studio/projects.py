@@ -23,6 +23,7 @@ from partages_ls.label_configs.render import render_instructions, render_label_c
 from partages_ls.studio.client import StudioClient, StudioError
 
 MARKER = "partages-ls:guide="
+CURATION_MARKER = "partages-ls:curation-of="  # a curation project (partages_ls.curation) also names its guide
 _MARKER_RE = re.compile(
     r"partages-ls:guide=(?P<guide>[a-z][a-z0-9-]*)"
     r"(?:\s+version=(?P<version>[0-9]+\.[0-9]+\.[0-9]+))?(?:\s+instructions=(?P<instructions>[0-9a-f]+))?"
@@ -103,7 +104,11 @@ def list_projects(client: StudioClient) -> list[Project]:
 
 
 def find_guide_projects(client: StudioClient, guide_name: str) -> list[Project]:
-    return [p for p in list_projects(client) if p.guide_name == guide_name]
+    return [
+        p
+        for p in list_projects(client)
+        if p.guide_name == guide_name and CURATION_MARKER not in str(p.raw.get("description") or "")
+    ]
 
 
 def get_project(client: StudioClient, project_id: int) -> Project:

@@ -1,0 +1,1 @@
+"""Curation: merge annotations, prepare and read curation in Label Studio."""

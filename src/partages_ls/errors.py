@@ -33,7 +33,22 @@ class Diagnostic:
         text = f"{self.location}: {self.level.value}: {self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return printable(text)
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` safe for a terminal: control characters (escape codes), lone surrogates and line
+    separators stored in the data are shown as ``\\uXXXX``, never interpreted."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if (char == "\n" and keep_newlines) or not (
+            code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code < 0xE000 or code in (0x2028, 0x2029)
+        ):
+            out.append(char)
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
 
 
 class PartagesError(Exception):

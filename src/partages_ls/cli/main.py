@@ -21,7 +21,7 @@ from partages_ls.cli.studio import (
     pull_command,
     status_command,
 )
-from partages_ls.errors import DiagnosticError, PartagesError
+from partages_ls.errors import DiagnosticError, PartagesError, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,12 +37,12 @@ class _Group(click.Group):
         except DiagnosticError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"Error: {exc.render()}", err=True)
+            click.echo(f"Error: {printable(exc.render(), keep_newlines=True)}", err=True)
             sys.exit(1)
         except PartagesError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {printable(str(exc), keep_newlines=True)}", err=True)
             sys.exit(1)
 
 

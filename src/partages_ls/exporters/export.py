@@ -18,6 +18,7 @@ from partages_ls.exporters.corpus import Corpus, Provenance
 from partages_ls.exporters.gold import GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio import SIDECAR_SUFFIX, annotator_of, load_export, read_labelstudio
 from partages_ls.exporters.output import OutputFolder
+from partages_ls.exporters.shape import screen_results
 from partages_ls.exporters.splits import SplitPlan, assign_splits
 from partages_ls.exporters.validation import check_results
 from partages_ls.guides.loader import load_guide
@@ -68,7 +69,8 @@ def validate_tasks(tasks: list[dict[str, Any]], guide: Guide, *, source: str = "
     rules = compile_rules(guide)
     diagnostics: list[Diagnostic] = []
     for position, task in enumerate(tasks):
-        text = (task.get("data") or {}).get(guide.text.data_key)
+        data = task.get("data")
+        text = data.get(guide.text.data_key) if isinstance(data, dict) else None
         task_id = task.get("id")
         if not isinstance(text, str):
             diagnostics.append(
@@ -79,14 +81,16 @@ def validate_tasks(tasks: list[dict[str, Any]], guide: Guide, *, source: str = "
                 )
             )
             continue
-        for raw in task.get("annotations") or []:
-            if raw.get("was_cancelled"):
+        annotations = task.get("annotations")
+        for raw in annotations if isinstance(annotations, list) else []:
+            if not isinstance(raw, dict) or raw.get("was_cancelled"):
                 continue
-            for violation in check_results(rules, text, raw.get("result") or []):
-                where = Provenance(task_id, raw.get("id"), violation.target, annotator_of(raw), source)
-                diagnostics.append(
-                    Diagnostic(where.where(), violation.message, Level(violation.level), code=violation.rule)
-                )
+            results, malformed = screen_results(raw.get("result"), guide.text.data_key)
+            found = [(m.target, m.message, "error", "malformed") for m in malformed]
+            found += [(v.target, v.message, v.level, v.rule) for v in check_results(rules, text, results)]
+            for target, message, level, rule in found:
+                where = Provenance(task_id, raw.get("id"), target, annotator_of(raw), source)
+                diagnostics.append(Diagnostic(where.where(), message, Level(level), code=rule))
     return diagnostics
 
 
@@ -114,7 +118,8 @@ def _load_writer(target: str) -> Any:
 
 def summarise(tasks: list[dict[str, Any]], read: Corpus, gold: Corpus) -> dict[str, Any]:
     """Counts for the end-of-export summary and the report."""
-    annotations = [a for t in tasks for a in (t.get("annotations") or [])]
+    lists = [t.get("annotations") for t in tasks]
+    annotations = [a for found in lists if isinstance(found, list) for a in found if isinstance(a, dict)]
     exported = [a for d in gold.documents for a in d.annotations]
     return {
         "tasks": len(tasks),

@@ -197,7 +197,8 @@ def run_agreement(request: AgreementRequest) -> AgreementReport:
     request.options.check()
     guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
     # Entering the folder first refuses a non-empty --out before any long computation.
-    with OutputFolder(request.out, overwrite=request.overwrite) as folder:
+    reads = [request.export_path, request.export_path.with_name(request.export_path.name + ".meta.json")]
+    with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
         corpus = read_labelstudio(load_export(request.export_path), guide, source=request.export_path.name)
         report = compute_report(corpus, guide, request.options, source=request.export_path.name)
         write_outputs(report, folder)

@@ -156,7 +156,9 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
     if record and record.get("guide_version") not in (None, guide.version):
         # Not fatal: validation against the current guide says whether anything is affected.
         report["guide_version_at_pull"] = record["guide_version"]
-    with OutputFolder(request.out, overwrite=request.overwrite) as folder:
+    reads = [request.export_path, request.export_path.with_name(request.export_path.name + SIDECAR_SUFFIX)]
+    reads += [request.split.file] if request.split.file else []
+    with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
         if request.target == "parhaf":
             splits = assign_splits(gold, request.split)
             report["split"] = request.split.describe()

@@ -225,8 +225,8 @@ class OutputFolder:
             if kind is not None:
                 shutil.rmtree(self.temporary, ignore_errors=True)
                 return
-            _pause("before-swap")
             try:
+                _pause("before-swap")
                 self._check_target()  # again: something may have been put there during the run
             except BaseException:
                 shutil.rmtree(self.temporary, ignore_errors=True)

@@ -169,7 +169,7 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
         report["writer"] = stats
         report["skipped"] = [s.as_dict() for s in gold.skipped]
         report["warnings"] = [w.as_dict() for w in gold.warnings]
-        (folder / REPORT_NAME).write_text(
-            json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"
-        )
+        # Exclusive creation: a document never takes the run report's place (writers refuse the name).
+        with (folder / REPORT_NAME).open("x", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
     return report

@@ -43,6 +43,24 @@ class OutputBusyError(PartagesError):
     """Another command is writing the same output folder."""
 
 
+RUN_REPORT = "export-report.json"
+NAME_MAX = 255  # bytes in one file name, on every common file system
+
+
+def file_name_problem(name: str, reserved: Iterable[str] = (RUN_REPORT,)) -> str | None:
+    """Why a document's file ``name`` cannot be written beside the run's own files, or None.
+
+    A document never takes the name of a file the command writes itself (the run report, a type
+    system, a configuration): on any file system, so names are compared case-folded.
+    """
+    size = len(os.fsencode(name))
+    if size > NAME_MAX:
+        return f"its file name would be {size} bytes long; file systems allow {NAME_MAX}"
+    if name.casefold() in {r.casefold() for r in reserved}:
+        return f"its file name {name} is the name of a file the export writes itself; rename the report"
+    return None
+
+
 def _listing(folder: Path, limit: int = 8) -> str:
     names = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir())
     shown = ", ".join(names[:limit])

@@ -57,7 +57,10 @@ def file_name_problem(name: str, reserved: Iterable[str] = (RUN_REPORT,)) -> str
     if size > NAME_MAX:
         return f"its file name would be {size} bytes long; file systems allow {NAME_MAX}"
     if name.casefold() in {r.casefold() for r in reserved}:
-        return f"its file name {name} is the name of a file the export writes itself; rename the report"
+        return (
+            f"its file name {name} is the name of a file the export writes itself; "
+            "rename the report (data.report of its task)"
+        )
     return None
 
 

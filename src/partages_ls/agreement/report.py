@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.agreement.attributes_report import attributes_section
-from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED, Figure, Ledger
+from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES, MAX_SEED, Figure, Ledger
 from partages_ls.agreement.collect import AgreementOptionsError, collect
 from partages_ls.agreement.disagreements import KINDS, Disagreement
 from partages_ls.agreement.fields_report import fields_section
@@ -44,6 +44,12 @@ class AgreementOptions:
             raise AgreementOptionsError(f"the IoU threshold must lie in (0, 1], got {self.iou}")
         if self.bootstrap < 0:
             raise AgreementOptionsError(f"the number of bootstrap samples cannot be negative, got {self.bootstrap}")
+        if self.bootstrap > MAX_SAMPLES:
+            raise AgreementOptionsError(
+                f"--bootstrap {self.bootstrap} is more than {MAX_SAMPLES} samples; 1000 give stable 95% intervals"
+            )
+        if not 0 <= self.seed <= MAX_SEED:
+            raise AgreementOptionsError(f"--seed must lie between 0 and {MAX_SEED}, got {self.seed}")
 
 
 @dataclass

@@ -21,7 +21,7 @@ from partages_ls.cli.studio import (
     pull_command,
     status_command,
 )
-from partages_ls.errors import DiagnosticError, PartagesError, printable
+from partages_ls.errors import DiagnosticError, PartagesError, describe_os_error, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +43,11 @@ class _Group(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             click.echo(f"Error: {printable(str(exc), keep_newlines=True)}", err=True)
+            sys.exit(1)
+        except OSError as exc:  # the machine's own failures: full disk, permissions, name too long
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {describe_os_error(exc)}", err=True)
             sys.exit(1)
 
 

@@ -71,7 +71,10 @@ def validate_tasks(tasks: list[dict[str, Any]], guide: Guide, *, source: str = "
     for position, task in enumerate(tasks):
         data = task.get("data")
         text = data.get(guide.text.data_key) if isinstance(data, dict) else None
-        task_id = task.get("id")
+        raw_id = task.get("id")
+        task_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else None
+        # A task without a usable id is located by its position in the file.
+        located = source if task_id is not None else f"{source} / task #{position}"
         if not isinstance(text, str):
             diagnostics.append(
                 Diagnostic(
@@ -89,7 +92,8 @@ def validate_tasks(tasks: list[dict[str, Any]], guide: Guide, *, source: str = "
             found = [(m.target, m.message, "error", "malformed") for m in malformed]
             found += [(v.target, v.message, v.level, v.rule) for v in check_results(rules, text, results)]
             for target, message, level, rule in found:
-                where = Provenance(task_id, raw.get("id"), target, annotator_of(raw), source)
+                annotation_id = raw.get("id") if isinstance(raw.get("id"), int) else None
+                where = Provenance(task_id, annotation_id, target, annotator_of(raw), located)
                 diagnostics.append(Diagnostic(where.where(), message, Level(level), code=rule))
     return diagnostics
 

@@ -123,8 +123,8 @@ def screen_results(results: object, text_name: str | None = None) -> tuple[list[
         target = f"relation #{position}" if relation else (str(rid) if _is_id(rid) else f"#{position}")
         if bad_strings(item):
             problem: str | None = "texte non encodable en UTF-8 (caractère de substitution isolé, p. ex. \\ud800)"
-        elif "id" in item and not _is_id(rid):
-            problem = f"id est {_kind_of(rid)}, pas un identifiant"
+        elif ("id" in item or not relation) and not _is_id(rid):
+            problem = "pas d'id" if "id" not in item else f"id est {_kind_of(rid)}, pas un identifiant"
         elif "type" in item and not isinstance(item["type"], str):
             problem = f"type est {_kind_of(item['type'])}, pas un texte"
         elif relation:

@@ -8,7 +8,7 @@ itself), then reads it, chooses the gold and writes one target. It asserts:
 - every result of every submitted annotation is exported or listed with where it was;
 - what was written reads back equal to what was exported.
 
-``PARTAGES_LS_FUZZ_EXAMPLES`` sets the number of cases (the suite runs 300; the closing note of
+``PARTAGES_LS_FUZZ_EXAMPLES`` sets the number of cases (the suite runs 200; the closing note of
 issue 11 reports a run of 10,000).
 """
 
@@ -34,7 +34,7 @@ from partages_ls.guides.loader import load_guide
 
 from .mutations import damaged_text, hostile, sample_export, unaccounted
 
-EXAMPLES = int(os.environ.get("PARTAGES_LS_FUZZ_EXAMPLES", "300"))
+EXAMPLES = int(os.environ.get("PARTAGES_LS_FUZZ_EXAMPLES", "200"))
 GUIDES = {
     name: load_guide(name) for name in ("biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement")
 }

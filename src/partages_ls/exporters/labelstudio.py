@@ -224,6 +224,10 @@ def read_labelstudio(
             )
         if base.task_id is not None:
             seen_tasks.add(base.task_id)
+        for key in ("annotations", "drafts", "predictions"):
+            if task.get(key) is not None and not isinstance(task[key], list):
+                reason = f"{key} n'est pas une liste : aucun élément n'en est lu"
+                corpus.skipped.append(Skipped(task_where, "task", reason, "malformed"))
         data = task.get("data")
         data = data if isinstance(data, dict) else {}
         text = data.get(text_key)

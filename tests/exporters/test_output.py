@@ -244,3 +244,18 @@ def test_the_target_exists_at_every_instant_of_repeated_swaps(tmp_path: Path) ->
         _, stderr = process.communicate(timeout=60)
         assert process.returncode == 0, stderr
     assert looks > 100 and missing == 0
+
+
+@pytest.mark.parametrize("which", ["home", "repository"])
+def test_demo_refuses_a_dangerous_out_before_starting_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    out = home if which == "home" else tmp_path / "repo"
+    data_dir = tmp_path / "ls-data"
+    code, output = _run("demo", "--out", out, "--data-dir", data_dir)
+    assert code == 1 and ("home folder" in output or "root of a repository" in output), output
+    assert not data_dir.exists() and sorted(p.name for p in out.iterdir()) == ([] if which == "home" else [".git"])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,32 +42,35 @@ JSON_VALUES = st.recursive(
 OPERATIONS = ["replace", "replace", "replace", "delete", "duplicate", "wrap", "insert"]
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    stack = [(prefix, value)]
-    while stack:
-        path, item = stack.pop()
-        yield path
-        if isinstance(item, dict):
-            stack.extend(((*path, key), child) for key, child in item.items())
-        elif isinstance(item, list):
-            stack.extend(((*path, index), child) for index, child in enumerate(item))
+def _copy(value: Any) -> Any:
+    """A shallow copy of a container (the path to a change is copied, the rest is shared)."""
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
 
 
-def _parent(data: Any, path: tuple[Any, ...]) -> Any:
-    for step in path[:-1]:
-        data = data[step]
-    return data
+def mutate(draw: st.DrawFn, data: Any) -> Any:
+    """One structural damage at a random place of ``data`` (at least two levels deep: inside a task).
 
-
-def mutate(draw: st.DrawFn, data: Any, *, deep_only: bool = True) -> Any:
-    """One structural damage somewhere in ``data`` (a deep copy is changed and returned)."""
-    data = copy.deepcopy(data)
-    paths = [p for p in _paths(data) if p and (not deep_only or len(p) >= 2)]
-    if not paths:
-        return data
-    path = draw(st.sampled_from(paths))
-    parent = _parent(data, path)
-    key = path[-1]
+    The containers on the way down are copied, so ``data`` itself is never changed and the cost is
+    the depth of the place, not the size of the export.
+    """
+    root = _copy(data)
+    node, parent, key = root, None, None
+    for _ in range(draw(st.integers(2, 8))):
+        if isinstance(node, dict) and node:
+            step: Any = draw(st.sampled_from(sorted(node, key=str)))
+        elif isinstance(node, list) and node:
+            step = draw(st.integers(0, len(node) - 1))
+        else:
+            break
+        child = _copy(node[step])
+        node[step] = child
+        parent, key, node = node, step, child
+    if parent is None or (isinstance(root, list) and parent is root):
+        return root
     operation = draw(st.sampled_from(OPERATIONS))
     if operation == "replace":
         parent[key] = draw(JSON_VALUES)
@@ -78,13 +80,12 @@ def mutate(draw: st.DrawFn, data: Any, *, deep_only: bool = True) -> Any:
         parent.insert(key, copy.deepcopy(parent[key]))
     elif operation == "wrap":
         parent[key] = [parent[key]]
-    elif isinstance(parent[key], dict):
-        parent[key][draw(st.sampled_from(["id", "value", "labels", "from_name", "to_name", "type", "start"]))] = draw(
-            JSON_VALUES
-        )
+    elif isinstance(node, dict):
+        field = draw(st.sampled_from(["id", "value", "labels", "from_name", "to_name", "type", "start", "choices"]))
+        node[field] = draw(JSON_VALUES)
     else:
         parent[key] = draw(JSON_VALUES)
-    return data
+    return root
 
 
 @st.composite

@@ -100,6 +100,7 @@ CASES: dict[str, tuple[Mutation, str]] = {
     "drafts hold a number": (_task("drafts", [5]), "draft ?"),
     "predictions is an object": (_task("predictions", {"a": 1}), "predictions n'est pas une liste"),
     "duplicate task and annotation ids": (_duplicate_task, "apparaît deux fois"),
+    "e-mail with a lone surrogate": (_email("a\udc80@x.fr"), "écrit « a\\\\udc80@x.fr »"),
 }
 
 

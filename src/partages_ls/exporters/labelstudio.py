@@ -261,6 +261,11 @@ def read_labelstudio(
             where = Provenance(
                 base.task_id, annotation_id if _is_int(annotation_id) else None, None, annotator_of(raw), source
             )
+            who = raw.get("completed_by")
+            email = who.get("email") if isinstance(who, dict) else None
+            if isinstance(email, str) and not encodable(email):
+                reason = f"l'e-mail de l'annotateur contient un caractère non encodable : écrit « {where.annotator} »"
+                corpus.warnings.append(Skipped(where.where(), "annotation", reason, "annotator-encoding"))
             if _is_int(annotation_id):
                 if annotation_id in seen_annotations:
                     corpus.warnings.append(

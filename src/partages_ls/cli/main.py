@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -72,4 +73,6 @@ for _command in (project_group, import_command, annotators_group, status_command
 
 
 def main() -> None:
+    # SIGTERM (a service manager, `kill`) stops a command like Ctrl-C: temporary files are cleaned up.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     cli(prog_name="partages-ls")

@@ -9,8 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from partages_ls.agreement.render import render_json
+from partages_ls.agreement.report import AgreementOptions, compute_report
+from partages_ls.errors import PartagesError
+from partages_ls.exporters.labelstudio import read_labelstudio
+from partages_ls.guides.loader import load_guide
 
 from ..exporters.lsexport import annotation, choice, region, relation, task
+from ..exporters.mutations import hostile
 from .fixtures import SCHEMA, A, B, C, report_of, shuffled
 
 WORDS = [
@@ -97,3 +102,18 @@ def test_random_exports(tasks: list[dict[str, Any]], seed: int) -> None:
         pairs = spans[mode]["pairs"].values()
         assert sum(p["a"] for p in pairs) == sum(d["a"] for d in spans[mode]["per_document"].values())
         assert sum(p["matched"] for p in pairs) == sum(e["matched"] for e in spans[mode]["per_label"].values())
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(exports().flatmap(hostile))
+def test_type_swapped_and_damaged_exports_give_a_report_or_a_located_error(tasks: list[dict[str, Any]]) -> None:
+    """Any JSON value where a field is expected: the report is computed from what can be read, or a
+    located error says why not; never an unhandled exception."""
+    guide = load_guide("infectiologie")
+    try:
+        corpus = read_labelstudio(tasks, guide, source="export.json")
+        report = compute_report(corpus, guide, AgreementOptions(bootstrap=20), source="export.json")
+    except PartagesError as error:
+        assert "task" in str(error) or "export.json" in str(error)
+        return
+    assert list(SCHEMA.iter_errors(json.loads(render_json(report)))) == []

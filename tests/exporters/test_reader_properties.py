@@ -11,9 +11,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from partages_ls.errors import PartagesError
+from partages_ls.exporters.export import validate_tasks
 from partages_ls.exporters.labelstudio import read_labelstudio
 from partages_ls.exporters.validation import relation_key
 from partages_ls.guides.loader import load_guide
+
+from .mutations import hostile, unaccounted
 
 GUIDE = load_guide("infectiologie")
 LABELS = ["Bacterie", "Bacteriemie", "Infection", "Site", "Virus"]  # Virus is not in the guide
@@ -114,3 +118,17 @@ def test_every_result_is_exported_or_listed(tasks: list[dict[str, Any]]) -> None
                         assert span.attributes.get("NEGATION") == choice or any(choice in r for r in left_out)
                 else:
                     assert f'result "{item["id"]}"' in listed, (item, listed)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(exports().flatmap(hostile))
+def test_type_swapped_and_damaged_exports_are_listed_not_crashed(tasks: list[dict[str, Any]]) -> None:
+    """Any JSON value where a field is expected: a located listing, never an unhandled exception."""
+    try:
+        corpus = read_labelstudio(tasks, GUIDE, source="export.json")
+    except PartagesError as error:
+        assert "task" in str(error)  # e.g. the same report twice, with both task ids
+        return
+    assert unaccounted(tasks, corpus) == []
+    for diagnostic in validate_tasks(tasks, GUIDE, source="export.json"):
+        assert diagnostic.location.startswith("export.json / task")

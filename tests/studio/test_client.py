@@ -82,7 +82,7 @@ def test_server_errors_never_echo_the_token() -> None:
     ("response", "message"),
     [
         (httpx.Response(404, text="<h1>Not Found</h1>"), "is not a Label Studio server"),
-        (httpx.Response(200, text="<html>a blog</html>"), "did not answer with JSON"),
+        (httpx.Response(200, text="<html>a blog</html>"), "HTML page instead of JSON"),
         (httpx.Response(200, json={"release": "1.8.2"}), "is too old"),
         (httpx.Response(200, json={"whatever": 1}), "is too old"),
     ],

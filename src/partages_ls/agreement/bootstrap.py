@@ -18,6 +18,8 @@ from partages_ls.errors import PartagesError
 
 DEFAULT_SAMPLES = 1000
 DEFAULT_SEED = 1
+MAX_SAMPLES = 100_000  # bounds time and memory; 1000 already give stable 95% intervals
+MAX_SEED = 2**32 - 1
 CHUNK = 100
 
 REASONS_FR: dict[Note, str] = {

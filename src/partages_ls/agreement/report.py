@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.agreement.attributes_report import attributes_section
-from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED, Figure, Ledger
+from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES, MAX_SEED, Figure, Ledger
 from partages_ls.agreement.collect import AgreementOptionsError, collect
 from partages_ls.agreement.conformance import conformance_section
 from partages_ls.agreement.disagreements import KINDS, Disagreement
@@ -47,6 +47,12 @@ class AgreementOptions:
             raise AgreementOptionsError(f"the IoU threshold must lie in (0, 1], got {self.iou}")
         if self.bootstrap < 0:
             raise AgreementOptionsError(f"the number of bootstrap samples cannot be negative, got {self.bootstrap}")
+        if self.bootstrap > MAX_SAMPLES:
+            raise AgreementOptionsError(
+                f"--bootstrap {self.bootstrap} is more than {MAX_SAMPLES} samples; 1000 give stable 95% intervals"
+            )
+        if not 0 <= self.seed <= MAX_SEED:
+            raise AgreementOptionsError(f"--seed must lie between 0 and {MAX_SEED}, got {self.seed}")
 
 
 @dataclass
@@ -244,7 +250,8 @@ def run_agreement(request: AgreementRequest) -> AgreementReport:
     request.options.check()
     guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
     # Entering the folder first refuses a non-empty --out before any long computation.
-    with OutputFolder(request.out, overwrite=request.overwrite) as folder:
+    reads = [request.export_path, request.export_path.with_name(request.export_path.name + ".meta.json")]
+    with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
         tasks = load_export(request.export_path)
         contaminated = find_contaminated(tasks, guide.text.report_key)
         if request.reference:

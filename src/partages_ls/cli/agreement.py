@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED
+from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES, MAX_SEED
 from partages_ls.agreement.reference import OUTPUTS as REFERENCE_OUTPUTS
 from partages_ls.agreement.reference import REFERENCE_HELP
 from partages_ls.agreement.report import OUTPUTS, AgreementOptions, AgreementRequest, run_agreement
@@ -35,12 +35,14 @@ def _figure(figure: dict[str, object]) -> str:
 @click.option(
     "--bootstrap",
     "samples",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, MAX_SAMPLES),
     default=DEFAULT_SAMPLES,
     show_default=True,
     help="Bootstrap samples for the 95% intervals (0 disables them).",
 )
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
+@click.option(
+    "--seed", type=click.IntRange(0, MAX_SEED), default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap."
+)
 @click.option("--no-text", is_flag=True, help="Leave every text snippet out of the outputs (real patient data).")
 @click.option(
     "--exclude-contaminated",

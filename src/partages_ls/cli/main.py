@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -23,7 +25,7 @@ from partages_ls.cli.studio import (
     pull_command,
     status_command,
 )
-from partages_ls.errors import DiagnosticError, PartagesError
+from partages_ls.errors import DiagnosticError, PartagesError, describe_os_error, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,13 +41,21 @@ class _Group(click.Group):
         except DiagnosticError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"Error: {exc.render()}", err=True)
+            click.echo(f"Error: {printable(exc.render(), keep_newlines=True)}", err=True)
             sys.exit(exc.exit_code)
         except PartagesError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {printable(str(exc), keep_newlines=True)}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except OSError as exc:  # the machine's own failures: full disk, permissions, name too long
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {describe_os_error(exc)}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)
@@ -72,4 +82,6 @@ for _command in (predict_command, predict_eval_command, ml_backend_group):
 
 
 def main() -> None:
+    # SIGTERM (a service manager, `kill`) stops a command like Ctrl-C: temporary files are cleaned up.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     cli(prog_name="partages-ls")

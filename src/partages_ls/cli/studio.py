@@ -365,7 +365,10 @@ def pull_command(project: str, output: Path, overwrite: bool, url: str | None, a
     help="Data folder of the local Label Studio server.",
 )  # fmt: skip
 @click.option(
-    "--port", type=int, default=None, help="Preferred port of the server (default: the previous one, else free)."
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Preferred port of the server (default: the previous one, else free).",
 )
 def demo_command(out: Path, data_dir: Path, port: int | None) -> None:
     """The whole workflow on the bundled samples with a local Label Studio (127.0.0.1). Safe to rerun."""

@@ -31,6 +31,7 @@ from partages_ls.errors import Diagnostic
 from partages_ls.exporters.brat_conf import (
     _BREAKS,
     _FRAGMENT_SEPARATOR,
+    CONFIG_FILES,
     DOCUMENT_TYPE,
     BratError,
     _Schema,
@@ -47,7 +48,7 @@ from partages_ls.exporters.corpus import (
     Provenance,
     Span,
 )
-from partages_ls.exporters.output import OutputExistsError
+from partages_ls.exporters.output import RUN_REPORT, OutputExistsError, file_name_problem
 from partages_ls.guides.model import Guide
 
 # The public face of brat support: names and config files live in brat_conf, the reader in brat_read.
@@ -210,7 +211,8 @@ def _relation_lines(
 def _check_names(names: Iterable[str], what: str, problems: list[Diagnostic]) -> None:
     seen: dict[str, str] = {}
     for name in names:
-        why = _unsafe_name(name)
+        why = _unsafe_name(name) or file_name_problem(f"{name}.ann", (RUN_REPORT, *CONFIG_FILES))
+        why = why or file_name_problem(f"{name}.txt", (RUN_REPORT, *CONFIG_FILES))
         if why:
             problems.append(Diagnostic(f"{what} {name!r}", f"cannot be a brat file name: {why}"))
         elif name.casefold() in seen and seen[name.casefold()] != name:

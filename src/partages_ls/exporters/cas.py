@@ -38,6 +38,7 @@ from partages_ls.exporters.cas_typesystem import (
     typesystem_xml,
 )
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Relation, Span, unreadable
+from partages_ls.exporters.output import RUN_REPORT, file_name_problem
 from partages_ls.guides.model import Guide
 
 __all__ = [
@@ -245,6 +246,9 @@ def _check_corpus(corpus: Corpus, guide: Guide) -> tuple[list[Diagnostic], set[i
             )
         if not _SAFE_REPORT.fullmatch(document.report):
             problems.append(Diagnostic(repr(document.report), "report id is not a safe file name"))
+        elif why := file_name_problem(f"{document.report}.json", (RUN_REPORT, TYPESYSTEM_FILE)):
+            unbuildable.add(position)
+            problems.append(Diagnostic(f"report {document.report!r} (task {document.task_id})", why))
         folded = document.report.casefold()
         if folded in seen:
             problems.append(Diagnostic(document.report, f"same file name as report {seen[folded]!r}"))
@@ -473,6 +477,12 @@ def _load(path: Path, typesystem_text: str, problems: list[Diagnostic]) -> Any:
     return cas if not caught else None
 
 
+def _looks_like_cas(path: Path) -> bool:
+    """Whether a file holds a CAS (a folder from elsewhere may have a report named like our run report)."""
+    with path.open("r", encoding="utf-8", errors="replace") as handle:
+        return '"%FEATURE_STRUCTURES"' in handle.read(65536)
+
+
 def read_cas(folder: Path, guide: Guide, *, partial: bool = False) -> Corpus:
     """The corpus held by a folder of CAS JSON files (one per report), with guide ids.
 
@@ -486,8 +496,8 @@ def read_cas(folder: Path, guide: Guide, *, partial: bool = False) -> Corpus:
     problems: list[Diagnostic] = []
     corpus = Corpus(guide=guide.name, guide_version=guide.version)
     sources: dict[str, str] = {}
-    # export-report.json sits beside the CAS files of an exported folder; it is not a CAS.
-    for path in sorted(p for p in folder.glob("*.json") if p.name != "export-report.json"):
+    # export-report.json sits beside the CAS files of an exported folder; it is not a CAS (unless it holds one).
+    for path in sorted(p for p in folder.glob("*.json") if p.name != RUN_REPORT or _looks_like_cas(p)):
         cas = _load(path, typesystem_text, problems)
         if cas is None:
             continue

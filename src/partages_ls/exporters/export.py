@@ -20,6 +20,7 @@ from partages_ls.exporters.corpus import Corpus, Provenance, Skipped
 from partages_ls.exporters.gold import NO_ANNOTATION, GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio import SIDECAR_SUFFIX, annotator_of, load_export, read_labelstudio
 from partages_ls.exporters.output import OutputFolder
+from partages_ls.exporters.shape import screen_results
 from partages_ls.exporters.splits import SplitPlan, assign_splits
 from partages_ls.exporters.validation import check_results
 from partages_ls.guides.loader import load_guide
@@ -96,8 +97,12 @@ def validate_tasks(tasks: list[dict[str, Any]], guide: Guide, *, source: str = "
     diagnostics: list[Diagnostic] = unresolved_markers(tasks, source=source)  # curation projects only
     tasks = guide_view(tasks)
     for position, task in enumerate(tasks):
-        text = (task.get("data") or {}).get(guide.text.data_key)
-        task_id = task.get("id")
+        data = task.get("data")
+        text = data.get(guide.text.data_key) if isinstance(data, dict) else None
+        raw_id = task.get("id")
+        task_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else None
+        # A task without a usable id is located by its position in the file.
+        located = source if task_id is not None else f"{source} / task #{position}"
         if not isinstance(text, str):
             diagnostics.append(
                 Diagnostic(
@@ -107,14 +112,17 @@ def validate_tasks(tasks: list[dict[str, Any]], guide: Guide, *, source: str = "
                 )
             )
             continue
-        for raw in task.get("annotations") or []:
-            if raw.get("was_cancelled"):
+        annotations = task.get("annotations")
+        for raw in annotations if isinstance(annotations, list) else []:
+            if not isinstance(raw, dict) or raw.get("was_cancelled"):
                 continue
-            for violation in check_results(rules, text, raw.get("result") or []):
-                where = Provenance(task_id, raw.get("id"), violation.target, annotator_of(raw), source)
-                diagnostics.append(
-                    Diagnostic(where.where(), violation.message, Level(violation.level), code=violation.rule)
-                )
+            results, malformed = screen_results(raw.get("result"), guide.text.data_key)
+            found = [(m.target, m.message, "error", "malformed") for m in malformed]
+            found += [(v.target, v.message, v.level, v.rule) for v in check_results(rules, text, results)]
+            for target, message, level, rule in found:
+                annotation_id = raw.get("id") if isinstance(raw.get("id"), int) else None
+                where = Provenance(task_id, annotation_id, target, annotator_of(raw), located)
+                diagnostics.append(Diagnostic(where.where(), message, Level(level), code=rule))
     return diagnostics
 
 
@@ -161,7 +169,8 @@ def violations(corpus: Corpus, *, strict: bool = False) -> list[Skipped]:
 
 def summarise(tasks: list[dict[str, Any]], read: Corpus, gold: Corpus) -> dict[str, Any]:
     """Counts for the end-of-export summary and the report."""
-    annotations = [a for t in tasks for a in (t.get("annotations") or [])]
+    lists = [t.get("annotations") for t in tasks]
+    annotations = [a for found in lists if isinstance(found, list) for a in found if isinstance(a, dict)]
     exported = [a for d in gold.documents for a in d.annotations]
     return {
         "tasks": len(tasks),
@@ -254,7 +263,9 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
     if record and record.get("guide_version") not in (None, guide.version):
         # Not fatal: validation against the current guide says whether anything is affected.
         report["guide_version_at_pull"] = record["guide_version"]
-    with OutputFolder(request.out, overwrite=request.overwrite) as folder:
+    reads = [request.export_path, request.export_path.with_name(request.export_path.name + SIDECAR_SUFFIX)]
+    reads += [request.split.file] if request.split.file else []
+    with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
         if request.target == "parhaf":
             splits = assign_splits(gold, request.split)
             report["split"] = request.split.describe()
@@ -271,7 +282,7 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
         report["skipped"] = [s.as_dict() for s in gold.skipped]
         report["violations"] = [w.as_dict() for w in gold.warnings if w.kind in {"error", "warning"}]
         report["warnings"] = [w.as_dict() for w in gold.warnings]
-        (folder / REPORT_NAME).write_text(
-            json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"
-        )
+        # Exclusive creation: a document never takes the run report's place (writers refuse the name).
+        with (folder / REPORT_NAME).open("x", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
     return report

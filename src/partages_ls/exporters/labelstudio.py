@@ -10,10 +10,9 @@ out every item that breaks a rule at error level (the behaviour of earlier versi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from partages_ls.errors import Diagnostic, DiagnosticError
 from partages_ls.exporters.corpus import (
@@ -27,6 +26,7 @@ from partages_ls.exporters.corpus import (
     Span,
 )
 from partages_ls.exporters.gold import GoldPolicy
+from partages_ls.exporters.shape import JsonShapeError, encodable, escaped, parse_json, screen_results
 from partages_ls.exporters.validation import UNREPRESENTABLE, Violation, analyse, relation_key
 from partages_ls.guides.model import Guide
 from partages_ls.guides.rules import compile_rules
@@ -37,13 +37,24 @@ SIDECAR_SUFFIX = ".meta.json"
 def load_export(path: Path) -> list[dict[str, Any]]:
     """The task list of a raw JSON export, with a located error when the file is not one."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DiagnosticError("cannot read the export", [Diagnostic(str(path), "no such file")]) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise DiagnosticError("cannot read the export", [Diagnostic(str(path), exc.strerror or str(exc))]) from None
+    except UnicodeDecodeError as exc:
+        raise DiagnosticError(
+            "the export is not UTF-8 JSON",
+            [Diagnostic(f"{path}: byte {exc.start}", str(exc.reason), hint="use Label Studio's JSON export")],
+        ) from None
+    except JsonShapeError as exc:
         raise DiagnosticError(
             "the export is not JSON",
-            [Diagnostic(str(path), str(exc), hint="use Label Studio's JSON export (not JSON_MIN, CSV or CONLL)")],
+            [
+                Diagnostic(
+                    f"{path}: {exc.where}", exc.why, hint="use Label Studio's JSON export (not JSON_MIN, CSV or CONLL)"
+                )
+            ],
         ) from None
     if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
         raise DiagnosticError(
@@ -58,8 +69,13 @@ def annotator_of(annotation: dict[str, Any]) -> str | None:
     who = annotation.get("completed_by")
     if isinstance(who, dict):
         email = who.get("email")
-        return str(email) if email else (str(who["id"]) if "id" in who else None)
-    return None if who is None else str(who)
+        found = email if isinstance(email, str) and email else who.get("id")
+    else:
+        found = who
+    if found is None or isinstance(found, (dict, list)):
+        return None
+    # An e-mail holding a lone surrogate cannot be written to any file: it is shown escaped.
+    return str(found) if encodable(str(found)) else escaped(str(found))
 
 
 INVALID_MODES = ("keep", "skip", "fail")
@@ -95,15 +111,20 @@ def read_annotation(
     strict: bool = False,
     invalid: str = "keep",
     report: str = "",
+    text_name: str | None = None,
 ) -> Annotation | None:
     """Convert one submitted annotation.
 
+    Items whose structure is wrong (see :mod:`~partages_ls.exporters.shape`) are listed before any
+    rule runs; ``text_name`` is the report's Text object, the only ``to_name`` accepted.
     ``keep`` (default) carries every representable item as stored and lists each rule it breaks in
     ``corpus.warnings`` (kind = the rule's level); only what cannot be represented (see
     :data:`UNREPRESENTABLE`) goes to ``corpus.skipped``. ``skip`` leaves out every item that breaks
     a rule at error level (warnings too when ``strict``), as earlier versions did.
     """
-    results = raw.get("result") or []
+    results, malformed = screen_results(raw.get("result"), text_name)
+    for bad in malformed:
+        corpus.skipped.append(Skipped(_where(where, bad.target), bad.kind, bad.message, "malformed"))
     violations, regions = analyse(rules, text, results)
     blocking = _skip_targets(violations, strict, invalid)
     for violation in violations:
@@ -251,22 +272,38 @@ def read_labelstudio(
     rules = compile_rules(guide)
     corpus = Corpus(guide=guide.name, guide_version=guide.version)
     text_key, report_key = guide.text.data_key, guide.text.report_key
+    seen_tasks: set[int] = set()
+    seen_annotations: set[int] = set()
     for position, task in enumerate(tasks):
         task_id = task.get("id")
-        base = Provenance(task_id=task_id if isinstance(task_id, int) else None, source=source)
-        task_where = base.where() if task_id is not None else f"{source or 'export'} / task #{position}"
-        data = task.get("data") or {}
-        text = data.get(text_key)
-        if not isinstance(text, str):
-            corpus.skipped.append(
-                Skipped(task_where, "task", f"la tâche n'a pas de texte dans data.{text_key}", "task-text")
+        base = Provenance(task_id=task_id if _is_int(task_id) else None, source=source)
+        task_where = base.where() if base.task_id is not None else f"{source or 'export'} / task #{position}"
+        if base.task_id is not None and base.task_id in seen_tasks:
+            corpus.warnings.append(
+                Skipped(task_where, "task", f"l'identifiant de tâche {task_id} apparaît deux fois", "duplicate-task-id")
             )
-            for raw in task.get("annotations") or []:
+        if base.task_id is not None:
+            seen_tasks.add(base.task_id)
+        for key in ("annotations", "drafts", "predictions"):
+            if task.get(key) is not None and not isinstance(task[key], list):
+                reason = f"{key} n'est pas une liste : aucun élément n'en est lu"
+                corpus.skipped.append(Skipped(task_where, "task", reason, "malformed"))
+        data = task.get("data")
+        data = data if isinstance(data, dict) else {}
+        text = data.get(text_key)
+        report_value = data.get(report_key)
+        problem = _task_problem(text, report_value, text_key, report_key)
+        if problem is not None:
+            corpus.skipped.append(Skipped(task_where, "task", problem, "task-text"))
+            for raw in _items(task.get("annotations")):
                 corpus.skipped.append(
-                    Skipped(f"{task_where} / annotation {raw.get('id')}", "annotation", "tâche sans texte", "task-text")
+                    Skipped(
+                        f"{task_where} / annotation {_shown_id(raw)}", "annotation", "tâche sans texte", "task-text"
+                    )
                 )
             continue
-        report = str(data.get(report_key) or f"task-{task_id}")
+        assert isinstance(text, str)
+        report = str(report_value or f"task-{task_id}")
         if report_key not in data:
             corpus.warnings.append(
                 Skipped(
@@ -274,8 +311,32 @@ def read_labelstudio(
                 )
             )
         document = Document(report=report, text=text, task_id=base.task_id)
-        for raw in task.get("annotations") or []:
-            where = Provenance(base.task_id, raw.get("id"), None, annotator_of(raw), source)
+        for raw in _items(task.get("annotations")):
+            if not isinstance(raw, dict):
+                corpus.skipped.append(
+                    Skipped(task_where, "annotation", "annotation illisible : ce n'est pas un objet JSON", "malformed")
+                )
+                continue
+            annotation_id = raw.get("id")
+            where = Provenance(
+                base.task_id, annotation_id if _is_int(annotation_id) else None, None, annotator_of(raw), source
+            )
+            who = raw.get("completed_by")
+            email = who.get("email") if isinstance(who, dict) else None
+            if isinstance(email, str) and not encodable(email):
+                reason = f"l'e-mail de l'annotateur contient un caractère non encodable : écrit « {where.annotator} »"
+                corpus.warnings.append(Skipped(where.where(), "annotation", reason, "annotator-encoding"))
+            if _is_int(annotation_id):
+                if annotation_id in seen_annotations:
+                    corpus.warnings.append(
+                        Skipped(
+                            where.where(),
+                            "annotation",
+                            f"l'identifiant d'annotation {annotation_id} apparaît deux fois",
+                            "duplicate-annotation-id",
+                        )
+                    )
+                seen_annotations.add(annotation_id)
             if raw.get("was_cancelled"):
                 corpus.skipped.append(
                     Skipped(where.where(), "annotation", "annotation ignorée (skip) par l'annotateur", "cancelled")
@@ -292,17 +353,19 @@ def read_labelstudio(
                     )
                 )
                 continue
-            annotation = read_annotation(rules, text, raw, where, corpus, strict=strict, invalid=invalid, report=report)
+            annotation = read_annotation(
+                rules, text, raw, where, corpus, strict=strict, invalid=invalid, report=report, text_name=text_key
+            )
             if annotation is not None:
                 document.annotations.append(annotation)
-        for draft in task.get("drafts") or []:
+        for draft in _items(task.get("drafts")):
             corpus.skipped.append(
-                Skipped(f"{task_where} / draft {draft.get('id')}", "draft", "brouillon : jamais exporté", "draft")
+                Skipped(f"{task_where} / draft {_shown_id(draft)}", "draft", "brouillon : jamais exporté", "draft")
             )
-        for prediction in task.get("predictions") or []:
+        for prediction in _items(task.get("predictions")):
             corpus.skipped.append(
                 Skipped(
-                    f"{task_where} / prediction {prediction.get('id')}",
+                    f"{task_where} / prediction {_shown_id(prediction)}",
                     "prediction",
                     "prédiction : jamais exportée comme annotation de référence",
                     "prediction",
@@ -312,6 +375,33 @@ def read_labelstudio(
     _check_unique_reports(corpus)
     corpus.sort()
     return corpus
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _items(value: object) -> list[Any]:
+    """A list field of a task (annotations, drafts, predictions); anything else holds no item."""
+    return value if isinstance(value, list) else []
+
+
+def _shown_id(item: object) -> str:
+    found = item.get("id") if isinstance(item, dict) else None
+    return str(found) if _is_int(found) or (isinstance(found, str) and encodable(found)) else "?"
+
+
+def _task_problem(text: object, report: object, text_key: str, report_key: str) -> str | None:
+    """Why a task cannot become a document (no text, unwritable text or report id), or None."""
+    if not isinstance(text, str):
+        return f"la tâche n'a pas de texte dans data.{text_key}"
+    if not encodable(text):
+        return f"data.{text_key} contient un caractère non encodable en UTF-8 (substitut isolé)"
+    if (report is not None and not isinstance(report, (str, int))) or isinstance(report, bool):
+        return f"data.{report_key} n'est pas un texte"
+    if isinstance(report, str) and not encodable(report):
+        return f"data.{report_key} « {escaped(report)} » contient un caractère non encodable en UTF-8"
+    return None
 
 
 def _check_unique_reports(corpus: Corpus) -> None:

@@ -7,6 +7,7 @@ cumulative annotation count, then dev (the pseudonymisation card: 5,580 of 6,976
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,12 +59,31 @@ def _cumulative(corpus: Corpus, ratio: float) -> dict[str, str]:
 def _from_file(corpus: Corpus, path: Path) -> dict[str, str]:
     problems: list[Diagnostic] = []
     splits: dict[str, str] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise DiagnosticError(
+            "bad split file",
+            [Diagnostic(f"{path}:{line}", f"byte {exc.start} is not UTF-8", hint="save the file as UTF-8 CSV")],
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
         if reader.fieldnames is None or not {"report", "split"} <= set(reader.fieldnames):
             raise DiagnosticError("bad split file", [Diagnostic(f"{path}:1", "header must be report,split")])
         for row in reader:
-            splits[row["report"].strip()] = row["split"].strip()
+            report, split = row.get("report"), row.get("split")
+            if not isinstance(report, str) or not isinstance(split, str) or None in row:
+                problems.append(Diagnostic(f"{path}:{reader.line_num}", "expected two fields: report,split"))
+                continue
+            splits[report.strip()] = split.strip()
+    except csv.Error as exc:
+        raise DiagnosticError(
+            "bad split file",
+            [Diagnostic(f"{path}:{reader.line_num}", f"not valid CSV: {exc}", hint='quote a field as "a,b"')],
+        ) from None
+    if problems:
+        raise DiagnosticError("bad split file", problems)
     for document in corpus.documents:
         if document.report not in splits:
             problems.append(Diagnostic(str(path), f"report {document.report!r} has no split"))

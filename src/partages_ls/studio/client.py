@@ -7,6 +7,8 @@ request counting for the benchmarks and a guarantee that the token never leaks i
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ from partages_ls.studio.connection import Connection
 
 MINIMUM_VERSION = (1, 20)
 TRANSIENT_STATUS = {502, 503, 504}
+DEADLINE_VARIABLE = "PARTAGES_LS_DEADLINE"
+DEFAULT_DEADLINE = 120.0  # seconds for one call, all attempts included
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -36,6 +40,57 @@ class StudioUnreachableError(StudioError):
 
     For a POST this is ambiguous: the server may or may not have applied it.
     """
+
+
+class StudioAnswerError(StudioError, AttributeError, TypeError):
+    """The server answered, but not with what Label Studio answers (HTML, a redirect, bad JSON,
+    a list where an object is expected, a missing field). Also an AttributeError/TypeError so that
+    code probing an answer (``hasattr``) behaves as with plain values."""
+
+
+def _answer_error(where: str, what: str) -> StudioAnswerError:
+    return StudioAnswerError(
+        f"{where}: {what}; is the URL the Label Studio server's root (e.g. http://localhost:8080)?"
+    )
+
+
+class Answer(dict[str, Any]):
+    """A JSON object from the server: a missing field is a clear :class:`StudioAnswerError`."""
+
+    def __init__(self, pairs: list[tuple[str, Any]], where: str) -> None:
+        super().__init__(pairs)
+        self.where = where
+
+    def __missing__(self, key: str) -> Any:
+        raise _answer_error(self.where, f"the answer has no field {key!r}")
+
+
+class AnswerList(list[Any]):
+    """A JSON list from the server: used as an object, it is a clear :class:`StudioAnswerError`."""
+
+    def __init__(self, items: list[Any], where: str) -> None:
+        super().__init__(items)
+        self.where = where
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, str):
+            raise _answer_error(self.where, f"the answer is a list, not an object with field {index!r}")
+        return super().__getitem__(index)
+
+    def __getattr__(self, name: str) -> Any:
+        raise _answer_error(self.where, f"the answer is a list, not an object (no {name})")
+
+
+def _deadline_seconds() -> float:
+    """Total time one call may take, retries included (``PARTAGES_LS_DEADLINE``, seconds)."""
+    raw = os.environ.get(DEADLINE_VARIABLE, "")
+    try:
+        value = float(raw) if raw else DEFAULT_DEADLINE
+    except ValueError:
+        raise StudioError(f"{DEADLINE_VARIABLE}={raw!r} is not a number of seconds") from None
+    if not 0 < value <= 86400:
+        raise StudioError(f"{DEADLINE_VARIABLE}={raw!r}: give a number of seconds between 1 and 86400")
+    return value
 
 
 @dataclass
@@ -66,11 +121,14 @@ class StudioClient:
         *,
         retry: RetryPolicy | None = None,
         timeout: float = 120.0,
+        deadline: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.connection = connection
         self.retry = retry or RetryPolicy()
+        self.deadline = deadline if deadline is not None else _deadline_seconds()
+        self.timeout = timeout
         self.requests = 0
         self._sleep = sleep
         self._whoami: dict[str, Any] | None = None
@@ -112,15 +170,23 @@ class StudioClient:
         the first fault then raises :class:`StudioUnreachableError` and the caller re-reads the state.
         """
         delays = self.retry.delays() if retry else iter(())
+        end = time.monotonic() + self.deadline
         while True:
             self.requests += 1
+            left = end - time.monotonic()
             try:
-                response = self._http.request(method, path, **kwargs)
+                if left <= 0:
+                    raise httpx.TimeoutException("deadline")
+                attempt = min(self.timeout, left)
+                timeout = httpx.Timeout(attempt, connect=min(10.0, attempt))
+                response = self._http.request(method, path, timeout=timeout, **kwargs)
             except (httpx.TransportError, httpx.TimeoutException) as exc:
                 delay = next(delays, None)
-                if delay is None:
+                if delay is None or time.monotonic() + delay >= end:
+                    spent = self.deadline - max(end - time.monotonic(), 0)
                     raise StudioUnreachableError(
-                        f"Label Studio at {self.url} does not answer ({type(exc).__name__} on {method} {path}); "
+                        f"Label Studio at {self.url} does not answer ({type(exc).__name__} on {method} {path}, "
+                        f"gave up after {spent:.0f} s; {DEADLINE_VARIABLE} sets the limit); "
                         "is the server running? Check the URL, then run the command again "
                         "(it resumes where it stopped)"
                     ) from None
@@ -128,7 +194,7 @@ class StudioClient:
                 continue
             if response.status_code in TRANSIENT_STATUS:
                 delay = next(delays, None)
-                if delay is not None:
+                if delay is not None and time.monotonic() + delay < end:
                     self._sleep(delay)
                     continue
                 raise StudioUnreachableError(
@@ -141,6 +207,13 @@ class StudioClient:
 
     def _raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
         status = response.status_code
+        if 300 <= status < 400:
+            where = self.connection.redact(response.headers.get("location", "?"))
+            raise StudioAnswerError(
+                f"{method} {path}: the server answered with a redirect (HTTP {status} to {where}); "
+                "give the URL it redirects to, the Label Studio server's root",
+                status=status,
+            )
         if status < 400:
             return
         if status in (401, 403):
@@ -155,15 +228,36 @@ class StudioClient:
             raise StudioError(f"{method} {path}: not found (404) on {self.url}: {body}", status=status)
         raise StudioError(f"{method} {path} failed with HTTP {status}: {body}", status=status)
 
+    def decode(self, method: str, path: str, response: httpx.Response) -> Any:
+        """The JSON of an answer, or a clear error for an HTML page, truncated JSON or a bare value.
+
+        Objects come back as :class:`Answer` and a top-level list as :class:`AnswerList`, so that a
+        wrong-shaped answer used by a caller gives a message, not a traceback.
+        """
+        where = f"{method} {path} on {self.url}"
+        kind = response.headers.get("content-type", "")
+        if "html" in kind or response.content.lstrip()[:1] == b"<":
+            raise _answer_error(where, "the server answered with an HTML page instead of JSON (a proxy or login page?)")
+        try:
+            data = json.loads(response.content, object_pairs_hook=lambda pairs: Answer(pairs, where))
+        except (ValueError, RecursionError) as exc:
+            shown = self.connection.redact(str(exc))[:200]
+            raise _answer_error(where, f"the answer is not complete JSON ({shown}); run the command again") from None
+        if isinstance(data, list):
+            return AnswerList(data, where)
+        if not isinstance(data, dict):
+            raise _answer_error(where, f"the answer is a bare {type(data).__name__}, not a JSON object or list")
+        return data
+
     def get(self, path: str, **kwargs: Any) -> Any:
-        return self.request("GET", path, **kwargs).json()
+        return self.decode("GET", path, self.request("GET", path, **kwargs))
 
     def post(self, path: str, payload: Any, **kwargs: Any) -> Any:
         response = self.request("POST", path, json=payload, **kwargs)
-        return response.json() if response.content else None
+        return self.decode("POST", path, response) if response.content else None
 
     def patch(self, path: str, payload: Any, **kwargs: Any) -> Any:
-        return self.request("PATCH", path, json=payload, **kwargs).json()
+        return self.decode("PATCH", path, self.request("PATCH", path, json=payload, **kwargs))
 
     def delete(self, path: str, **kwargs: Any) -> None:
         self.request("DELETE", path, **kwargs)
@@ -179,8 +273,6 @@ class StudioClient:
                     f"{self.url} is not a Label Studio server (no /api/version); check the URL", status=404
                 ) from None
             raise
-        except ValueError:
-            raise StudioError(f"{self.url} did not answer with JSON; is it Label Studio?") from None
         if not isinstance(info, dict):
             raise StudioError(f"{self.url} answered /api/version with something else; is it Label Studio?")
         package = info.get("label-studio-os-package")

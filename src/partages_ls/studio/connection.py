@@ -8,12 +8,15 @@ other users.
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 from partages_ls.errors import PartagesError
 
@@ -65,14 +68,34 @@ class Connection:
             raise ConnectionSettingsError(
                 f"the server URL must not hold a user name or password; pass the token with --api-key or {KEY_VARIABLE}"
             )
+        if self.api_key and not (self.api_key.isascii() and self.api_key.isprintable()):
+            raise ConnectionSettingsError(
+                "the API token holds characters that cannot be sent in an HTTP header (accents, line breaks "
+                "or control codes); copy it again from Account & Settings"
+            )
         object.__setattr__(self, "url", self.url.rstrip("/"))
 
     def __str__(self) -> str:
         return f"{self.url} (token from {self.source})"
 
     def redact(self, text: str) -> str:
-        """``text`` with the token replaced, for anything that might echo a request back."""
-        return text.replace(self.api_key, "***") if self.api_key else text
+        """``text`` with the token replaced, for anything that might echo a request back.
+
+        A server may echo it as sent, URL-encoded (either case of hex digits, ``+`` for spaces),
+        JSON-escaped or HTML-escaped: every form is replaced.
+        """
+        if not self.api_key:
+            return text
+        for form in sorted(_token_forms(self.api_key), key=len, reverse=True):
+            text = text.replace(form, "***")
+        return text
+
+
+def _token_forms(token: str) -> set[str]:
+    encoded = {quote(token, safe=""), quote_plus(token), quote(token)}
+    encoded |= {re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), form) for form in encoded}
+    escaped = {json.dumps(token)[1:-1], json.dumps(token, ensure_ascii=False)[1:-1], html.escape(token)}
+    return {form for form in {token, *encoded, *escaped} if form}
 
 
 def resolve_connection(url: str | None = None, api_key: str | None = None) -> Connection:

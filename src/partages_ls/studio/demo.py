@@ -20,6 +20,7 @@ from pathlib import Path
 
 from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
+from partages_ls.exporters.output import guard_target
 from partages_ls.guides.loader import load_guides
 from partages_ls.guides.model import Guide
 from partages_ls.studio.annotators import add_annotators, login_help
@@ -231,6 +232,7 @@ def run_demo(options: DemoOptions | None = None, *, echo: Echo = lambda _: None)
     unknown = [name for name in names if name not in guides]
     if unknown:
         raise DemoError(f"unknown guide(s) {', '.join(unknown)}; known: {', '.join(sorted(guides))}")
+    guard_target(options.out)  # before starting anything: never / . ~ or a repository root
     connection, result = _connect(options, echo)
     with StudioClient(connection) as client:
         client.check_server()

@@ -16,7 +16,6 @@ lists (written by :func:`~partages_ls.exporters.labelstudio_write.corpus_to_resu
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from partages_ls.errors import Diagnostic, DiagnosticError, PartagesError
 from partages_ls.exporters.corpus import Corpus
 from partages_ls.exporters.labelstudio_write import corpus_to_results
+from partages_ls.exporters.shape import JsonShapeError, parse_json, screen_results
 from partages_ls.exporters.validation import relation_key
 from partages_ls.guides.model import Guide
 
@@ -168,8 +168,8 @@ def _from_corpus(path: Path, kind: str, corpus: Corpus, guide: Guide) -> Source:
 
 def _read_results(path: Path) -> Source:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = parse_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, JsonShapeError) as exc:
         raise SourceError(f"{path}: cannot read it as JSON: {exc}") from None
     if not isinstance(data, list):
         raise SourceError(f'{path}: expected a JSON list of {{"report": ID, "result": [...]}} items')
@@ -184,6 +184,10 @@ def _read_results(path: Path) -> Source:
         results = item.get("result")
         if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
             problems.append(Diagnostic(where, "result must be a list of Label Studio result items"))
+            continue
+        malformed = screen_results(results)[1]
+        if malformed:
+            problems.extend(Diagnostic(f"{where} / result {m.target}", m.message) for m in malformed)
             continue
         report = item["report"]
         if report in seen:

@@ -1,0 +1,208 @@
+"""The structure a Label Studio result item must have before any guide rule can judge it.
+
+The rule engine reads well-formed JSON: a ``value`` object, ``labels`` and ``choices`` as lists of
+strings, names as strings. Anything else (a list where an object is expected, a number where a
+label is, a string the UTF-8 files cannot hold) is not an annotation the guide can judge: the item
+is set aside here, located by its result id or position, with a reason in French (the reports that
+list it are read by the leads). Well-formed items go on to the rules untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from partages_ls.errors import printable
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """One result item that cannot be read: ``target`` is its result id, or ``#position``."""
+
+    target: str
+    kind: str
+    message: str
+
+
+def encodable(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (no lone surrogate such as ``\\ud800``)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def escaped(text: str) -> str:
+    """``text`` with lone surrogates and control characters written as ``\\uXXXX`` escapes (for
+    messages: what an annotator stored is shown, never executed by a terminal)."""
+    return printable(text)
+
+
+def bad_strings(value: object) -> bool:
+    """Whether any string inside ``value`` (keys included) cannot be written as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not encodable(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _strings_or_none(value: object) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _kind_of(value: object) -> str:
+    names = {dict: "un objet", list: "une liste", str: "un texte", bool: "un booléen", type(None): "null"}
+    return names.get(type(value), "un nombre")
+
+
+def _region_problem(item: dict[str, Any], text_name: str | None) -> str | None:
+    control = item.get("from_name")
+    if not isinstance(control, str):
+        return f"from_name est {_kind_of(control)}, pas un nom de contrôle"
+    to_name = item.get("to_name")
+    if "to_name" in item and not isinstance(to_name, str):
+        return f"to_name est {_kind_of(to_name)}, pas un nom d'objet"
+    if text_name is not None and isinstance(to_name, str) and to_name != text_name:
+        return f"to_name « {escaped(to_name)} » inconnu : le texte du compte rendu est « {text_name} »"
+    value = item.get("value")
+    if not isinstance(value, dict):
+        return f"value est {_kind_of(value)}, pas un objet"
+    for key in ("labels", "choices"):
+        if not _strings_or_none(value.get(key)):
+            return f"value.{key} doit être une liste de textes, pas {_kind_of(value.get(key))}"
+    stored = value.get("text")
+    if "start" in value and stored is not None and not isinstance(stored, str):
+        return f"value.text est {_kind_of(stored)}, pas un texte"
+    return None
+
+
+def _relation_problem(item: dict[str, Any]) -> str | None:
+    for key in ("from_id", "to_id"):
+        if not _is_id(item.get(key)):
+            return f"{key} est {_kind_of(item.get(key))}, pas un identifiant de zone"
+    if not _strings_or_none(item.get("labels")):
+        return f"labels doit être une liste de textes, pas {_kind_of(item.get('labels'))}"
+    if not isinstance(item.get("direction", "right"), str):
+        return "direction doit être right, left ou bi"
+    return None
+
+
+def screen_results(results: object, text_name: str | None = None) -> tuple[list[dict[str, Any]], list[Malformed]]:
+    """The well-formed items of a ``result`` list, and every other item located and explained.
+
+    ``text_name`` is the name of the report's Text object (the guide's data key): a ``to_name``
+    naming anything else is reported, not silently accepted.
+    """
+    if results is None:
+        return [], []
+    if not isinstance(results, list):
+        return [], [Malformed("result", "annotation", f"result est {_kind_of(results)}, pas une liste")]
+    kept: list[dict[str, Any]] = []
+    malformed: list[Malformed] = []
+    for position, item in enumerate(results):
+        if not isinstance(item, dict):
+            malformed.append(Malformed(f"#{position}", "result", f"l'élément est {_kind_of(item)}, pas un objet"))
+            continue
+        rid = item.get("id")
+        relation = item.get("type") == "relation"
+        target = f"relation #{position}" if relation else (str(rid) if _is_id(rid) else f"#{position}")
+        if bad_strings(item):
+            problem: str | None = "texte non encodable en UTF-8 (caractère de substitution isolé, p. ex. \\ud800)"
+        elif ("id" in item or not relation) and not _is_id(rid):
+            problem = "pas d'id" if "id" not in item else f"id est {_kind_of(rid)}, pas un identifiant"
+        elif "type" in item and not isinstance(item["type"], str):
+            problem = f"type est {_kind_of(item['type'])}, pas un texte"
+        elif relation:
+            problem = _relation_problem(item)
+        else:
+            problem = _region_problem(item, text_name)
+        if problem is None:
+            kept.append(item)
+        else:
+            malformed.append(Malformed(target, "relation" if relation else "result", f"élément illisible : {problem}"))
+    return kept, malformed
+
+
+class _Oversized(ValueError):
+    def __init__(self, digits: str) -> None:
+        super().__init__(digits)
+        self.digits = digits
+
+
+_MAX_DIGITS = 4300  # Python's own limit for converting a decimal string to int
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits) > _MAX_DIGITS:
+        raise _Oversized(digits)
+    return int(digits)
+
+
+def _line_column(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    return f"line {line} column {index - (text.rfind(chr(10), 0, index) + 1) + 1}"
+
+
+def _too_deep_at(text: str, limit: int = 500) -> int:
+    depth, in_string, escape = 0, False, False
+    for index, char in enumerate(text):
+        if in_string:
+            if escape:
+                escape = False
+            elif char == "\\":
+                escape = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return index
+        elif char in "]}":
+            depth -= 1
+    return 0
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads`` whose every failure is a :class:`JsonShapeError` saying where (line, column).
+
+    Beyond syntax errors: integers too long to convert and nesting too deep to decode, which the
+    standard decoder reports without a position (or as a RecursionError).
+    """
+    import json
+
+    try:
+        return json.loads(text, parse_int=_parse_int)
+    except json.JSONDecodeError as exc:
+        raise JsonShapeError(f"line {exc.lineno} column {exc.colno}", exc.msg) from None
+    except _Oversized as exc:
+        where = _line_column(text, max(text.find(exc.digits), 0))
+        raise JsonShapeError(where, f"an integer of {len(exc.digits)} digits (no field holds such a number)") from None
+    except RecursionError:
+        where = _line_column(text, _too_deep_at(text))
+        raise JsonShapeError(where, "nested too deep (hundreds of [ or { without their closing brackets)") from None
+
+
+class JsonShapeError(ValueError):
+    """JSON that cannot be decoded, with where (``line L column C``) and why."""
+
+    def __init__(self, where: str, why: str) -> None:
+        super().__init__(f"{where}: {why}")
+        self.where = where
+        self.why = why

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
 
-from partages_ls.studio.demo import own_command
+from partages_ls.studio.connection import KEY_VARIABLE, LOCAL_DATA_DIR, URL_VARIABLE
+from partages_ls.studio.demo import connect_hint, own_command
 from partages_ls.studio.server import LocalServer, ensure_server_install, find_server, stop_server
+from partages_ls.studio.server_setup import StudioServerError
 
 HELP = {"help_option_names": ["-h", "--help"]}
-DEFAULT_DATA_DIR = Path(".partages-ls") / "label-studio"
+DEFAULT_DATA_DIR = LOCAL_DATA_DIR
 
 data_dir_option = click.option(
     "--data-dir",
@@ -47,7 +50,8 @@ def start_command(data_dir: Path, port: int | None) -> None:
         f"Label Studio: {server.url}  (login {server.username}; password and token in "
         f"{data_dir / 'partages-ls-credentials.json'}, readable by you only)"
     )
-    click.echo(f"stop it with: {own_command()} server stop --data-dir {data_dir}")
+    click.echo(connect_hint(data_dir))
+    click.echo(f"stop it with: {own_command()} server stop --data-dir {shlex.quote(str(data_dir))}")
 
 
 @server_group.command("stop")
@@ -59,7 +63,22 @@ def stop_command(data_dir: Path) -> None:
 
 @server_group.command("status")
 @data_dir_option
-def status_command(data_dir: Path) -> None:
+@click.option(
+    "--env",
+    "as_env",
+    is_flag=True,
+    help=f"Print only the two shell lines `export {URL_VARIABLE}=…` and `export {KEY_VARIABLE}=…` for this "
+    f'server, for `eval "$(partages-ls server status --env)"` in another folder or shell. This prints the API '
+    "token: it is the only command that does, and only when asked.",
+)
+def status_command(data_dir: Path, as_env: bool) -> None:
     """Say whether the server of this data folder runs, and where."""
     state = find_server(data_dir)
-    click.echo(f"running: {state.url} (pid {state.pid})" if state else f"not running ({data_dir})")
+    if not as_env:
+        click.echo(f"running: {state.url} (pid {state.pid})" if state else f"not running ({data_dir})")
+        return
+    if state is None or not state.token:
+        problem = "is not running" if state is None else "runs but its credentials file is missing or unreadable"
+        raise StudioServerError(f"the server of {data_dir} {problem}; start it with `partages-ls server start`")
+    click.echo(f"export {URL_VARIABLE}={shlex.quote(state.url)}")
+    click.echo(f"export {KEY_VARIABLE}={shlex.quote(state.token)}")

@@ -76,6 +76,8 @@ def status_command(data_dir: Path, as_env: bool) -> None:
     state = find_server(data_dir)
     if not as_env:
         click.echo(f"running: {state.url} (pid {state.pid})" if state else f"not running ({data_dir})")
+        if state:
+            click.echo(connect_hint(data_dir))
         return
     if state is None or not state.token:
         problem = "is not running" if state is None else "runs but its credentials file is missing or unreadable"

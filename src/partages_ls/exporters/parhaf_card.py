@@ -230,8 +230,8 @@ def render_card(
         + ". Each config's `description` in the header above ends with the SHA-256 of its parquet files: "
         "`datasets` keys its cache of a local folder on the folder's name and this header only, so the "
         "digest is what makes another subset in a folder of the same name, or a re-export, load its own "
-        "rows rather than rows cached from an earlier load. Keep it when editing the files by hand, or "
-        'pass `download_mode="force_redownload"`.',
+        "rows rather than rows cached from an earlier load. After editing a parquet file by hand (the "
+        'digest then no longer matches it), pass `download_mode="force_redownload"`.',
         "",
     ]
     if empty:

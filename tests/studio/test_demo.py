@@ -80,7 +80,8 @@ def test_demo_runs_twice_harmlessly(tmp_path: Path) -> None:
         assert first.stop_command == f"{own_command()} server stop --data-dir {data_dir}"
         assert infectio.subsets["parhaf"].name == "PARHAF-infectiology-annotated"
         # Another data folder than the working folder's: the next commands start by loading the settings.
-        assert first.next_commands[0] == f'eval "$({own_command()} server status --data-dir {data_dir} --env)"'
+        env_line = f'eval "$({own_command(absolute=True)} server status --data-dir {data_dir.resolve()} --env)"'
+        assert first.next_commands[0] == env_line
         assert [line.removeprefix(own_command()).split()[0] for line in first.next_commands[1:]] == [
             "status", "pull", "validate", "export", "agreement"
         ]  # fmt: skip

@@ -239,8 +239,12 @@ def _finds_local_server(data_dir: Path) -> bool:
 
 
 def env_command(data_dir: Path) -> str:
-    """The shell line that puts the server's URL and token in the environment (the token is not in it)."""
-    return f'eval "$({own_command()} server status --data-dir {shlex.quote(str(data_dir))} --env)"'
+    """The shell line that puts the server's URL and token in the environment (the token is not in it).
+
+    Absolute paths: the line is meant for another folder or shell.
+    """
+    folder = shlex.quote(str(Path(data_dir).resolve()))
+    return f'eval "$({own_command(absolute=True)} server status --data-dir {folder} --env)"'
 
 
 def connect_hint(data_dir: Path) -> str:
@@ -275,11 +279,16 @@ def next_commands(result: DemoResult, options: DemoOptions) -> list[str]:
     return lines
 
 
-def own_command() -> str:
-    """How to call partages-ls again from here: its bare name when on PATH, else the path that ran it."""
+def own_command(*, absolute: bool = False) -> str:
+    """How to call partages-ls again from here: its bare name when on PATH, else the path that ran it.
+
+    ``absolute`` gives a path that works from any folder (for lines meant for another folder).
+    """
     if shutil.which("partages-ls"):
         return "partages-ls"
     launched = Path(sys.argv[0])
     if launched.name == "partages-ls" and launched.exists():
+        if absolute:
+            return shlex.quote(str(launched.absolute()))
         return shlex.quote(os.path.relpath(launched.resolve()) if launched.is_absolute() else str(launched))
     return f"{shlex.quote(sys.executable)} -m partages_ls"

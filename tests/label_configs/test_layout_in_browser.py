@@ -138,3 +138,29 @@ def test_attributes_labels_and_fields_stay_beside_the_text(
         words = page.evaluate(_SCROLL_TO_JS, word)
         assert words is not None and abs(words - header["y"]) < VIEWPORT["height"]  # side by side
     browser_page.assert_no_errors()
+
+
+@pytest.mark.parametrize("long_task", ["infectiologie"], indirect=True)
+def test_with_select_after_create_a_new_region_shows_its_attributes_at_once(
+    browser_page: Any, long_task: tuple[int, int, Guide, str]
+) -> None:
+    """The setting the instructions point to: each new region is selected, its choices shown beside it."""
+    project_id, task_id, guide, text = long_task
+    page = browser_page.page
+    page.set_viewport_size(VIEWPORT)
+    browser_page.open_task(project_id, task_id)
+    attribute = shown_attribute(guide)
+    assert attribute is not None
+    page.evaluate("() => localStorage.setItem('labelStudio:settings', JSON.stringify({selectAfterCreate: true}))")
+    browser_page.open_task(project_id, task_id)  # the interface reads its settings when it starts
+    word = late_word(text)
+    page.wait_for_function(_HAS_TEXT_JS, arg=word, timeout=30_000)
+    page.wait_for_timeout(500)
+    label = guide.label(attribute.applies_to[0])
+    assert label is not None
+    page.locator(".lsf-labels .lsf-label", has_text=label.display).first.click()
+    browser_page.select_text(word)  # no click in the outliner
+    page.wait_for_timeout(500)
+    for value in attribute.values:
+        in_viewport(page, page.locator(f'.lsf-choices input[name="{value.display}"]').first)
+    browser_page.assert_no_errors()

@@ -134,7 +134,7 @@
         "id": "bornes-propres",
         "kind": "span_boundaries",
         "level": "error",
-        "message": "Une annotation ne commence ni ne finit par une espace ou une ponctuation : resserrez la sélection sur l'information identifiante (sans civilité, préposition ni point final).",
+        "message": "Une annotation ne commence ni ne finit par une espace ou une ponctuation : resserrez la sélection sur l'information identifiante (sans civilité, préposition ni point final ; le point d'une initiale, « H. » ou « J.-B. », fait partie de la zone).",
         "labels": [
           "Prenom",
           "Nom",
@@ -153,7 +153,80 @@
           "NumeroTelephone",
           "Url"
         ],
-        "forbidden": " \t\r\n .,;:!?'\"()[]{}«»-–—/"
+        "forbidden": " \t\r\n .,;:!?'\"()[]{}«»-–—/",
+        "initial_dot_labels": [
+          "Prenom",
+          "Nom"
+        ]
+      },
+      {
+        "id": "pas-de-determinant",
+        "kind": "leading_words",
+        "level": "warning",
+        "message": "« {text} » commence par « {word} » : une annotation ne commence ni par un déterminant ni par une préposition (« 23/02/1951 », pas « le 23/02/1951 ») ; une particule de nom propre (« Le Floc'h », « De La Tour ») fait partie du nom.",
+        "labels": [
+          "Prenom",
+          "Nom",
+          "SituationFamiliale",
+          "IdentiteSocialePatient",
+          "NationalitePatient",
+          "DateNaissancePatient",
+          "DateIdentifiante",
+          "DateNonIdentifiante",
+          "CodeIdentifiant",
+          "Adresse",
+          "Ville",
+          "CodePostal",
+          "Pays",
+          "AdresseEmail",
+          "NumeroTelephone",
+          "Url"
+        ],
+        "words": [
+          "le",
+          "la",
+          "les",
+          "l'",
+          "un",
+          "une",
+          "des",
+          "du",
+          "de",
+          "d'",
+          "au",
+          "aux",
+          "en",
+          "ce",
+          "cet",
+          "cette",
+          "ces",
+          "son",
+          "sa",
+          "ses",
+          "leur",
+          "leurs",
+          "mon",
+          "ma",
+          "mes",
+          "notre",
+          "nos",
+          "votre",
+          "vos",
+          "à",
+          "dans",
+          "sur",
+          "sous",
+          "par",
+          "pour",
+          "avec",
+          "chez",
+          "vers"
+        ],
+        "particle_labels": [
+          "Nom",
+          "Ville",
+          "Adresse"
+        ]
       },
       {
         "id": "pas-de-saut-de-ligne",
@@ -508,6 +581,33 @@
       }
     }
 
+    // The same word test as the Python engine (`leading_word`, `closes_initial`), on code points.
+    const WORD_END = new Set([" ", "\t", "\r", "\n", "\u00a0", "\u202f"]);
+    const APOSTROPHES = new Set(["'", "\u2019"]);
+    const capitalised = (ch) => ch !== ch.toLowerCase();
+    const leadingWord = (span, words) => {
+      const ordered = [...words].sort((a, b) => Array.from(b).length - Array.from(a).length || compare(a, b));
+      for (const candidate of ordered) {
+        const letters = Array.from(candidate);
+        const size = letters.length;
+        const elided = APOSTROPHES.has(letters[size - 1]);
+        let head = Array.from(span.slice(0, size).join("").toLowerCase());
+        let word = letters;
+        if (elided) {
+          if (APOSTROPHES.has(head[head.length - 1])) head = [...head.slice(0, -1), "'"];
+          word = [...letters.slice(0, -1), "'"];
+        }
+        if (span.length <= size || head.join("") !== word.join("")) continue;
+        if (elided || WORD_END.has(span[size])) return span.slice(0, size).join("");
+      }
+      return null;
+    };
+    const closesInitial = (span) => {
+      const n = span.length;
+      if (n < 2 || span[n - 1] !== "." || !capitalised(span[n - 2])) return false;
+      return n === 2 || [" ", "-", ".", "\u00a0"].includes(span[n - 3]);
+    };
+
     for (const rule of rules.rules) {
       const labels = new Set(rule.labels);
       const selected = [...regions.values()]
@@ -515,12 +615,22 @@
         .sort((a, b) => a.start - b.start || a.end - b.end || compare(a.id, b.id));
       if (rule.kind === "span_boundaries") {
         const forbidden = new Set(Array.from(rule.forbidden));
+        const initialDot = new Set(rule.initial_dot_labels || []);
         for (const region of selected) {
           const first = chars[region.start];
           const last = chars[region.end - 1];
-          if (forbidden.has(first) || forbidden.has(last)) {
+          const lastOk = initialDot.has(region.label) && closesInitial(Array.from(shown(region)));
+          if (forbidden.has(first) || (forbidden.has(last) && !lastOk)) {
             add(region.id, rule.id, rule.level, rule.message, { text: shown(region) });
           }
+        }
+      } else if (rule.kind === "leading_words") {
+        const particles = new Set(rule.particle_labels);
+        for (const region of selected) {
+          const span = shown(region);
+          const word = leadingWord(Array.from(span), rule.words);
+          if (word === null || (particles.has(region.label) && capitalised(chars[region.start]))) continue;
+          add(region.id, rule.id, rule.level, rule.message, { text: span, word });
         }
       } else if (rule.kind === "no_line_break") {
         for (const region of selected) {

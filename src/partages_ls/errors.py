@@ -39,6 +39,8 @@ class Diagnostic:
 class PartagesError(Exception):
     """Base of every error the suite raises on purpose; the CLI prints it without a traceback."""
 
+    exit_code: int = 1  # the CLI's exit status for this error (a subclass may document another)
+
 
 class DiagnosticError(PartagesError):
     """Raised when a set of diagnostics contains errors; carries all of them, not just the first."""

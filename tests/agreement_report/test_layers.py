@@ -164,7 +164,7 @@ def test_a_class_left_empty_is_missing_data() -> None:
     rt4["result"] = [item for item in rt4["result"] if item["from_name"] != "Nomenclature"]
     guide = load_guide("reponse-traitement")
     corpus = read_labelstudio(tasks, guide)
-    assert [s.rule for s in corpus.skipped] == ["document-field-missing"]
+    assert corpus.skipped == []  # counted as stored: the empty class is missing data, not a removal
     report = compute_report(corpus, guide, AgreementOptions(bootstrap=0))
     field = report.data["document_fields"]["Nomenclature"]
     # RT-4 still has A's and C's class: support 4; only RT-1 and RT-2 are complete now.
@@ -177,7 +177,11 @@ def test_a_class_left_empty_is_missing_data() -> None:
         if d.document == "RT-4" and d.kind == "document_value"
     ]
     assert empty == [(A, B, "MaladieStable", None), (B, C, None, "MaladieStable")]
-    assert report.data["coverage"]["skipped_by_reason"] == {"document-field-missing": 1}
+    assert report.data["coverage"]["skipped_by_reason"] == {}
+    conformance = report.data["conformance"]
+    assert conformance["rules"] == {"document-field-missing": {"level": "error", "count": 1, "by_annotator": {B: 1}}}
+    assert conformance["annotators"][B]["annotations_with_violations"] == 1
+    assert [(i["document"], i["annotator"]) for i in conformance["items"]] == [("RT-4", B)]
 
 
 def test_only_the_latest_annotation_of_an_annotator_counts() -> None:

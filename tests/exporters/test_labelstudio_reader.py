@@ -48,17 +48,41 @@ def test_valid_annotation_is_read_with_provenance(guide) -> None:  # type: ignor
     assert ann.spans[1].provenance.where() == 'export.json / task 7 / annotation 40 / result "b" / by a@x.fr'
 
 
-def test_invalid_items_are_skipped_and_listed(guide) -> None:  # type: ignore[no-untyped-def]
+def _flawed_results() -> list[dict[str, object]]:
     p = TEXT.index("pyélonéphrite")
-    results = [
+    return [
         *_infectio_results(),
         region("c", p, p + 13, "Infection", TEXT),  # negation missing: required
         region("d", p - 1, p + 13, "Infektion", TEXT),  # unknown label
         relation("b", "a", "ORIGINE"),  # Bacterie -> Bacteriemie is not allowed for ORIGINE
         region("e", 0, 500, "Site", TEXT),  # past the end of the text
     ]
-    tasks = [task(8, "R1", TEXT, [annotation(41, "a@x.fr", results)])]
+
+
+def test_by_default_rule_breaking_items_are_kept_and_only_unrepresentable_ones_left_out(guide) -> None:  # type: ignore[no-untyped-def]
+    tasks = [task(8, "R1", TEXT, [annotation(41, "a@x.fr", _flawed_results())])]
     corpus = read_labelstudio(tasks, guide)
+    ann = corpus.documents[0].annotations[0]
+    assert [(s.id, s.attributes) for s in ann.spans] == [
+        ("a", {"NEGATION": "Present"}),
+        ("b", {"NEGATION": "Present"}),
+        ("c", {}),  # the missing attribute is an empty value, not a lost span
+    ]
+    # The relation is written as drawn, whatever the scheme says.
+    assert sorted((r.type, r.source, r.target) for r in ann.relations) == [
+        ("AGENT_PATHOGENE", "a", "b"),
+        ("ORIGINE", "b", "a"),
+    ]
+    left_out = sorted((s.kind, s.rule, s.where.split("/")[-2].strip()) for s in corpus.skipped)
+    assert left_out == [("span", "offsets", 'result "e"'), ("span", "unknown-label", 'result "d"')]
+    listed = sorted((s.kind, s.rule, s.where.split("/")[-2].strip()) for s in corpus.warnings)
+    assert ("error", "required-attribute", 'result "c"') in listed
+    assert ("error", "relation-pair", 'result "relation:b->a:ORIGINE"') in listed
+
+
+def test_skip_mode_leaves_out_every_item_that_breaks_a_rule(guide) -> None:  # type: ignore[no-untyped-def]
+    tasks = [task(8, "R1", TEXT, [annotation(41, "a@x.fr", _flawed_results())])]
+    corpus = read_labelstudio(tasks, guide, invalid="skip")
     ann = corpus.documents[0].annotations[0]
     assert [s.id for s in ann.spans] == ["a", "b"]
     assert [r.type for r in ann.relations] == ["AGENT_PATHOGENE"]

@@ -726,8 +726,78 @@ def edge_cases() -> list[Vector]:
     ]
 
 
+# --- the leading-word rule and the initial's dot -----------------------------------------------------
+INF_WORDS = (
+    "Foyer du lobe inférieur droit. Atteinte de la valve aortique et de l'endocarde.\n"
+    "L\u2019aorte est saine. Pas de dessus ni d'ennui : endocardite à entérocoque.\n"
+)
+PS_NAMES = (
+    "Patiente : Mme Anne Le Floc'h, née le 23/02/1951 à La Rochelle.\n"
+    "Vue par le Dr J.-B. De La Tour et le Dr H. Martin. avec Mme de Gaulle.\n"
+)
+
+
+def leading_words() -> list[Vector]:
+    ps_names = [
+        *ps_span("P1", "Anne", "Prenom", "Patient", PS_NAMES),
+        *ps_span("N1", "Le Floc'h", "Nom", "Patient", PS_NAMES),
+        *ps_span("D1", "le 23/02/1951", "DateNaissancePatient", None, PS_NAMES),
+        *ps_span("V1", "La Rochelle", "Ville", "Patient", PS_NAMES),
+        *ps_span("P2", "J.-B.", "Prenom", "PersonnelSante", PS_NAMES),
+        *ps_span("N2", "De La Tour", "Nom", "PersonnelSante", PS_NAMES),
+        *ps_span("P3", "H.", "Prenom", "PersonnelSante", PS_NAMES),
+        *ps_span("N3", "Martin.", "Nom", "PersonnelSante", PS_NAMES),
+        *ps_span("N4", "de Gaulle", "Nom", "Autre", PS_NAMES),
+    ]
+    return [
+        Vector(
+            "infectiologie-leading-determiner",
+            "infectiologie",
+            "Spans starting with « du », « la », « l' » (straight and typographic apostrophes, any case): a warning "
+            "each; « de » is not found inside « dessus » nor « en » inside « endocardite » or « entérocoque ».",
+            INF_WORDS,
+            [
+                *inf_span("S1", "du lobe inférieur droit", "Site", "Present", INF_WORDS),
+                *inf_span("S2", "la valve aortique", "Site", "Present", INF_WORDS),
+                *inf_span("S3", "l'endocarde", "Site", "Present", INF_WORDS),
+                *inf_span("S4", "L\u2019aorte", "Site", "Absent", INF_WORDS),
+                *inf_span("S5", "dessus", "Site", "Absent", INF_WORDS),
+                *inf_span("I1", "endocardite", "Infection", "Present", INF_WORDS),
+                *inf_span("B1", "entérocoque", "Bacterie", "Present", INF_WORDS),
+            ],
+            [
+                ("S1", "pas-de-determinant", "warning"),
+                ("S2", "pas-de-determinant", "warning"),
+                ("S3", "pas-de-determinant", "warning"),
+                ("S4", "pas-de-determinant", "warning"),
+            ],
+        ),
+        Vector(
+            "pseudonymisation-particles-and-initials",
+            "pseudonymisation",
+            "Name particles (« Le Floc'h », « De La Tour », « La Rochelle ») are part of the name; « le » before a "
+            "date and a lower-case « de » before a name are reported; an initial keeps its dot (« H. », « J.-B. ») "
+            "but a name does not (« Martin. »).",
+            PS_NAMES,
+            ps_names,
+            [
+                ("D1", "pas-de-determinant", "warning"),
+                ("N3", "bornes-propres", "error"),
+                ("N4", "pas-de-determinant", "warning"),
+            ],
+        ),
+    ]
+
+
 def all_vectors() -> list[Vector]:
-    return [*infectiologie(), *pseudonymisation(), *biomarqueurs(), *reponse_traitement(), *edge_cases()]
+    return [
+        *infectiologie(),
+        *pseudonymisation(),
+        *biomarqueurs(),
+        *reponse_traitement(),
+        *edge_cases(),
+        *leading_words(),
+    ]
 
 
 def dump(data: Any) -> str:

@@ -17,7 +17,7 @@ from partages_ls.exporters.output import OutputExistsError
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import AnnotatorError, add_annotators, login_help
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportFailedError, ImportOptions, import_sources
+from partages_ls.studio.importer import ImportFailedError, ImportOptions, ImportRefusedError, import_sources
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.pull import pull_project
 from partages_ls.studio.status import project_status
@@ -131,27 +131,81 @@ def test_two_annotators_loaded_one_at_a_time(studio: StudioClient, tmp_path: Pat
             assert canonical(corpus_to_results(annotation, guide, text=document.text)) == canonical(expected)
 
 
-def test_invalid_annotations_are_reported_not_imported(studio: StudioClient, tmp_path: Path, emails: list[str]) -> None:
+def _flawed_brat(folder: Path) -> tuple[Path, str]:
+    """One annotator's brat folder as a new user makes it: the 4 sample reports, one with a relation
+    drawn backwards, a missing NEGATION and a line of an entity type the guide does not have."""
+    folder.mkdir()
+    texts = _texts()
+    for report, text in texts.items():
+        (folder / f"{report}.txt").write_text(text, encoding="utf-8")
+        (folder / f"{report}.ann").write_text("", encoding="utf-8")
+    report = "CARDIOLOGIE-00903_CRH"
+    text = texts[report]
+    b = text.index("bactériémie")
+    s = text.index("staphylocoque doré")
+    lines = [
+        f"T1\tBacteriemie {b} {b + 11}\tbactériémie",
+        "A1\tNEGATION T1 Present",
+        f"T2\tBacterie {s} {s + 18}\tstaphylocoque doré",  # no NEGATION: a required attribute is missing
+        "R1\tAGENT_PATHOGENE Arg1:T2 Arg2:T1",  # drawn backwards: Bacterie -> Bacteriemie
+        f"T3\tVirus {s} {s + 13}\tstaphylocoque",  # not a type of the guide: cannot be stored
+    ]
+    (folder / f"{report}.ann").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder, report
+
+
+def test_a_flawed_brat_folder_imports_completely(studio: StudioClient, tmp_path: Path, emails: list[str]) -> None:
+    guide = load_guide(GUIDE)
+    project = create_project(studio, guide).project
+    add_annotators(studio, GUIDE, emails[:1])
+    folder, report = _flawed_brat(tmp_path / "brat-anne")
+    options = ImportOptions(mode="annotations", annotator=emails[0])
+
+    with pytest.raises(ImportRefusedError, match="--strict: 3 problem") as caught:
+        import_sources(studio, GUIDE, [folder], ImportOptions(mode="annotations", annotator=emails[0], strict=True))
+    assert {d.code for d in caught.value.diagnostics} == {"unreadable", "relation-pair", "required-attribute"}
+    assert list_tasks(studio, project.id) == []  # nothing was sent, not even the reports
+
+    result = import_sources(studio, GUIDE, [folder], options)
+    assert (result.tasks_created, result.annotations_created) == (4, 4)
+    assert result.invalid_reports == [report]
+    located = {(p.code, p.location) for p in result.problems}
+    assert ("unreadable", f"{folder / report}.ann:5") in located
+    assert ("relation-pair", f"{folder / report}.ann:4") in located
+    assert ("required-attribute", f"{folder / report}.ann:3") in located
+    assert [d.code for d in result.left_out] == ["unreadable"]
+
+    stored = {t["data"]["report"]: t for t in list_tasks(studio, project.id, full=True)}
+    (annotation,) = stored[report]["annotations"]
+    kinds = sorted(
+        (r["type"], r["from_name"]) if r["type"] != "relation" else ("relation", "") for r in annotation["result"]
+    )
+    # Two spans, one NEGATION choice, the reversed relation: everything but the Virus line.
+    assert kinds == [("choices", "NEGATION"), ("labels", "LABEL"), ("labels", "LABEL"), ("relation", "")]
+    relation_item = next(r for r in annotation["result"] if r["type"] == "relation")
+    assert relation_item["labels"] == ["AGENT_PATHOGENE"]
+    spans = {r["id"]: r["value"]["labels"][0] for r in annotation["result"] if r["type"] == "labels"}
+    assert (spans[relation_item["from_id"]], spans[relation_item["to_id"]]) == ("Bacterie", "Bacteriemie")
+
+
+def test_unstorable_result_items_are_left_out_alone(studio: StudioClient, tmp_path: Path, emails: list[str]) -> None:
     guide = load_guide(GUIDE)
     project = create_project(studio, guide).project
     add_annotators(studio, GUIDE, emails[:1])
     texts = _texts()
     report, text = next(iter(texts.items()))
     broken = make_results(guide, text)
-    broken[0]["value"]["labels"] = ["Virus"]
+    regions = [r for r in broken if r["type"] == "labels"]
+    regions[0]["value"]["labels"] = ["Virus"]
     path = tmp_path / "broken.json"
     path.write_text(json.dumps([{"report": report, "result": broken}]), encoding="utf-8")
     options = ImportOptions(mode="annotations", annotator=emails[0])
     result = import_sources(studio, GUIDE, [REPORTS, path], options)
-    assert result.invalid_reports == [report]
-    assert result.annotations_created == 0 and result.tasks_created == 4
-    assert any("Étiquette inconnue « Virus »" in p.message and report in p.location for p in result.problems)
-    assert sum(len(t["annotations"]) for t in list_tasks(studio, project.id, full=True)) == 0
-
-    allowed = import_sources(
-        studio, GUIDE, [path], ImportOptions(mode="annotations", annotator=emails[0], allow_invalid=True)
-    )
-    assert allowed.invalid_reports == [report] and allowed.annotations_created == 1
+    assert result.annotations_created == 1 and result.tasks_created == 4
+    assert any("Étiquette inconnue « Virus »" in p.message and report in p.location for p in result.left_out)
+    (stored,) = [a for t in list_tasks(studio, project.id, full=True) for a in t["annotations"]]
+    sent = {r.get("id") for r in stored["result"]}
+    assert regions[0]["id"] not in sent and {r["id"] for r in regions[1:]} <= sent
 
     with pytest.raises(AnnotatorError, match="not a member"):
         import_sources(studio, GUIDE, [path], ImportOptions(mode="annotations", annotator="nobody@exemple.fr"))
@@ -220,3 +274,28 @@ def test_login_help_shows_no_secret(studio: StudioClient, ls_server: Any, tmp_pa
         assert ls_server.token not in text and (not ls_server.password or ls_server.password not in text)
     assert remote.invite_url is not None and remote.invite_url.startswith(f"{ls_server.url}/user/signup/?token=")
     assert f"LABEL_STUDIO_BASE_DATA_DIR={tmp_path / 'data'}" in local.reset_command
+
+
+def test_import_command_lists_violations_and_exits_1_only_for_what_it_left_out(
+    studio: StudioClient, tmp_path: Path, emails: list[str], ls_server: Any
+) -> None:
+    from click.testing import CliRunner
+
+    from partages_ls.cli.main import cli
+
+    create_project(studio, load_guide(GUIDE))
+    add_annotators(studio, GUIDE, emails[:1])
+    folder, report = _flawed_brat(tmp_path / "brat")
+    runner = CliRunner(env={"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.token})
+    base = ["import", GUIDE, str(folder), "--as", "annotations", "--annotator", emails[0]]
+    strict = runner.invoke(cli, [*base, "--strict"])
+    assert strict.exit_code == 1 and "nothing was imported" in strict.output
+    assert f"{folder / report}.ann:4: error: La relation" in strict.output
+    done = runner.invoke(cli, [*base, "--allow-invalid"])
+    assert done.exit_code == 1, done.output  # the Virus line could not be stored
+    assert "--allow-invalid is deprecated" in done.output
+    assert "4 task(s) created" in done.output and f"annotations of {emails[0]}: 4 added" in done.output
+    assert f"{folder / report}.ann:3: error: Renseignez « Négation »" in done.output
+    assert f"{folder / report}.ann:5: error: not imported: unknown entity type 'Virus'" in done.output
+    assert "NOT IMPORTED: 1 item(s)" in done.output
+    assert ls_server.token not in done.output

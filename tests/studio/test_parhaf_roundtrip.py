@@ -61,7 +61,7 @@ def test_parhaf_through_label_studio_gives_the_same_rows(studio: StudioClient, t
     add_annotators(studio, guide.name, [ANNOTATOR])
     options = ImportOptions(mode="annotations", annotator=ANNOTATOR)
     report = import_sources(studio, guide.name, [original], options)
-    assert (report.tasks_created, report.annotations_created, report.problems) == (4, 4, [])
+    assert (report.tasks_created, report.annotations_created, report.problems, report.left_out) == (4, 4, [], [])
     export = tmp_path / "pulled.json"
     pull_project(studio, guide.name, export)
 
@@ -73,6 +73,50 @@ def test_parhaf_through_label_studio_gives_the_same_rows(studio: StudioClient, t
     again = tmp_path / "again"
     result = run_export(ExportRequest(export, "parhaf", again, gold=str(policy), split=SplitPlan(file=split_file)))
     assert result["summary"]["skipped_by_reason"] == {}
+    before, after = _tables(original), _tables(again)
+    assert sorted(before) == sorted(after)
+    for name, table in before.items():
+        assert after[name].equals(table), f"{name} differs after the trip through Label Studio"
+
+
+def test_a_published_style_cu1_subset_with_only_roleper_round_trips(studio: StudioClient, tmp_path: Path) -> None:
+    """The published CU1 subsets carry RolePER only: places, numbers and codes have no role. Such a
+    subset breaks the guide (RoleLOC, RoleNUM, CodeType are required) yet must come back identical."""
+    guide = load_guide("pseudonymisation")
+    policy = GoldPolicy.parse(f"annotator:{ANNOTATOR}")
+    gold = select_gold(read_labelstudio(_sample_tasks(guide.name), guide), policy)
+    stripped = 0
+    for document in gold.documents:
+        for span in document.annotations[0].spans:
+            stripped += len([name for name in span.attributes if name != "RolePER"])
+            span.attributes = {k: v for k, v in span.attributes.items() if k == "RolePER"}
+    assert stripped > 0 and len(gold.documents) == 4
+    original = tmp_path / "original"
+    original.mkdir()
+    write_parhaf(
+        gold, guide, original, assign_splits(gold, SplitPlan()), gold_policy=str(policy), annotators=[ANNOTATOR]
+    )
+    rows = sum(t.num_rows for n, t in _tables(original).items() if n.startswith("data/spans/"))
+    assert pq.read_table(next((original / "data" / "spans").glob("*.parquet"))).column_names.count("attribute_RolePER")
+
+    create_project(studio, guide)
+    add_annotators(studio, guide.name, [ANNOTATOR])
+    report = import_sources(studio, guide.name, [original], ImportOptions(mode="annotations", annotator=ANNOTATOR))
+    assert (report.tasks_created, report.annotations_created, report.left_out) == (4, 4, [])
+    assert {p.code for p in report.problems} == {"required-attribute"} and len(report.problems) == stripped
+    export = tmp_path / "pulled.json"
+    pull_project(studio, guide.name, export)
+
+    split_file = tmp_path / "splits.csv"
+    with split_file.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["report", "split"])
+        writer.writerows(sorted(read_parhaf_splits(original, guide).items()))
+    again = tmp_path / "again"
+    result = run_export(ExportRequest(export, "parhaf", again, gold=str(policy), split=SplitPlan(file=split_file)))
+    assert result["exit_status"] == 0 and result["left_out"] == []
+    assert result["summary"]["spans_exported"] == rows
+    assert result["summary"]["violations_by_rule"] == {"required-attribute": stripped}
     before, after = _tables(original), _tables(again)
     assert sorted(before) == sorted(after)
     for name, table in before.items():

@@ -102,11 +102,17 @@ def test_a_results_file(tmp_path: Path) -> None:
     assert source.kind == "results" and source.has_annotations
     assert all(d.text is None for d in source.documents)
 
+    # One malformed item never costs its neighbours: it is left out alone, located.
     path.write_text(json.dumps([{"report": "X"}, {"report": "X", "result": []}, {"report": "X", "result": []}]))
+    partial = read_source(path, guide)
+    assert [d.report for d in partial.documents] == ["X"]
+    text = "\n".join(d.render() for d in partial.left_out)
+    assert "[0]: error: result must be a list" in text and "[2]: error: report 'X' appears twice" in text
+    # Nothing readable at all is still an error.
+    path.write_text(json.dumps([{"report": "X"}, {"result": []}]))
     with pytest.raises(DiagnosticError) as bad:
         read_source(path, guide)
-    text = str(bad.value)
-    assert "[0]: error: result must be a list" in text and "[2]: error: report 'X' appears twice" in text
+    assert "[0]: error: result must be a list" in str(bad.value)
 
 
 def test_an_unknown_source_is_explained(tmp_path: Path) -> None:
@@ -124,3 +130,33 @@ def test_an_unknown_source_is_explained(tmp_path: Path) -> None:
         detect_kind(nested)
     with pytest.raises(SourceError, match="no such file"):
         detect_kind(tmp_path / "missing")
+
+
+def test_a_bad_parhaf_row_is_left_out_alone(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from partages_ls.exporters.parhaf import write_parhaf
+
+    guide = load_guide("infectiologie")
+    corpus, expected = _gold(guide)
+    splits = {d.report: "train" for d in corpus.documents}
+    write_parhaf(corpus, guide, tmp_path, splits, gold_policy="single", annotators=["a@exemple.fr"])
+    path = tmp_path / "data" / "spans" / "spans_train.parquet"
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    rows[0]["span_text"] = "autre chose"  # its text no longer matches the report
+    rows[1]["attribute_LABEL"] = "Virus"  # a label the guide does not have
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), path)
+    source = read_source(tmp_path, guide)
+    left_out = sorted(d.location for d in source.left_out)
+    assert [w for w in left_out if "spans" in w] == [
+        "data/spans/spans_train.parquet: row 0",
+        "data/spans/spans_train.parquet: row 1",
+    ]
+    # A relation drawn on one of those spans cannot be stored without it: left out too, and said so.
+    others = [d for d in source.left_out if "spans" not in d.location]
+    assert all(d.location.startswith("data/relations/") and "no span" in d.message for d in others)
+    assert {d.report for d in source.documents} == set(expected)  # every report is still imported
+    spans = sum(1 for d in source.documents for r in d.results or [] if r.get("type") == "labels")
+    assert spans == len(rows) - 2

@@ -1,8 +1,11 @@
 """Relation agreement: F1 over relations whose endpoints are matched spans and whose types agree.
 
 A relation of A matches one of B when B's relation has the same type and links the spans matched
-(in overlap mode) with A's source and target. Relations the guide declares undirected
-(``directed: false``, e.g. CU5a ``RefersTo``) match whichever way they were drawn.
+with A's source and target, in the same direction. Relations the guide declares undirected
+(``directed: false``, e.g. CU5a ``RefersTo``) match whichever way they were drawn. Two endpoint
+modes, each under its own stable key of ``modes``: ``overlap`` (endpoints matched in the span
+overlap mode; also the section's top-level figures and the disagreements) and ``exact`` (both
+endpoints are exact span matches: same offsets, same label).
 """
 
 from __future__ import annotations
@@ -21,6 +24,31 @@ NO_TYPE = "le guide ne définit aucune relation"
 NO_SHARED = "aucun document soumis par les deux annotateurs"
 
 Key = tuple[str, str, str]
+ENDPOINT_MODES = ("exact", "overlap")
+
+
+def _exact_map(data: AgreementData, pair: Pair) -> dict[tuple[str, str], str]:
+    """(document, A's span id) -> B's span id with the same label set, offsets and label (one to one)."""
+    to_b: dict[tuple[str, str], str] = {}
+    for document in data.shared(pair):
+        annotation_a, annotation_b = data.annotation(document, pair.a), data.annotation(document, pair.b)
+        assert annotation_a is not None and annotation_b is not None
+        free: defaultdict[tuple[str, int, int, str], list[str]] = defaultdict(list)
+        for span in sorted(annotation_b.spans, key=lambda s: s.id, reverse=True):
+            free[span.label_set, span.begin, span.end, span.label].append(span.id)
+        for span in sorted(annotation_a.spans, key=lambda s: s.id):
+            waiting = free.get((span.label_set, span.begin, span.end, span.label))
+            if waiting:
+                to_b[document, span.id] = waiting.pop()
+    return to_b
+
+
+def _overlap_map(data: AgreementData, matches: Matches, pair: Pair) -> dict[tuple[str, str], str]:
+    to_b: dict[tuple[str, str], str] = {}
+    for label_set in data.guide.label_sets:
+        for match in matches.overlap[label_set.name, pair.key].pairs:
+            to_b[match.a[0], match.a[4]] = match.b[4]
+    return to_b
 
 
 def _key(relation_type: str, source: str, target: str, directed: bool) -> Key:
@@ -37,16 +65,13 @@ def _describe(relation: Relation, source: Span, target: Span) -> tuple[str, tupl
 def _pair(
     data: AgreementData,
     ledger: Ledger,
-    matches: Matches,
+    to_b: dict[tuple[str, str], str],
     pair: Pair,
     directed: dict[str, bool],
     no_text: bool,
+    mode: str,
 ) -> tuple[dict[str, list[int]], list[Disagreement]]:
     """(matched, |A|, |B|) per type for one pair, counted per document in the ledger, and the misses."""
-    to_b: dict[tuple[str, str], str] = {}
-    for label_set in data.guide.label_sets:
-        for match in matches.overlap[label_set.name, pair.key].pairs:
-            to_b[match.a[0], match.a[4]] = match.b[4]
     counts: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     found: list[Disagreement] = []
     for document in data.shared(pair):
@@ -59,7 +84,7 @@ def _pair(
         text = None if no_text else data.texts[document]
         for relation in sorted(annotation_a.relations, key=lambda r: (r.type, r.source, r.target)):
             counts[relation.type][1] += 1
-            ledger.add(document, ("relation", pair.key, relation.type, "a"))
+            ledger.add(document, ("relation", mode, pair.key, relation.type, "a"))
             source, target = to_b.get((document, relation.source)), to_b.get((document, relation.target))
             key = (
                 None
@@ -69,7 +94,7 @@ def _pair(
             if key is not None and waiting[key] > 0:
                 waiting[key] -= 1
                 counts[relation.type][0] += 1
-                ledger.add(document, ("relation", pair.key, relation.type, "m"))
+                ledger.add(document, ("relation", mode, pair.key, relation.type, "m"))
                 continue
             label, where = _describe(
                 relation,
@@ -81,7 +106,7 @@ def _pair(
             )
         for relation in sorted(annotation_b.relations, key=lambda r: (r.type, r.source, r.target)):
             counts[relation.type][2] += 1
-            ledger.add(document, ("relation", pair.key, relation.type, "b"))
+            ledger.add(document, ("relation", mode, pair.key, relation.type, "b"))
             key = _key(relation.type, relation.source, relation.target, directed.get(relation.type, True))
             if waiting[key] > 0:
                 waiting[key] -= 1
@@ -99,19 +124,45 @@ def _pair(
 def relations_section(
     data: AgreementData, ledger: Ledger, matches: Matches, no_text: bool
 ) -> tuple[dict[str, Any], list[Disagreement]]:
-    """The ``relations`` section: micro F1, per pair, per type; and the unmatched relations."""
+    """The ``relations`` section: micro F1, per pair, per type, in each endpoint mode; the unmatched
+    relations (overlap mode) as disagreements."""
     directed = {relation.id: relation.directed for relation in data.guide.relations}
     pairs = data.pairs
-    per_pair: dict[str, dict[str, list[int]]] = {}
+    per_mode: dict[str, dict[str, dict[str, list[int]]]] = {mode: {} for mode in ENDPOINT_MODES}
     disagreements: list[Disagreement] = []
     for pair in pairs:
-        per_pair[pair.key], found = _pair(data, ledger, matches, pair, directed, no_text)
-        disagreements.extend(found)
-    observed = {t for counts in per_pair.values() for t in counts}
+        maps = {"exact": _exact_map(data, pair), "overlap": _overlap_map(data, matches, pair)}
+        for mode in ENDPOINT_MODES:
+            per_mode[mode][pair.key], found = _pair(data, ledger, maps[mode], pair, directed, no_text, mode)
+            if mode == "overlap":
+                disagreements.extend(found)
+    observed = {t for per_pair in per_mode.values() for counts in per_pair.values() for t in counts}
     types = list(directed) + sorted(observed - set(directed))
     shared = {pair.key: len(data.shared(pair)) for pair in pairs}
+    modes = {mode: _figures(ledger, mode, per_mode[mode], pairs, types, shared, directed) for mode in ENDPOINT_MODES}
+    overlap = modes["overlap"]
+    return {
+        "types": types,
+        "directed": {t: directed.get(t, True) for t in types},
+        "endpoint_matching": "overlap",
+        "micro_f1": overlap["micro_f1"],
+        "pairs": overlap["pairs"],
+        "per_type": overlap["per_type"],
+        "modes": modes,
+    }, disagreements
+
+
+def _figures(
+    ledger: Ledger,
+    mode: str,
+    per_pair: dict[str, dict[str, list[int]]],
+    pairs: Sequence[Pair],
+    types: list[str],
+    shared: dict[str, int],
+    directed: dict[str, bool],
+) -> dict[str, Any]:
     columns = {
-        (pair.key, t): tuple(ledger.column(("relation", pair.key, t, c)) for c in "mab")
+        (pair.key, t): tuple(ledger.column(("relation", mode, pair.key, t, c)) for c in "mab")
         for pair in pairs
         for t in types
     }
@@ -147,9 +198,6 @@ def relations_section(
         return [sum(cell[i] for cell in cells) for i in range(3)]
 
     return {
-        "types": types,
-        "directed": {t: directed.get(t, True) for t in types},
-        "endpoint_matching": "overlap",
         "micro_f1": figures[0],
         "pairs": {
             pair.key: {"f1": figure, "matched": m, "a": a, "b": b, "documents": shared[pair.key]}
@@ -161,4 +209,4 @@ def relations_section(
             for t, figure in zip(types, figures[1 + len(pairs) :], strict=True)
             for m, a, b in [counts_of([per_pair[p.key].get(t, [0, 0, 0]) for p in pairs])]
         },
-    }, disagreements
+    }

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from partages_ls.agreement.attributes_report import attributes_section
 from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED, Figure, Ledger
 from partages_ls.agreement.collect import AgreementOptionsError, collect
+from partages_ls.agreement.conformance import conformance_section
 from partages_ls.agreement.disagreements import KINDS, Disagreement
 from partages_ls.agreement.fields_report import fields_section
 from partages_ls.agreement.matching import MODES
 from partages_ls.agreement.relations_report import relations_section
 from partages_ls.agreement.spans_report import finish_sd, spans_section
+from partages_ls.exporters.contamination import Contaminated, find_contaminated
 from partages_ls.exporters.corpus import Corpus
 from partages_ls.guides.model import Guide
 
@@ -38,6 +40,7 @@ class AgreementOptions:
     bootstrap: int = DEFAULT_SAMPLES
     seed: int = DEFAULT_SEED
     no_text: bool = False
+    exclude_contaminated: bool = False  # leave out annotations last updated by another annotator
 
     def check(self) -> None:
         if self.iou is not None and not 0 < self.iou <= 1:
@@ -66,12 +69,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def conventions(options: AgreementOptions, documents: int) -> dict[str, Any]:
+def conventions(options: AgreementOptions, documents: int, contaminated: int = 0) -> dict[str, Any]:
     """The rules the figures follow, with the parameters of this run (stated in every report)."""
     threshold = f", IoU ≥ {options.iou}" if options.iou is not None else ""
     notes = [
         "Un document compte pour une paire d'annotateurs seulement si les deux l'ont soumis ; les annotations "
-        "annulées, les brouillons et les prédictions sont exclus. Si un annotateur a soumis plusieurs annotations "
+        "annulées, les brouillons et les prédictions sont exclus. Chaque annotation soumise compte telle "
+        "qu'enregistrée, même quand elle enfreint une règle du guide (attribut obligatoire manquant, relation "
+        "dessinée à l'envers, bornes d'une zone…) : ces écarts sont listés dans la section « Conformité au "
+        "guide », ils ne retirent rien. Seul un élément impossible à représenter (étiquette inconnue, positions "
+        "hors du texte, relation vers une zone absente) est écarté, et compté dans la couverture. "
+        "Si un annotateur a soumis plusieurs annotations "
         "d'un même document, seule la dernière (identifiant le plus grand) est retenue.",
         "F1 d'une paire = 2 × zones appariées / (|A| + |B|), appariement un à un dans chaque document, indépendant "
         "de l'ordre de stockage. Modes : exact (mêmes bornes, même étiquette) ; chevauchement (même étiquette, "
@@ -89,8 +97,9 @@ def conventions(options: AgreementOptions, documents: int) -> dict[str, Any]:
         "porte sur les zones appariées de toutes les paires d'annotateurs (chaque appariement est une unité à "
         "deux valeurs).",
         "Relations : une relation de A correspond à une relation de B du même type dont les deux extrémités sont "
-        "les zones appariées (mode chevauchement) ; le sens est ignoré pour les relations que le guide déclare "
-        "non orientées.",
+        "les zones appariées (mode chevauchement), dans le même sens ; le sens est ignoré pour les relations que "
+        "le guide déclare non orientées. Mode exact à côté : les deux extrémités sont des appariements exacts "
+        "(mêmes bornes, même étiquette).",
         "Classes du document : accord observé = moyenne par document de l'accord des paires ; κ de Cohen par paire ; "
         "κ de Fleiss sur les documents classés par tous ; α de Krippendorff nominal avec données manquantes ; "
         "AC1 de Gwet avec q = nombre de classes du guide. Plusieurs valeurs choisies forment une seule catégorie.",
@@ -109,6 +118,17 @@ def conventions(options: AgreementOptions, documents: int) -> dict[str, Any]:
         "position, même étiquette avec d'autres frontières, chevauchement d'étiquette différente, ou seule) ; "
         "toute valeur d'attribut ou classe de document différente ; toute relation sans correspondante.",
     ]
+    if contaminated:
+        fate = (
+            "écartée(s) du calcul (--exclude-contaminated)"
+            if options.exclude_contaminated
+            else "comptée(s) telle(s) qu'enregistrée(s) ; --exclude-contaminated les écarte"
+        )
+        notes.append(
+            f"Double annotation non aveugle : {contaminated} annotation(s) modifiée(s) par un autre annotateur que "
+            f"son auteur (updated_by ≠ completed_by), {fate}. Elles sont listées dans agreement.json "
+            "(contamination.annotations)."
+        )
     if options.no_text:
         notes.append("Textes omis (--no-text) : aucun extrait des documents ne figure dans ces fichiers.")
     return {
@@ -127,12 +147,32 @@ def conventions(options: AgreementOptions, documents: int) -> dict[str, Any]:
     }
 
 
+def _without(corpus: Corpus, annotation_ids: set[int]) -> Corpus:
+    """The corpus without the given annotations (documents kept, so coverage still names them)."""
+    documents = [
+        replace(d, annotations=[a for a in d.annotations if a.annotation_id not in annotation_ids])
+        for d in corpus.documents
+    ]
+    return replace(corpus, documents=documents)
+
+
 def compute_report(
-    corpus: Corpus, guide: Guide, options: AgreementOptions | None = None, *, source: str | None = None
+    corpus: Corpus,
+    guide: Guide,
+    options: AgreementOptions | None = None,
+    *,
+    source: str | None = None,
+    contaminated: Sequence[Contaminated] = (),
 ) -> AgreementReport:
-    """The whole report of a corpus read against its guide (see the module docstring)."""
+    """The whole report of a corpus read against its guide (see the module docstring).
+
+    ``contaminated`` annotations (last updated by another annotator) are listed in the report, and
+    left out only when ``options.exclude_contaminated``.
+    """
     options = options or AgreementOptions()
     options.check()
+    if options.exclude_contaminated and contaminated:
+        corpus = _without(corpus, {c.annotation_id for c in contaminated if c.annotation_id is not None})
     data = collect(corpus, guide, options.annotators)
     ledger = Ledger(data.compared)
     spans, matches, span_disagreements = spans_section(data, ledger, options.iou, options.no_text)
@@ -168,7 +208,12 @@ def compute_report(
             "by_layer": dict(sorted(by_layer.items())),
             "items": [],  # filled below: plain data already, no need to walk it
         },
-        "conventions": conventions(options, len(data.compared)),
+        "conformance": conformance_section(corpus, data, no_text=options.no_text),
+        "contamination": {
+            "excluded": options.exclude_contaminated,
+            "annotations": [c.as_dict() for c in contaminated],
+        },
+        "conventions": conventions(options, len(data.compared), len(contaminated)),
     }
     plain = _plain(report)
     plain["disagreements"]["items"] = [item.as_json() for item in disagreements]
@@ -198,7 +243,11 @@ def run_agreement(request: AgreementRequest) -> AgreementReport:
     guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
     # Entering the folder first refuses a non-empty --out before any long computation.
     with OutputFolder(request.out, overwrite=request.overwrite) as folder:
-        corpus = read_labelstudio(load_export(request.export_path), guide, source=request.export_path.name)
-        report = compute_report(corpus, guide, request.options, source=request.export_path.name)
+        tasks = load_export(request.export_path)
+        contaminated = find_contaminated(tasks, guide.text.report_key)
+        corpus = read_labelstudio(tasks, guide, source=request.export_path.name)
+        report = compute_report(
+            corpus, guide, request.options, source=request.export_path.name, contaminated=contaminated
+        )
         write_outputs(report, folder)
     return report

@@ -39,6 +39,11 @@ def _figure(figure: dict[str, object]) -> str:
 )
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Seed of the bootstrap.")
 @click.option("--no-text", is_flag=True, help="Leave every text snippet out of the outputs (real patient data).")
+@click.option(
+    "--exclude-contaminated",
+    is_flag=True,
+    help="Leave out annotations last updated by another annotator (not blind); the report says so.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
 def agreement_command(
     export_file: Path,
@@ -50,11 +55,12 @@ def agreement_command(
     samples: int,
     seed: int,
     no_text: bool,
+    exclude_contaminated: bool,
     overwrite: bool,
 ) -> None:
     """Compute inter-annotator agreement (spans, attributes, relations, document classes) of an export."""
     names = [name.strip() for name in annotators.split(",") if name.strip()] if annotators is not None else None
-    options = AgreementOptions(names, iou, samples, seed, no_text)
+    options = AgreementOptions(names, iou, samples, seed, no_text, exclude_contaminated=exclude_contaminated)
     report = run_agreement(AgreementRequest(export_file, out, guide, options, overwrite, force_guide)).data
     click.echo(
         f"{report['guide']} v{report['guide_version']}: {len(report['annotators'])} annotator(s), "
@@ -68,8 +74,18 @@ def agreement_command(
     for name, entry in report["attributes"].items():
         click.echo(f"  {name}: alpha {_figure(entry['krippendorff_alpha'])} on {entry['support']} matched spans")
     if report["relations"]["types"]:
-        click.echo(f"  relations: F1 {_figure(report['relations']['micro_f1'])}")
+        exact = _figure(report["relations"]["modes"]["exact"]["micro_f1"])
+        click.echo(f"  relations: F1 {_figure(report['relations']['micro_f1'])} (exact endpoints {exact})")
     for name, entry in report["document_fields"].items():
         click.echo(f"  {name}: alpha {_figure(entry['krippendorff_alpha'])}, AC1 {_figure(entry['gwet_ac1'])}")
     click.echo(f"  disagreements: {report['disagreements']['count']}")
+    conformance = report["conformance"]
+    click.echo(
+        f"  guide conformance: {conformance['violations']} rule violation(s) in "
+        f"{conformance['counted_annotations']} counted annotation(s) (counted as stored)"
+    )
+    contaminated = report["contamination"]["annotations"]
+    if contaminated:
+        how = "left out (--exclude-contaminated)" if report["contamination"]["excluded"] else "counted"
+        click.echo(f"  NOT BLIND: {len(contaminated)} annotation(s) last updated by another annotator, {how}")
     click.echo(f"  written: {', '.join(str(out / name) for name in OUTPUTS)}")

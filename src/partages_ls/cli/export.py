@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from partages_ls.errors import DiagnosticError, Level, errors_in
-from partages_ls.exporters.export import WRITERS, ExportRequest, resolve_guide, run_export, validate_tasks
+from partages_ls.exporters.export import (
+    INVALID_MODES,
+    WRITERS,
+    ExportRequest,
+    resolve_guide,
+    run_export,
+    validate_tasks,
+)
 from partages_ls.exporters.gold import POLICY_HELP
 from partages_ls.exporters.labelstudio import load_export
 from partages_ls.exporters.splits import SplitPlan
@@ -30,7 +38,19 @@ HELP = {"help_option_names": ["-h", "--help"]}
     help="CSV with columns report,split.",
 )
 @click.option("--single-split", default=None, help="Put every report in this one split.")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors (their items are skipped).")
+@click.option(
+    "--invalid",
+    type=click.Choice(INVALID_MODES),
+    default="keep",
+    show_default=True,
+    help="Items that break a guide rule: keep (write them as stored and list each violation), "
+    "skip (leave them out, listed) or fail (write nothing when anything breaks a rule).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Warnings count too: with --invalid skip their items are left out, with --invalid fail they refuse.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
 def export_command(
     export_file: Path,
@@ -42,14 +62,21 @@ def export_command(
     split_ratio: float | None,
     split_file: Path | None,
     single_split: str | None,
+    invalid: str,
     strict: bool,
     overwrite: bool,
 ) -> None:
-    """Export a Label Studio JSON export to the PARHAF parquet layout, CAS JSON or brat."""
+    """Export a Label Studio JSON export to the PARHAF parquet layout, CAS JSON or brat.
+
+    Exit status: 0 everything read was written (rule violations, if any, listed); 3 written, but
+    something read was not (items that cannot be represented, items left out by --invalid skip, tasks
+    the gold policy cannot decide; all in export-report.json); 4 --invalid fail refused, nothing
+    written; 5 no document to write, nothing written (the message says why); 1 any other error.
+    """
     if sum(x is not None for x in (split_ratio, split_file, single_split)) > 1:
         raise click.UsageError("give at most one of --split-ratio, --split-file, --single-split")
     plan = SplitPlan(ratio=split_ratio if split_ratio is not None else 0.8, file=split_file, single=single_split)
-    request = ExportRequest(export_file, target, out, guide, gold, plan, strict, overwrite, force_guide)
+    request = ExportRequest(export_file, target, out, guide, gold, plan, strict, overwrite, force_guide, invalid)
     report = run_export(request)
     summary = report["summary"]
     click.echo(
@@ -60,9 +87,30 @@ def export_command(
     )
     for reason, count in summary["skipped_by_reason"].items():
         click.echo(f"  skipped ({reason}): {count}")
-    if summary["warnings"]:
-        click.echo(f"  warnings: {summary['warnings']}")
+    for rule, count in summary["violations_by_rule"].items():
+        click.echo(f"  written as stored, breaks the guide ({rule}): {count}")
+    for item in report["violations"][:20]:
+        click.echo(f"    {item['where']}: {item['kind']}: {item['reason']}")
+    if len(report["violations"]) > 20:
+        click.echo(f"    … and {len(report['violations']) - 20} more in export-report.json")
+    if report["contaminated"]:
+        click.echo(
+            f"  NOT BLIND: {len(report['contaminated'])} annotation(s) last updated by another annotator "
+            "(exported as stored; listed under contaminated in export-report.json)"
+        )
+        for item in report["contaminated"][:20]:
+            click.echo(
+                f"    task {item['task']} ({item['report']}) / annotation {item['annotation']} by "
+                f"{item['completed_by']}, last updated by {item['updated_by']}"
+            )
     click.echo(f"  details: {out / 'export-report.json'}")
+    if report["exit_status"]:
+        click.echo(
+            f"  NOT WRITTEN: {summary['left_out']} item(s) or task(s) read were not written (see left_out in "
+            f"export-report.json); exit status {report['exit_status']}",
+            err=True,
+        )
+        sys.exit(report["exit_status"])
 
 
 @click.command("validate", context_settings=HELP)

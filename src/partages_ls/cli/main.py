@@ -38,12 +38,12 @@ class _Group(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             click.echo(f"Error: {exc.render()}", err=True)
-            sys.exit(1)
+            sys.exit(exc.exit_code)
         except PartagesError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
+            sys.exit(exc.exit_code)
 
 
 @click.group(cls=_Group, context_settings=CONTEXT_SETTINGS)

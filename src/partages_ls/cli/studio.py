@@ -171,7 +171,12 @@ def _print_import(report: ImportReport) -> None:
         click.echo(f"  {problem.render()}")
     if report.invalid_reports:
         shown = ", ".join(report.invalid_reports)
-        click.echo(f"  {len(report.invalid_reports)} annotated report(s) break the guide: {shown}")
+        click.echo(
+            f"  {len(report.invalid_reports)} annotated report(s) break the guide's rules (imported as they are, "
+            f"problems listed above): {shown}"
+        )
+    if report.left_out:
+        click.echo(f"  NOT IMPORTED: {len(report.left_out)} item(s) that Label Studio cannot store (listed above)")
 
 
 @click.command("import", context_settings=HELP)
@@ -186,9 +191,16 @@ def _print_import(report: ImportReport) -> None:
 )
 @click.option("--annotator", default=None, metavar="EMAIL", help="With --as annotations: whose annotations they are.")
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the whole import, before sending anything, when anything breaks a guide rule (warnings "
+    "included) or cannot be stored.",
+)
+@click.option(
     "--allow-invalid",
     is_flag=True,
-    help="Also import annotations that break the guide's rules (they are still listed).",
+    hidden=True,
+    help="Deprecated: rule-breaking annotations are now always imported (and listed); this does nothing.",
 )
 @click.option("--chunk-size", type=click.IntRange(min=1), default=250, show_default=True, help="Tasks per request.")
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
@@ -198,6 +210,7 @@ def import_command(
     sources: tuple[Path, ...],
     mode: str | None,
     annotator: str | None,
+    strict: bool,
     allow_invalid: bool,
     chunk_size: int,
     as_json: bool,
@@ -208,11 +221,17 @@ def import_command(
 
     SOURCE: {kinds}. The report id is the key: a report already in the project is never duplicated,
     and one whose text changed is reported, not replaced. Annotations are checked against the guide
-    first; those that break it are listed and not imported (unless --allow-invalid). With
-    --as annotations, a double-annotated subset is loaded one annotator at a time. Exit status 1 when
-    something was left out.
+    first: every item Label Studio can store is imported and each rule it breaks is listed (file, line
+    or result, report); an item that cannot be stored (unknown label, offsets outside the text, a
+    relation to a missing span, an unreadable line) is left out alone and listed. --strict refuses
+    the whole import, before sending anything, when anything breaks a rule. --allow-invalid is a
+    deprecated no-op. With --as annotations, a double-annotated subset is loaded one annotator at a
+    time. Exit status 1 when something was left out (an item, a report whose text changed, an
+    annotation without its report).
     """
-    options = ImportOptions(mode=mode, annotator=annotator, allow_invalid=allow_invalid, chunk_size=chunk_size)
+    if allow_invalid:
+        click.echo("note: --allow-invalid is deprecated and does nothing: every storable item is imported", err=True)
+    options = ImportOptions(mode=mode, annotator=annotator, strict=strict, chunk_size=chunk_size)
     progress = _Progress("importing")
     with _client(url, api_key) as client:
         try:
@@ -223,9 +242,7 @@ def import_command(
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         _print_import(report)
-    left_out = len(report.changed_text) + len(report.without_text)
-    if not allow_invalid:
-        left_out += len(report.invalid_reports)
+    left_out = len(report.changed_text) + len(report.without_text) + len(report.left_out)
     if left_out:
         sys.exit(1)
 
@@ -287,6 +304,13 @@ def status_command(project: str, as_json: bool, url: str | None, api_key: str | 
     click.echo(
         f"  ready for agreement (2+ annotators submitted): {len(ready)}" + (f" ({', '.join(ready)})" if ready else "")
     )
+    if status.contaminated:
+        click.echo(
+            f"  NOT BLIND: {len(status.contaminated)} annotation(s) last updated by another annotator "
+            "(agreement --exclude-contaminated leaves them out):"
+        )
+        for item in status.contaminated:
+            click.echo(f"    {item.where()} by {item.completed_by}, last updated by {item.updated_by}")
 
 
 # --- pull -------------------------------------------------------------------------------------

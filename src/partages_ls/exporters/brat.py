@@ -200,10 +200,7 @@ def _relation_lines(
             problems.append(Diagnostic(where, f"relation type {relation.type!r} is not in the guide"))
         elif relation.source not in labels or relation.target not in labels:
             problems.append(Diagnostic(where, "an end of the relation is not a written span"))
-        elif not schema.relation_allowed(spec, labels[relation.source], labels[relation.target]):
-            pair = f"{labels[relation.source]} → {labels[relation.target]}"
-            problems.append(Diagnostic(where, f"{relation.type} does not link {pair}"))
-        else:
+        else:  # written as drawn, even outside the guide's pairs (the export report lists it)
             source, target = int(tids[relation.source][1:]), int(tids[relation.target][1:])
             rows.append(((source, target, relation.type, _natural(relation.id)), spec.inception_value))
     rows.sort(key=lambda row: row[0])

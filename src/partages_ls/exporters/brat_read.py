@@ -24,6 +24,7 @@ from partages_ls.exporters.corpus import (
     Relation,
     Skipped,
     Span,
+    unreadable,
 )
 from partages_ls.guides.model import Guide
 
@@ -205,9 +206,7 @@ class _AnnReader:
                 self.fail(number, "a relation has the roles Arg1 and Arg2")
             elif source not in self.spans or target not in self.spans:
                 self.fail(number, "an end of the relation is not a span of the guide")
-            elif not self.schema.relation_allowed(spec, self.spans[source].label, self.spans[target].label):
-                self.fail(number, f"{name} does not link {self.spans[source].label} → {self.spans[target].label}")
-            else:
+            else:  # read as drawn, even outside the guide's pairs: the guide's rules report it later
                 provenance = Provenance(result_id=ident, annotator=self.annotator, source=self.where(number))
                 self.annotation.relations.append(Relation(ident, spec.id, source, target, provenance))
 
@@ -220,11 +219,13 @@ def _listing(base: Path, suffix: str) -> dict[str, Path]:
     }
 
 
-def read_brat(folder: Path, guide: Guide, *, annotator: str | None = None) -> Corpus:
+def read_brat(folder: Path, guide: Guide, *, annotator: str | None = None, partial: bool = False) -> Corpus:
     """Read a folder written by :func:`write_brat` (or ``annotator``'s folder of the per-annotator layout).
 
     Unknown types or values, offsets that do not match the ``.txt`` and malformed lines raise one
     :class:`BratError` listing every problem as ``file:line``. ``#`` notes are listed as skipped.
+    With ``partial`` (import), each such problem leaves out its line (or its file) alone and is
+    listed in ``corpus.skipped``; the rest of the file and of the folder is read.
     """
     schema = _Schema(guide)
     base = folder if annotator is None else folder / annotator
@@ -262,7 +263,8 @@ def read_brat(folder: Path, guide: Guide, *, annotator: str | None = None) -> Co
                 "brat-config",
             )
         )
-    if problems:
+    if problems and not partial:
         raise BratError(f"{base}: not a valid brat folder for guide {guide.name}", problems)
+    corpus.skipped += [unreadable(p.location, p.message) for p in problems]
     corpus.sort()
     return corpus

@@ -37,7 +37,7 @@ from partages_ls.exporters.cas_typesystem import (
     cas_schema,
     typesystem_xml,
 )
-from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Relation, Span
+from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Relation, Span, unreadable
 from partages_ls.guides.model import Guide
 
 __all__ = [
@@ -473,11 +473,13 @@ def _load(path: Path, typesystem_text: str, problems: list[Diagnostic]) -> Any:
     return cas if not caught else None
 
 
-def read_cas(folder: Path, guide: Guide) -> Corpus:
+def read_cas(folder: Path, guide: Guide, *, partial: bool = False) -> Corpus:
     """The corpus held by a folder of CAS JSON files (one per report), with guide ids.
 
     Every INCEpTION value is mapped back through the guide; unknown ones raise :class:`CasReadError`
     listing file, annotation and value. Layers the guide does not know (tokens, sentences) are ignored.
+    With ``partial`` (import), each problem leaves out its annotation (or its file) alone and is listed
+    in ``corpus.skipped``.
     """
     schema = cas_schema(guide)
     typesystem_text = typesystem_xml(guide)
@@ -497,7 +499,8 @@ def read_cas(folder: Path, guide: Guide) -> Corpus:
             continue
         sources[document.report] = path.name
         corpus.documents.append(document)
-    if problems:
+    if problems and not partial:
         raise CasReadError(f"cannot read {folder} as {guide.name} CAS JSON", problems)
+    corpus.skipped += [unreadable(p.location, p.message) for p in problems]
     corpus.sort()
     return corpus

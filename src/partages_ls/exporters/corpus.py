@@ -101,6 +101,22 @@ class Skipped:
         return {"where": self.where, "kind": self.kind, "reason": self.reason, "rule": self.rule}
 
 
+@dataclass(frozen=True)
+class Flaw:
+    """A guide rule broken by an item that was read as stored (an agreement/quality signal)."""
+
+    report: str
+    provenance: Provenance
+    rule: str
+    level: str
+    message: str
+
+
+def unreadable(location: str, message: str) -> Skipped:
+    """An item of a source file that a reader could not turn into the corpus model (left out alone)."""
+    return Skipped(location, "item", message, "unreadable")
+
+
 @dataclass
 class Corpus:
     """Documents of one guide, plus everything that was read but not kept."""
@@ -110,6 +126,7 @@ class Corpus:
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[Skipped] = field(default_factory=list)
+    flaws: list[Flaw] = field(default_factory=list)  # rule violations of what was read, by annotation
 
     def sort(self) -> None:
         self.documents.sort(key=lambda d: d.report)

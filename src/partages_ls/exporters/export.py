@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
-from partages_ls.exporters.corpus import Corpus, Provenance
-from partages_ls.exporters.gold import GoldPolicy, select_gold
+from partages_ls.exporters.contamination import find_contaminated
+from partages_ls.exporters.corpus import Corpus, Provenance, Skipped
+from partages_ls.exporters.gold import NO_ANNOTATION, GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio import SIDECAR_SUFFIX, annotator_of, load_export, read_labelstudio
 from partages_ls.exporters.output import OutputFolder
 from partages_ls.exporters.splits import SplitPlan, assign_splits
@@ -25,6 +26,31 @@ from partages_ls.guides.model import Guide
 from partages_ls.guides.rules import compile_rules
 
 REPORT_NAME = "export-report.json"
+
+INVALID_MODES = ("keep", "skip", "fail")
+
+# Exit statuses of `export` (documented in README and `export --help`).
+EXIT_OK = 0  # everything read that can be exported was written (rule violations listed, if any)
+EXIT_LEFT_OUT = 3  # written, but something read was not: items left out or tasks the gold policy cannot decide
+EXIT_REFUSED = 4  # --invalid fail: something breaks a rule; nothing written
+EXIT_NOTHING = 5  # no document to write (empty export, or the gold policy picks nothing); nothing written
+
+# What is never exported by design (documented), so not a loss: cancelled annotations, drafts,
+# predictions, the annotations a naming gold policy does not pick, brat notes.
+NOT_A_LOSS = frozenset({"cancelled", "draft", "prediction", "not-gold", "brat-note"})
+
+
+class ExportRefusedError(PartagesError):
+    """``--invalid fail`` and something breaks a rule: nothing is written."""
+
+    exit_code = EXIT_REFUSED
+
+
+class NothingToExportError(PartagesError):
+    """No document would be written; the message says why in words."""
+
+    exit_code = EXIT_NOTHING
+
 
 # Writers are looked up lazily: each pulls its own dependencies (pyarrow, cassis) only when used.
 WRITERS = {
@@ -105,6 +131,7 @@ class ExportRequest:
     strict: bool = False
     overwrite: bool = False
     force_guide: bool = False
+    invalid: str = "keep"
 
 
 def _load_writer(target: str) -> Any:
@@ -112,6 +139,24 @@ def _load_writer(target: str) -> Any:
         raise PartagesError(f"unknown target {target!r}: choose one of {', '.join(WRITERS)}")
     module, _, name = WRITERS[target].partition(":")
     return getattr(importlib.import_module(module), name)
+
+
+def lost_items(gold: Corpus) -> list[Skipped]:
+    """Everything read that is not written although it could have been: the items left out, and the
+    tasks the gold policy cannot decide (a task nobody submitted is not a loss)."""
+    lost = []
+    for item in gold.skipped:
+        if item.rule in NOT_A_LOSS:
+            continue
+        if item.rule == "gold-policy" and (item.kind == "annotation" or item.reason == NO_ANNOTATION):
+            continue  # the task entry is the one counted; its annotations are listed beside it
+        lost.append(item)
+    return lost
+
+
+def violations(corpus: Corpus, *, strict: bool = False) -> list[Skipped]:
+    """The rule violations of the items carried as stored (errors, plus warnings when strict)."""
+    return [w for w in corpus.warnings if w.kind == "error" or (strict and w.kind == "warning")]
 
 
 def summarise(tasks: list[dict[str, Any]], read: Corpus, gold: Corpus) -> dict[str, Any]:
@@ -127,18 +172,66 @@ def summarise(tasks: list[dict[str, Any]], read: Corpus, gold: Corpus) -> dict[s
         "spans_exported": sum(len(a.spans) for a in exported),
         "relations_exported": sum(len(a.relations) for a in exported),
         "skipped_by_reason": dict(sorted(Counter(s.rule or s.kind for s in gold.skipped).items())),
+        "left_out": len(lost_items(gold)),
+        "violations_by_rule": dict(
+            sorted(Counter(w.rule for w in gold.warnings if w.kind in {"error", "warning"}).items())
+        ),
         "warnings": len(gold.warnings),
     }
 
 
+def _why_nothing(tasks: list[dict[str, Any]], corpus: Corpus, gold: Corpus, policy: GoldPolicy) -> str:
+    if not tasks:
+        return "the export holds no task ([]): nothing to export; pull the project again once reports are imported"
+    present = sorted({a.annotator or "?" for d in corpus.documents for a in d.annotations})
+    if policy.kind in {"annotator", "curator"}:
+        by_policy = sorted({s.where.rsplit(" / by ", 1)[-1] for s in corpus.skipped if s.rule == "not-gold"})
+        everyone = sorted(set(present) | set(by_policy))
+        return (
+            f"no submitted annotation by {policy.email} in the export; annotators present: "
+            f"{', '.join(everyone) or 'none'}"
+        )
+    reasons = Counter(s.reason for s in gold.skipped if s.kind == "task")
+    detail = "; ".join(f"{count} task(s): {reason}" for reason, count in sorted(reasons.items()))
+    return f"no task has an annotation the gold policy {policy} can export ({detail or 'no task'})"
+
+
+def _refuse(corpus: Corpus, strict: bool) -> None:
+    broken = violations(corpus, strict=strict) + lost_items(corpus)
+    if broken:
+        shown = "\n".join(f"  {b.where}: {b.rule}: {b.reason}" for b in broken[:50])
+        more = f"\n  … and {len(broken) - 50} more" if len(broken) > 50 else ""
+        raise ExportRefusedError(
+            f"--invalid fail: {len(broken)} item(s) break the guide's rules"
+            f"{' (warnings included: --strict)' if strict else ''}; nothing was written\n{shown}{more}\n"
+            "Fix them in Label Studio, or export with --invalid keep (the default) to write them as stored."
+        )
+
+
 def run_export(request: ExportRequest) -> dict[str, Any]:
-    """Read, validate, choose the gold, write; returns the report (also written as export-report.json)."""
+    """Read, validate, choose the gold, write; returns the report (also written as export-report.json).
+
+    The report's ``exit_status`` is :data:`EXIT_LEFT_OUT` when something read was not written.
+    """
+    if request.invalid not in INVALID_MODES:
+        raise PartagesError(f"--invalid must be one of {', '.join(INVALID_MODES)}, got {request.invalid!r}")
     writer = _load_writer(request.target)
     policy = GoldPolicy.parse(request.gold)
     tasks = load_export(request.export_path)
     guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
-    corpus = read_labelstudio(tasks, guide, strict=request.strict, source=request.export_path.name, policy=policy)
+    corpus = read_labelstudio(
+        tasks,
+        guide,
+        strict=request.strict,
+        source=request.export_path.name,
+        policy=policy,
+        invalid="skip" if request.invalid == "skip" else "keep",
+    )
+    if request.invalid == "fail":
+        _refuse(corpus, request.strict)
     gold = select_gold(corpus, policy)
+    if not gold.documents:
+        raise NothingToExportError(f"nothing written to {request.out}: {_why_nothing(tasks, corpus, gold, policy)}")
     annotators = sorted({a.annotator or "?" for d in corpus.documents for a in d.annotations})
     report: dict[str, Any] = {
         "source": request.export_path.name,
@@ -146,6 +239,7 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
         "guide_version": guide.version,
         "target": request.target,
         "gold_policy": str(policy),
+        "invalid": request.invalid,
         "strict": request.strict,
         "annotators": annotators,
     }
@@ -161,8 +255,14 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
         else:
             stats = writer(gold, guide, folder)
         report["summary"] = summarise(tasks, corpus, gold)
+        contaminated = find_contaminated(tasks, guide.text.report_key)
+        report["summary"]["contaminated"] = len(contaminated)
+        report["contaminated"] = [c.as_dict() for c in contaminated]
+        report["exit_status"] = EXIT_LEFT_OUT if report["summary"]["left_out"] else EXIT_OK
         report["writer"] = stats
+        report["left_out"] = [s.as_dict() for s in lost_items(gold)]
         report["skipped"] = [s.as_dict() for s in gold.skipped]
+        report["violations"] = [w.as_dict() for w in gold.warnings if w.kind in {"error", "warning"}]
         report["warnings"] = [w.as_dict() for w in gold.warnings]
         (folder / REPORT_NAME).write_text(
             json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8"

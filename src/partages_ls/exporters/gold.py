@@ -13,6 +13,7 @@ from typing import Any
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Skipped
 
+NO_ANNOTATION = "aucune annotation soumise"  # the one undecided case that loses nothing
 POLICY_HELP = (
     "single (each task has exactly one submitted annotation), ground-truth (the annotation flagged "
     "ground truth), annotator:EMAIL (that annotator's version) or curator:EMAIL (the curator's version)"
@@ -75,7 +76,7 @@ def select_gold(corpus: Corpus, policy: GoldPolicy) -> Corpus:
         task = Provenance(document.task_id).where() + f" ({document.report})"
         if len(picked) != 1:
             if not document.annotations and not document.submitted:
-                reason = "aucune annotation soumise"
+                reason = NO_ANNOTATION
             elif not picked:
                 reason = f"aucune annotation ne répond à la politique « {policy} »"
             else:

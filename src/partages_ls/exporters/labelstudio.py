@@ -1,7 +1,11 @@
 """Read a Label Studio JSON export into the corpus model, validating every result on the way.
 
-Nothing is dropped silently: cancelled annotations, drafts, predictions and every result that
-breaks a guide rule at error level are listed in ``Corpus.skipped`` with where they are and why.
+What Label Studio stored is data: by default (``invalid="keep"``) every item that can be
+represented is read as stored, and each guide rule it breaks is listed in ``Corpus.warnings``.
+Only what cannot be represented at all (unknown control or label, offsets outside the text, a
+relation to a missing region...) is left out, and listed in ``Corpus.skipped`` with where it is and
+why, together with cancelled annotations, drafts and predictions. ``invalid="skip"`` also leaves
+out every item that breaks a rule at error level (the behaviour of earlier versions).
 """
 
 from __future__ import annotations
@@ -16,13 +20,14 @@ from partages_ls.exporters.corpus import (
     Annotation,
     Corpus,
     Document,
+    Flaw,
     Provenance,
     Relation,
     Skipped,
     Span,
 )
 from partages_ls.exporters.gold import GoldPolicy
-from partages_ls.exporters.validation import Violation, analyse, relation_key
+from partages_ls.exporters.validation import UNREPRESENTABLE, Violation, analyse, relation_key
 from partages_ls.guides.model import Guide
 from partages_ls.guides.rules import compile_rules
 
@@ -57,12 +62,27 @@ def annotator_of(annotation: dict[str, Any]) -> str | None:
     return None if who is None else str(who)
 
 
-def _skip_targets(violations: Iterable[Violation], strict: bool) -> dict[str, list[Violation]]:
+INVALID_MODES = ("keep", "skip", "fail")
+
+
+def _skip_targets(violations: Iterable[Violation], strict: bool, invalid: str) -> dict[str, list[Violation]]:
+    """The items left out: with ``skip`` every item that breaks a rule (warnings too when strict),
+    otherwise only what cannot be represented at all (unknown control or label, bad offsets…)."""
     blocking: dict[str, list[Violation]] = {}
     for violation in violations:
-        if violation.level == "error" or strict:
+        by_level = violation.level == "error" or strict
+        if by_level if invalid == "skip" else violation.rule in UNREPRESENTABLE:
             blocking.setdefault(violation.target, []).append(violation)
     return blocking
+
+
+def _first_valid(items: list[list[str]], values: list[str]) -> tuple[str | None, list[str]]:
+    """The first stored value the guide knows, and every other stored value (left out)."""
+    left = [c for item in items for c in item]
+    kept = next((c for c in left if c in values), None)
+    if kept is not None:
+        left.remove(kept)
+    return kept, left
 
 
 def read_annotation(
@@ -73,16 +93,26 @@ def read_annotation(
     corpus: Corpus,
     *,
     strict: bool = False,
+    invalid: str = "keep",
+    report: str = "",
 ) -> Annotation | None:
-    """Convert one submitted annotation; invalid items go to ``corpus.skipped`` with the rule broken."""
+    """Convert one submitted annotation.
+
+    ``keep`` (default) carries every representable item as stored and lists each rule it breaks in
+    ``corpus.warnings`` (kind = the rule's level); only what cannot be represented (see
+    :data:`UNREPRESENTABLE`) goes to ``corpus.skipped``. ``skip`` leaves out every item that breaks
+    a rule at error level (warnings too when ``strict``), as earlier versions did.
+    """
     results = raw.get("result") or []
     violations, regions = analyse(rules, text, results)
-    blocking = _skip_targets(violations, strict)
+    blocking = _skip_targets(violations, strict, invalid)
     for violation in violations:
         if violation.target not in blocking:
             corpus.warnings.append(
-                Skipped(_where(where, violation.target), "warning", violation.message, violation.rule)
+                Skipped(_where(where, violation.target), violation.level, violation.message, violation.rule)
             )
+            flawed = _provenance(where, violation.target)
+            corpus.flaws.append(Flaw(report, flawed, violation.rule, violation.level, violation.message))
     whole = [v for target, vs in blocking.items() if target.startswith("rule:") for v in vs]
     if whole:
         for violation in whole:
@@ -94,13 +124,28 @@ def read_annotation(
         annotation_id=where.annotation_id,
         ground_truth=bool(raw.get("ground_truth")),
     )
+    specs_attr = rules["attributes"]
     kept: set[str] = set()
     for region_id, region in regions.items():
         if region_id in blocking or region.label is None:
             for violation in blocking.get(region_id, []):
                 corpus.skipped.append(Skipped(_where(where, region_id), "span", violation.message, violation.rule))
             continue
-        attributes = {name: items[0][0] for name, items in region.attributes.items() if items and items[0]}
+        attributes: dict[str, str] = {}
+        for name, items in region.attributes.items():
+            spec = specs_attr.get(name)
+            if spec is None or region.label not in spec["applies_to"]:
+                left = [c for item in items for c in item]
+                reason = "attribut qui ne s'applique pas à cette étiquette : non exportable"
+            else:
+                value, left = _first_valid(items, spec["values"])
+                if value is not None:
+                    attributes[name] = value
+                reason = f"valeur de « {spec['display']} » non exportable (inconnue du guide ou en trop)"
+            for choice in left:
+                corpus.skipped.append(
+                    Skipped(_where(where, region_id), "attribute", f"{reason} : « {choice} »", "attribute-value")
+                )
         annotation.spans.append(
             Span(
                 id=region_id,
@@ -148,7 +193,7 @@ def read_annotation(
                 provenance=_provenance(where, key),
             )
         )
-    for name in rules["document_fields"]:
+    for name, spec in rules["document_fields"].items():
         key = f"field:{name}"
         chosen = [
             str(c)
@@ -160,8 +205,21 @@ def read_annotation(
             for violation in blocking[key]:
                 corpus.skipped.append(Skipped(_where(where, key), "field", violation.message, violation.rule))
             continue
-        if chosen:
-            annotation.fields[name] = chosen
+        known = [c for c in dict.fromkeys(chosen) if c in spec["values"]]
+        if not spec["multiple"]:
+            known = known[:1]
+        for choice in chosen:
+            if choice not in known:
+                corpus.skipped.append(
+                    Skipped(
+                        _where(where, key),
+                        "field",
+                        f"valeur de « {spec['display']} » non exportable (inconnue du guide ou en trop) : « {choice} »",
+                        "document-field-value",
+                    )
+                )
+        if known:
+            annotation.fields[name] = known
     return annotation
 
 
@@ -180,8 +238,12 @@ def read_labelstudio(
     strict: bool = False,
     source: str | None = None,
     policy: GoldPolicy | None = None,
+    invalid: str = "keep",
 ) -> Corpus:
     """Every submitted annotation of every task, validated; the rest listed as skipped.
+
+    ``invalid`` is ``keep`` (default: carry every representable item, list its violations) or
+    ``skip`` (leave out every item that breaks a rule); see :func:`read_annotation`.
 
     With a gold ``policy`` that names annotations (annotator, curator, ground truth), the others are
     listed as not exported without being converted: an export only pays for what it writes.
@@ -230,7 +292,7 @@ def read_labelstudio(
                     )
                 )
                 continue
-            annotation = read_annotation(rules, text, raw, where, corpus, strict=strict)
+            annotation = read_annotation(rules, text, raw, where, corpus, strict=strict, invalid=invalid, report=report)
             if annotation is not None:
                 document.annotations.append(annotation)
         for draft in task.get("drafts") or []:

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from partages_ls.errors import Diagnostic
-from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Relation, Skipped, Span
+from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Relation, Skipped, Span, unreadable
 from partages_ls.exporters.parhaf import (
     CONFIGS,
     DOCUMENTS,
@@ -20,6 +20,7 @@ from partages_ls.exporters.parhaf import (
     SPANS,
     ParhafColumns,
     ParhafReadError,
+    SpanTextMismatchError,
     _nullable_key,
     _ValueMap,
     check_span_texts,
@@ -55,6 +56,7 @@ class _Reader:
         self.documents: dict[str, Document] = {}
         self.split_of: dict[str, str] = {}
         self.pending: dict[str, list[tuple[tuple[Any, ...], Span]]] = {}
+        self.bad_rows: set[str] = set()  # span rows whose text does not match (partial reading leaves them out)
 
     def problem(self, where: str, message: str, hint: str = "") -> None:
         self.problems.append(Diagnostic(where, message, hint=hint))
@@ -170,6 +172,8 @@ class _Reader:
         has_ids = hub.span_id in table.schema.names
         for index, row in enumerate(table.to_pylist()):
             where = f"{source}: row {index}"
+            if where in self.bad_rows:
+                continue
             document = self._document_of(row[hub.report], split, where)
             if document is None:
                 continue
@@ -244,10 +248,16 @@ class _Reader:
             )
 
 
-def tables_to_corpus(tables: Mapping[str, Mapping[str, pa.Table]], guide: Guide) -> Corpus:
+def tables_to_corpus(tables: Mapping[str, Mapping[str, pa.Table]], guide: Guide, *, partial: bool = False) -> Corpus:
     """A corpus (one annotation per report) from hub tables; ids are kept, or numbered when absent."""
     reader = _Reader(guide, parhaf_columns(guide))
-    check_span_texts(tables, guide)
+    try:
+        check_span_texts(tables, guide)
+    except SpanTextMismatchError as exc:
+        if not partial:
+            raise
+        reader.problems += exc.diagnostics
+        reader.bad_rows = {d.location for d in exc.diagnostics}
     for split in split_order(tables.get(DOCUMENTS, {})):
         reader.read_documents(split, tables[DOCUMENTS][split])
     for split in split_order(tables.get(SPANS, {})):
@@ -255,9 +265,10 @@ def tables_to_corpus(tables: Mapping[str, Mapping[str, pa.Table]], guide: Guide)
     reader.attach_spans()
     for split in split_order(tables.get(RELATIONS, {})):
         reader.read_relations(split, tables[RELATIONS][split])
-    if reader.problems:
+    if reader.problems and not partial:
         raise ParhafReadError("the PARHAF files do not match the guide", reader.problems)
     corpus = Corpus(guide.name, guide.version, list(reader.documents.values()), warnings=reader.warnings)
+    corpus.skipped += [unreadable(p.location, p.message) for p in reader.problems]
     corpus.sort()
     return corpus
 
@@ -281,9 +292,13 @@ def read_tables(folder: Path) -> dict[str, dict[str, pa.Table]]:
     return {config: by_split for config, by_split in tables.items() if by_split}
 
 
-def read_parhaf(folder: Path, guide: Guide) -> Corpus:
-    """A corpus (one annotation per report, annotator None) from a subset folder, ours or published."""
-    return tables_to_corpus(read_tables(folder), guide)
+def read_parhaf(folder: Path, guide: Guide, *, partial: bool = False) -> Corpus:
+    """A corpus (one annotation per report, annotator None) from a subset folder, ours or published.
+
+    With ``partial`` (import), a row that does not match the guide is left out alone and listed in
+    ``corpus.skipped`` instead of refusing the subset.
+    """
+    return tables_to_corpus(read_tables(folder), guide, partial=partial)
 
 
 def read_parhaf_splits(folder: Path, guide: Guide) -> dict[str, str]:

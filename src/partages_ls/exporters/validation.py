@@ -11,6 +11,24 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+# Rules whose violation leaves an item that no format can hold: a region without a (known) label
+# or with offsets outside the text, an attribute or relation pointing to a region that does not
+# exist, a relation without a known type. Such an item alone is left out (and listed); every
+# other violation describes an item that is kept as stored and reported.
+UNREPRESENTABLE = frozenset(
+    {
+        "unknown-control",
+        "unknown-label",
+        "label-count",
+        "offsets",
+        "duplicate-id",
+        "orphan-attribute",
+        "relation-endpoint",
+        "relation-label",
+        "relation-unknown",
+    }
+)
+
 
 @dataclass(frozen=True, order=True)
 class Violation:
@@ -57,6 +75,43 @@ def _offset(value: object) -> object:
 def _is_offset(value: object) -> TypeGuard[int]:
     """Integers only: JSON true/false are not offsets, although Python's bool is an int."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# Characters that end a leading word (the JavaScript engine uses the same set).
+WORD_END = " \t\r\n\u00a0\u202f"
+APOSTROPHES = "'\u2019"
+
+
+def capitalised(char: str) -> bool:
+    """An upper-case (or title-case) letter: it has a different lower-case form."""
+    return char != char.lower()
+
+
+def leading_word(shown: str, words: list[str]) -> str | None:
+    """The word of ``words`` the span starts with, as written, or None.
+
+    A word ending with an apostrophe (``l'``) matches the typographic one too and is glued to the next
+    word; any other word must be followed by a space. The span must hold more than the word itself.
+    """
+    for word in sorted(words, key=lambda w: (-len(w), w)):
+        elided = word[-1:] in APOSTROPHES
+        size = len(word)
+        head = shown[:size].lower()
+        if elided:
+            head = head[:-1] + "'" if head[-1:] in APOSTROPHES else head
+            word = word[:-1] + "'"
+        if len(shown) <= size or head != word:
+            continue
+        if elided or shown[size] in WORD_END:
+            return shown[:size]
+    return None
+
+
+def closes_initial(shown: str) -> bool:
+    """The span ends with an initial's dot: « H. », « J.-B. », « Jean H. »."""
+    if len(shown) < 2 or shown[-1] != "." or not capitalised(shown[-2]):
+        return False
+    return len(shown) == 2 or shown[-3] in " -.\u00a0"
 
 
 def relation_key(item: dict[str, Any]) -> str:
@@ -263,8 +318,16 @@ class _Checker:
             if kind == "span_boundaries":
                 for region in regions:
                     shown = self.shown(region)
-                    if shown[0] in rule["forbidden"] or shown[-1] in rule["forbidden"]:
+                    last_ok = region.label in rule.get("initial_dot_labels", []) and closes_initial(shown)
+                    if shown[0] in rule["forbidden"] or (shown[-1] in rule["forbidden"] and not last_ok):
                         self.add(region.id, rule["id"], rule["level"], rule["message"], text=shown)
+            elif kind == "leading_words":
+                for region in regions:
+                    shown = self.shown(region)
+                    word = leading_word(shown, rule["words"])
+                    if word is None or (region.label in rule["particle_labels"] and capitalised(shown[0])):
+                        continue
+                    self.add(region.id, rule["id"], rule["level"], rule["message"], text=shown, word=word)
             elif kind == "no_line_break":
                 for region in regions:
                     shown = self.shown(region)

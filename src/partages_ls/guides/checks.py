@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from partages_ls.errors import Diagnostic, Level
-from partages_ls.guides.model import CountRule, Guide, Value
+from partages_ls.guides.model import CountRule, Guide, LeadingWordsRule, SpanBoundariesRule, Value
 
 Locate = Callable[[Sequence[int | str]], str]
 
@@ -184,6 +184,10 @@ def check_guide(guide: Guide, locate: Locate) -> list[Diagnostic]:
         if not rule.message.strip():
             problems.append(Diagnostic(locate(base), f"rule {rule.id!r} has no French message for annotators"))
         problems += _check_label_refs(rule.labels, known, (*base, "labels"), locate, allow_all=True)
+        if isinstance(rule, LeadingWordsRule):
+            problems += _check_label_refs(rule.particle_labels, known, (*base, "particle_labels"), locate, False)
+        if isinstance(rule, SpanBoundariesRule):
+            problems += _check_label_refs(rule.initial_dot_labels, known, (*base, "initial_dot_labels"), locate, False)
         if isinstance(rule, CountRule):
             if rule.min is None and rule.max is None:
                 problems.append(Diagnostic(locate(base), f"count rule {rule.id!r} needs `min` or `max`"))

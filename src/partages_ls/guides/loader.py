@@ -126,7 +126,7 @@ def _pydantic_diagnostics(error: ValidationError, locate: _Locator) -> Iterator[
         yield Diagnostic(locate(path), message)
 
 
-_UNION_TAGS = {"span_boundaries", "no_line_break", "count", "no_overlap"}
+_UNION_TAGS = {"span_boundaries", "leading_words", "no_line_break", "count", "no_overlap"}
 
 
 def parse_guide(text: str, *, source: Path) -> Guide:

@@ -161,6 +161,27 @@ class SpanBoundariesRule(_RuleBase):
         default=" \t\r\n\u00a0.,;:!?'\"()[]{}«»-–—/",
         description="Characters a span may not start or end with.",
     )
+    initial_dot_labels: list[str] = Field(
+        default_factory=list,
+        description="Labels whose final dot closing an initial (« H. », « J.-B. ») belongs to the span.",
+    )
+
+
+class LeadingWordsRule(_RuleBase):
+    """Spans must not start with one of these words (French determiners and prepositions).
+
+    A word ending with an apostrophe (``l'``, ``d'``) is elided: it matches the typographic
+    apostrophe too and needs no space after it; any other word must be followed by a space.
+    Matching ignores case. For ``particle_labels`` (names: « Le Floc'h », « De La Tour »), a
+    capitalised first word is a name particle and not reported.
+    """
+
+    kind: Literal["leading_words"]
+    labels: list[str] = Field(default_factory=lambda: ["*"], description="Label ids, or ['*'] for all.")
+    words: list[str] = Field(min_length=1, description="Words a span may not start with (lower case).")
+    particle_labels: list[str] = Field(
+        default_factory=list, description="Labels whose capitalised first word is a name particle (not reported)."
+    )
 
 
 class NoLineBreakRule(_RuleBase):
@@ -186,7 +207,9 @@ class NoOverlapRule(_RuleBase):
     labels: list[str] = Field(default_factory=lambda: ["*"])
 
 
-Rule = Annotated[SpanBoundariesRule | NoLineBreakRule | CountRule | NoOverlapRule, Field(discriminator="kind")]
+Rule = Annotated[
+    SpanBoundariesRule | LeadingWordsRule | NoLineBreakRule | CountRule | NoOverlapRule, Field(discriminator="kind")
+]
 
 
 class TextSettings(_Strict):

@@ -12,6 +12,7 @@ from typing import Any
 from partages_ls.guides.model import (
     CountRule,
     Guide,
+    LeadingWordsRule,
     NoLineBreakRule,
     NoOverlapRule,
     SpanBoundariesRule,
@@ -90,7 +91,17 @@ def compile_rules(guide: Guide) -> dict[str, Any]:
     for rule in guide.rules:
         item: dict[str, Any] = {"id": rule.id, "kind": rule.kind, "level": rule.level, "message": rule.message}
         if isinstance(rule, SpanBoundariesRule):
-            item |= {"labels": _labels(guide, rule.labels), "forbidden": rule.forbidden}
+            item |= {
+                "labels": _labels(guide, rule.labels),
+                "forbidden": rule.forbidden,
+                "initial_dot_labels": list(rule.initial_dot_labels),
+            }
+        elif isinstance(rule, LeadingWordsRule):
+            item |= {
+                "labels": _labels(guide, rule.labels),
+                "words": [word.lower() for word in rule.words],
+                "particle_labels": list(rule.particle_labels),
+            }
         elif isinstance(rule, NoLineBreakRule | NoOverlapRule):
             item |= {"labels": _labels(guide, rule.labels)}
         elif isinstance(rule, CountRule):

@@ -15,7 +15,15 @@ from typing import Any
 
 from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
-from partages_ls.guides.model import CountRule, Guide, NoLineBreakRule, NoOverlapRule, Rule, SpanBoundariesRule
+from partages_ls.guides.model import (
+    CountRule,
+    Guide,
+    LeadingWordsRule,
+    NoLineBreakRule,
+    NoOverlapRule,
+    Rule,
+    SpanBoundariesRule,
+)
 from partages_ls.guides.rules import STRUCTURAL_MESSAGES, compile_rules
 from partages_ls.label_configs.render import render_label_config
 
@@ -136,7 +144,16 @@ def _labels(guide: Guide, labels: list[str]) -> str:
 def _rule_meaning(guide: Guide, rule: Rule) -> str:
     if isinstance(rule, SpanBoundariesRule):
         shown = _characters(rule.forbidden)
-        return f"spans of {_labels(guide, rule.labels)} must not start or end with one of: {shown}"
+        meaning = f"spans of {_labels(guide, rule.labels)} must not start or end with one of: {shown}"
+        if rule.initial_dot_labels:
+            meaning += f" (the dot closing an initial is part of spans of {_labels(guide, rule.initial_dot_labels)})"
+        return meaning
+    if isinstance(rule, LeadingWordsRule):
+        words = ", ".join(f"« {word} »" for word in rule.words)
+        meaning = f"spans of {_labels(guide, rule.labels)} must not start with: {words}"
+        if rule.particle_labels:
+            meaning += f" (a capitalised name particle is allowed in {_labels(guide, rule.particle_labels)})"
+        return meaning
     if isinstance(rule, NoLineBreakRule):
         return f"spans of {_labels(guide, rule.labels)} must not cross a line break"
     if isinstance(rule, NoOverlapRule):

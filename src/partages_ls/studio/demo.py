@@ -147,8 +147,12 @@ def _export_and_agree(outcome: GuideOutcome, guide: Guide, out: Path, first: str
             outcome.export, target, folder, guide=guide.name, gold=f"annotator:{first}", overwrite=True
         )
         try:
-            run_export(request)
+            written = run_export(request)
             outcome.subsets[target] = folder
+            if written["summary"]["left_out"]:
+                outcome.notes.append(
+                    f"{target} subset: {written['summary']['left_out']} item(s) not written (see its report)"
+                )
         except PartagesError as exc:
             outcome.notes.append(f"{target} subset not written: {str(exc).splitlines()[0]}")
     folder = out / "agreement" / guide.name
@@ -179,11 +183,10 @@ def _run_guide(
     if files:
         outcome.annotators = [f.stem for f in files]
         for file in files:
-            loaded = import_sources(
-                client, pid, [file], ImportOptions(mode="annotations", annotator=file.stem, allow_invalid=False)
-            )
+            loaded = import_sources(client, pid, [file], ImportOptions(mode="annotations", annotator=file.stem))
             outcome.annotations.append(loaded)
-            invalid = f", {len(loaded.invalid_reports)} invalid (not imported)" if loaded.invalid_reports else ""
+            broken = len(loaded.invalid_reports)
+            invalid = f", {broken} breaking a guide rule (imported, listed)" if broken else ""
             echo(
                 f"[{guide.name}] annotations of {file.stem}: {loaded.annotations_created} added, "
                 f"{loaded.annotations_present} already there{invalid}"

@@ -6,11 +6,17 @@ POSTs are never retried blindly (a repeated POST would duplicate tasks): after a
 the project is listed again and the import continues with what is still missing. A report whose
 text differs from the one already imported is reported, never replaced.
 
-Annotations are validated against the guide before they are sent. ``--as annotations`` attributes
+Annotations are checked against the guide before they are sent. ``--as annotations`` attributes
 them to one annotator (one annotation per annotator per task: importing the same annotator again
 changes nothing); ``--as predictions`` (the default when a source carries annotations) stores them
-as predictions, i.e. pre-annotations that annotators correct. Invalid annotations are listed and
-not imported, unless ``allow_invalid`` (then they are imported and still listed).
+as predictions, i.e. pre-annotations that annotators correct.
+
+What an annotator stored is data: every item Label Studio can store is imported, and each guide
+rule it breaks is listed (located: file, line or result, report). Only an item that cannot be
+stored at all (unknown control or label, offsets outside the text, a relation or attribute whose
+region does not exist, a line a reader cannot parse) is left out, alone, and listed in
+``left_out``; the command then exits non-zero. ``strict`` refuses the whole import, before
+anything is sent, when anything breaks a rule (warnings included) or would be left out.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
-from partages_ls.exporters.validation import check_results
+from partages_ls.exporters.validation import UNREPRESENTABLE, Violation, check_results, relation_key
 from partages_ls.guides.model import Guide
 from partages_ls.guides.rules import compile_rules
 from partages_ls.studio.annotators import user_id
@@ -37,13 +43,38 @@ class ImportFailedError(PartagesError):
     """The import stopped; the message says what was done and how to resume."""
 
 
+class ImportRefusedError(DiagnosticError):
+    """``--strict`` and something breaks a rule: nothing was sent."""
+
+
+def _storable(
+    rules: dict[str, Any], violations: list[Violation], results: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The result items Label Studio can store: without those an unrepresentable violation names,
+    and without relations to a region that is left out."""
+    bad = {v.target for v in violations if v.rule in UNREPRESENTABLE}
+    if not bad:
+        return results
+    kept = [
+        item
+        for item in results
+        if (relation_key(item) if item.get("type") == "relation" else str(item.get("id", ""))) not in bad
+    ]
+    regions = {str(item.get("id")) for item in kept if item.get("from_name") in rules["label_sets"]}
+    return [
+        item
+        for item in kept
+        if item.get("type") != "relation" or {str(item.get("from_id")), str(item.get("to_id"))} <= regions
+    ]
+
+
 @dataclass
 class ImportOptions:
     """How to import: ``mode`` for annotations found in the sources, chunking, resumption."""
 
     mode: str | None = None
     annotator: str | None = None
-    allow_invalid: bool = False
+    strict: bool = False
     chunk_size: int = 250
     chunk_bytes: int = 8_000_000
     max_resumes: int = 3
@@ -69,17 +100,20 @@ class ImportReport:
     changed_text: list[str] = field(default_factory=list)
     without_text: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
-    invalid_reports: list[str] = field(default_factory=list)
-    problems: list[Diagnostic] = field(default_factory=list)
+    invalid_reports: list[str] = field(default_factory=list)  # reports imported although they break a rule
+    problems: list[Diagnostic] = field(default_factory=list)  # every violation and every item left out
+    left_out: list[Diagnostic] = field(default_factory=list)  # items not imported: cannot be stored
     notes: list[str] = field(default_factory=list)
     resumed: int = 0
     requests: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
-        data["problems"] = [
-            {"where": d.location, "level": d.level.value, "message": d.message, "rule": d.code} for d in self.problems
-        ]
+        for key in ("problems", "left_out"):
+            data[key] = [
+                {"where": d.location, "level": d.level.value, "message": d.message, "rule": d.code}
+                for d in getattr(self, key)
+            ]
         return data
 
     def done_so_far(self) -> str:
@@ -114,6 +148,8 @@ class _Merged:
     texts: dict[str, str] = field(default_factory=dict)
     results: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     origin: dict[str, Source] = field(default_factory=dict)
+    located: dict[tuple[str, str], str] = field(default_factory=dict)  # (report, result id) -> file:line
+    left_out: list[Diagnostic] = field(default_factory=list)
 
 
 def _merge(sources: list[Source]) -> _Merged:
@@ -145,8 +181,8 @@ def _merge(sources: list[Source]) -> _Merged:
                     continue
                 merged.results[report] = document.results
                 merged.origin[report] = source
-    if problems:
-        raise DiagnosticError("the sources disagree", problems)
+                merged.located |= {(report, rid): where for rid, where in document.located.items()}
+    merged.left_out = problems  # the conflicting entry alone is left out; the rest is imported
     return merged
 
 
@@ -204,11 +240,15 @@ class _Importer:
         )
         for source in sources:
             self.report.notes += [f"{source.label}: {note}" for note in source.notes]
+            self.report.problems += source.left_out
+            self.report.left_out += source.left_out
+        self.report.problems += self.merged.left_out
+        self.report.left_out += self.merged.left_out
         if options.mode and not self.merged.results:
             self.report.notes.append(f"the sources carry no annotations: --as {options.mode} has nothing to import")
         self.reports = sorted(set(self.merged.texts) | set(self.merged.results))
         self.report.reports = len(self.merged.texts)
-        self._checked: dict[tuple[str, str], bool] = {}
+        self._checked: dict[tuple[str, str], list[dict[str, Any]] | None] = {}
         self._initial_tasks: set[str] | None = None
         self._initial_attached: set[str] = set()
         self.created_tasks: set[str] = set()
@@ -218,24 +258,28 @@ class _Importer:
     def _model_version(self, report: str) -> str:
         return f"partages-ls:{self.merged.origin[report].label}"
 
-    def _valid(self, report: str, text: str) -> bool:
+    def _storable_results(self, report: str, text: str) -> list[dict[str, Any]] | None:
+        """What is sent for a report: every storable item; its violations listed, once per run."""
         key = (report, text)
         if key not in self._checked:
-            violations = check_results(self.rules, text, self.merged.results[report])
+            results = self.merged.results[report]
+            violations = check_results(self.rules, text, results)
             origin = self.merged.origin[report]
             for violation in violations:
-                self.report.problems.append(
-                    Diagnostic(
-                        f"{origin.path.name} / report {report} / {violation.target}",
-                        violation.message,
-                        Level(violation.level),
-                        code=violation.rule,
-                    )
+                diagnostic = Diagnostic(
+                    self.merged.located.get((report, violation.target))
+                    or f"{origin.path.name} / report {report} / {violation.target}",
+                    violation.message,
+                    Level(violation.level),
+                    code=violation.rule,
                 )
-            blocking = any(v.level == "error" for v in violations)
-            if blocking:
+                self.report.problems.append(diagnostic)
+                if violation.rule in UNREPRESENTABLE:
+                    self.report.left_out.append(diagnostic)
+            if any(v.rule not in UNREPRESENTABLE for v in violations):
                 self.report.invalid_reports.append(report)
-            self._checked[key] = not blocking or self.options.allow_invalid
+            kept = _storable(self.rules, violations, results)
+            self._checked[key] = kept if kept or not results else None
         return self._checked[key]
 
     def _attached(self, task: dict[str, Any], report: str) -> bool:
@@ -283,10 +327,11 @@ class _Importer:
                     elif report not in self._initial_attached:
                         self.attached.add(report)
                     continue
-                if not self._valid(report, stored):
+                storable = self._storable_results(report, stored)
+                if storable is None:
                     continue
                 path = f"/api/tasks/{task['id']}/annotations" if self.mode == "annotations" else "/api/predictions"
-                payload = self._attachment(results, report)
+                payload = self._attachment(storable, report)
                 if self.mode == "predictions":
                     payload["task"] = task["id"]
                 plan.per_task.append((report, path, payload))
@@ -294,8 +339,9 @@ class _Importer:
                 without_text.append(report)
             else:
                 entry: dict[str, Any] = {"data": {data_key: text, report_key: report}}
-                if results is not None and self._valid(report, text):
-                    entry[self.mode or "predictions"] = [self._attachment(results, report)]
+                storable = self._storable_results(report, text) if results is not None else None
+                if storable is not None:
+                    entry[self.mode or "predictions"] = [self._attachment(storable, report)]
                 plan.new_tasks.append(entry)
         self.report.changed_text, self.report.without_text, self.report.duplicates = changed, without_text, duplicates
         return plan
@@ -328,6 +374,15 @@ class _Importer:
             done += 1
             if self.progress:
                 self.progress(done, total)
+
+    def _refuse_when_broken(self) -> None:
+        broken = self.report.problems + [d for d in self.report.left_out if d not in self.report.problems]
+        if broken:
+            raise ImportRefusedError(
+                f"--strict: {len(broken)} problem(s) against guide {self.guide.name}; nothing was imported "
+                "(without --strict, every storable item is imported and these are listed)",
+                broken,
+            )
 
     def _finish(self) -> ImportReport:
         report = self.report
@@ -364,6 +419,8 @@ class _Importer:
             except StudioUnreachableError as exc:
                 raise self._stopped(exc, permanent=False) from None
             plan = self.plan(tasks)
+            if self.options.strict and attempts == 0:
+                self._refuse_when_broken()
             try:
                 self.execute(plan)
                 return self._finish()

@@ -24,6 +24,7 @@ from typing import Any
 from partages_ls.errors import Diagnostic, DiagnosticError, PartagesError
 from partages_ls.exporters.corpus import Corpus
 from partages_ls.exporters.labelstudio_write import corpus_to_results
+from partages_ls.exporters.validation import relation_key
 from partages_ls.guides.model import Guide
 
 KINDS = ("reports", "parhaf", "cas", "brat", "results")
@@ -47,6 +48,7 @@ class SourceDocument:
     report: str
     text: str | None
     results: list[dict[str, Any]] | None = None
+    located: dict[str, str] = field(default_factory=dict)  # result id / relation key -> where in the source
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Source:
     kind: str
     documents: list[SourceDocument] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    left_out: list[Diagnostic] = field(default_factory=list)  # items the reader could not read, each alone
 
     @property
     def label(self) -> str:
@@ -121,14 +124,18 @@ def _read_reports(path: Path) -> Source:
             problems.append(Diagnostic(str(file), "empty report"))
             continue
         source.documents.append(SourceDocument(file.stem, text))
-    if problems:
+    if problems and not source.documents:
         raise DiagnosticError(f"cannot read the reports of {path}", problems)
+    source.left_out += problems  # each unreadable report alone; the others are imported
     return source
 
 
 def _from_corpus(path: Path, kind: str, corpus: Corpus, guide: Guide) -> Source:
     source = Source(path, kind)
-    source.notes += [f"{s.where}: {s.reason}" for s in corpus.skipped]
+    source.left_out += [
+        Diagnostic(s.where, f"not imported: {s.reason}", code=s.rule) for s in corpus.skipped if s.rule == "unreadable"
+    ]
+    source.notes += [f"{s.where}: {s.reason}" for s in corpus.skipped if s.rule != "unreadable"]
     source.notes += [f"{w.where}: {w.reason}" for w in corpus.warnings]
     for document in corpus.documents:
         if len(document.annotations) > 1:
@@ -136,10 +143,26 @@ def _from_corpus(path: Path, kind: str, corpus: Corpus, guide: Guide) -> Source:
                 f"{path}: report {document.report} holds {len(document.annotations)} annotations; "
                 "import them one annotator at a time"
             )
-        results = (
-            corpus_to_results(document.annotations[0], guide, text=document.text) if document.annotations else None
-        )
-        source.documents.append(SourceDocument(document.report, document.text, results))
+        located: dict[str, str] = {}
+        results = None
+        if document.annotations:
+            annotation = document.annotations[0]
+            results = corpus_to_results(annotation, guide, text=document.text)
+            located = {span.id: span.provenance.source for span in annotation.spans if span.provenance.source}
+            for item in results:
+                if item.get("type") == "relation":
+                    relation = next(
+                        (
+                            r
+                            for r in annotation.relations
+                            if (r.source, r.target) == (item.get("from_id"), item.get("to_id"))
+                            and [r.type] == item.get("labels")
+                        ),
+                        None,
+                    )
+                    if relation is not None and relation.provenance.source:
+                        located[relation_key(item)] = relation.provenance.source
+        source.documents.append(SourceDocument(document.report, document.text, results, located))
     return source
 
 
@@ -169,8 +192,9 @@ def _read_results(path: Path) -> Source:
         seen.add(report)
         text = item.get("text")
         source.documents.append(SourceDocument(report, text if isinstance(text, str) else None, results))
-    if problems:
+    if problems and not source.documents:
         raise DiagnosticError(f"{path} is not a list of report results", problems)
+    source.left_out += problems  # each malformed item alone; the others are imported
     return source
 
 
@@ -184,11 +208,11 @@ def read_source(path: Path, guide: Guide) -> Source:
     if kind == "parhaf":
         from partages_ls.exporters.parhaf_read import read_parhaf
 
-        return _from_corpus(path, kind, read_parhaf(path, guide), guide)
+        return _from_corpus(path, kind, read_parhaf(path, guide, partial=True), guide)
     if kind == "cas":
         from partages_ls.exporters.cas import read_cas
 
-        return _from_corpus(path, kind, read_cas(path, guide), guide)
+        return _from_corpus(path, kind, read_cas(path, guide, partial=True), guide)
     from partages_ls.exporters.brat import read_brat
 
-    return _from_corpus(path, kind, read_brat(path, guide), guide)
+    return _from_corpus(path, kind, read_brat(path, guide, partial=True), guide)

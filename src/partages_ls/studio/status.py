@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from partages_ls.exporters.contamination import Contaminated, find_contaminated
 from partages_ls.studio.annotators import users_by_email
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.projects import Project, list_tasks, resolve_project
@@ -39,6 +40,7 @@ class ProjectStatus:
     skipped_tasks: list[str] = field(default_factory=list)
     ready_for_agreement: list[str] = field(default_factory=list)
     predictions: int = 0
+    contaminated: list[Contaminated] = field(default_factory=list)  # last updated by another annotator
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +57,7 @@ class ProjectStatus:
             "tasks_by_submitted": self.tasks_by_submitted,
             "skipped_tasks": self.skipped_tasks,
             "ready_for_agreement": self.ready_for_agreement,
+            "contaminated": [c.as_dict() for c in self.contaminated],
         }
 
 
@@ -104,6 +107,7 @@ def summarise_tasks(
     status.tasks_by_submitted = dict(buckets)
     status.skipped_tasks.sort()
     status.ready_for_agreement.sort()
+    status.contaminated = find_contaminated(tasks, report_key, emails)
     return status
 
 

@@ -1,0 +1,88 @@
+"""Double annotation that is not blind: annotations last updated by another annotator of the project.
+
+In Label Studio Community any member can open a task and edit another annotator's annotation; the
+edit is saved under the first annotator's ``completed_by`` and only ``updated_by`` shows who made
+it. An annotation is *contaminated* when its ``updated_by`` is another annotator of the project,
+i.e. a user who submitted annotations of their own in it (``completed_by`` of some annotation). The
+account that imported annotations on an annotator's behalf (``import --as annotations``) annotates
+nothing itself, so its updates are not reported; an account that both imports and annotates
+would see its imports reported, which is the honest answer: it did write into them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Contaminated:
+    """One annotation whose last update was made by another annotator."""
+
+    task_id: int | None
+    report: str
+    annotation_id: int | None
+    completed_by: str
+    updated_by: str
+
+    def where(self) -> str:
+        return f"task {self.task_id} ({self.report}) / annotation {self.annotation_id}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.task_id,
+            "report": self.report,
+            "annotation": self.annotation_id,
+            "completed_by": self.completed_by,
+            "updated_by": self.updated_by,
+        }
+
+
+def _user_id(value: Any) -> int | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def find_contaminated(
+    tasks: list[dict[str, Any]], report_key: str = "report", emails: dict[int, str] | None = None
+) -> list[Contaminated]:
+    """Every annotation of ``tasks`` (raw Label Studio tasks) last updated by another annotator.
+
+    ``emails`` names users by id; the e-mails found in expanded ``completed_by`` objects are used too.
+    """
+    names = dict(emails or {})
+    annotators: set[int] = set()
+    for task in tasks:
+        for annotation in task.get("annotations") or []:
+            if not isinstance(annotation, dict):
+                continue
+            who = annotation.get("completed_by")
+            uid = _user_id(who)
+            if uid is None:
+                continue
+            annotators.add(uid)
+            if isinstance(who, dict) and who.get("email"):
+                names.setdefault(uid, str(who["email"]))
+    found: list[Contaminated] = []
+    for task in tasks:
+        task_id = task.get("id") if isinstance(task.get("id"), int) else None
+        report = str((task.get("data") or {}).get(report_key) or f"task-{task_id}")
+        for annotation in task.get("annotations") or []:
+            if not isinstance(annotation, dict):
+                continue
+            author, editor = _user_id(annotation.get("completed_by")), _user_id(annotation.get("updated_by"))
+            if author is None or editor is None or editor == author or editor not in annotators:
+                continue
+            annotation_id = annotation.get("id") if isinstance(annotation.get("id"), int) else None
+            found.append(
+                Contaminated(
+                    task_id,
+                    report,
+                    annotation_id,
+                    names.get(author, str(author)),
+                    names.get(editor, str(editor)),
+                )
+            )
+    found.sort(key=lambda c: (c.report, c.annotation_id or 0))
+    return found

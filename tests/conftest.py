@@ -45,8 +45,10 @@ _TEXT_RECT_JS = """(needle) => {
       const range = document.createRange();
       range.setStart(node, at);
       range.setEnd(node, at + needle.length);
-      const box = range.getBoundingClientRect();
-      return {x: box.x, y: box.y, w: box.width, h: box.height};
+      // A needle can wrap over lines in a narrow column: drag from its first line box to its last.
+      const lines = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+      const first = lines[0], last = lines[lines.length - 1];
+      return {x: first.x, y: first.y, h: first.height, endX: last.x + last.width, endY: last.y + last.height / 2};
     }
   }
   return null;
@@ -135,8 +137,8 @@ class BrowserPage:
         y = box["y"] + box["h"] / 2
         self.page.mouse.move(box["x"] + 1, y)
         self.page.mouse.down()
-        self.page.mouse.move(box["x"] + box["w"] / 2, y, steps=5)
-        self.page.mouse.move(box["x"] + box["w"] - 1, y, steps=5)
+        self.page.mouse.move((box["x"] + box["endX"]) / 2, (y + box["endY"]) / 2, steps=5)
+        self.page.mouse.move(box["endX"] - 1, box["endY"], steps=5)
         self.page.mouse.up()
         self.page.wait_for_timeout(400)
 

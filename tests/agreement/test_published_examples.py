@@ -1,4 +1,4 @@
-"""Every published example of the shared oracle file, reproduced through the public API.
+"""Every published example of ``tests/data/agreement-published-examples.json``, reproduced through the public API.
 
 Each case maps the oracle's data layout to the API and checks every expected figure the API
 can produce; the figures it cannot (standard errors, weighted variants…) are listed by name in
@@ -34,12 +34,9 @@ from partages_ls.agreement import (
     scott_pi,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ORACLES = REPO_ROOT / ".." / "shared" / "oracles"
-CASES: dict[str, dict[str, Any]] = {
-    case["name"]: case
-    for case in json.loads((ORACLES / "agreement-published-examples.json").read_text(encoding="utf-8"))
-}
+# Published figures (public facts), each case with its sources; see tests/data/README.md.
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "agreement-published-examples.json"
+CASES: dict[str, dict[str, Any]] = {case["name"]: case for case in json.loads(EXAMPLES.read_text(encoding="utf-8"))}
 
 Check = Callable[[dict[str, Any], float], set[str]]
 
@@ -253,3 +250,10 @@ def test_published_example(name: str) -> None:
     # Every expected figure is either reproduced or explicitly declared out of the API's reach.
     assert checked | NOT_PRODUCED.get(name, set()) == set(case["expected"])
     assert not checked & NOT_PRODUCED.get(name, set())
+
+
+@pytest.mark.parametrize("name", list(CASES), ids=list(CASES))
+def test_every_example_names_its_sources(name: str) -> None:
+    sources = CASES[name]["source"]
+    assert isinstance(sources, list) and sources, f"{name}: no source"
+    assert all(isinstance(source, str) and len(source) > 10 for source in sources)

@@ -49,7 +49,7 @@ def test_writes_the_four_files(tmp_path: Path) -> None:
     assert data["guide"] == "infectiologie" and data["source"] == "export.json"
     assert data["conventions"]["bootstrap"]["samples"] == 50
     assert "LABEL: F1 exact 0.500" in output
-    csv_lines = (out / "disagreements.csv").read_text("utf-8").splitlines()
+    csv_lines = (out / "disagreements.csv").read_text("utf-8-sig").splitlines()
     assert csv_lines[0].startswith("document,layer,kind,kind_fr,")
     assert len(csv_lines) == 1 + data["disagreements"]["count"] == 17
 

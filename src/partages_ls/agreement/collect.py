@@ -45,6 +45,7 @@ class AgreementData:
     submissions: dict[str, dict[str, Annotation]]
     skipped: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
+    not_compared: dict[str, int] = field(default_factory=dict)  # annotators left out: documents each submitted
     _spans: dict[tuple[str, str, str], Span] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +91,7 @@ class AgreementData:
         counts = Counter(len(self.submissions.get(d, {})) for d in self.documents)
         return {
             "annotators": {a: {"documents": per_annotator[a]} for a in self.annotators},
+            "annotators_not_compared": {a: {"documents": n} for a, n in sorted(self.not_compared.items())},
             "pairs": {pair.key: {"documents": len(self.shared(pair))} for pair in self.pairs},
             "documents_by_annotator_count": {str(k): counts[k] for k in sorted(counts)},
             "single_annotator_documents": counts[1],
@@ -125,6 +127,7 @@ def collect(corpus: Corpus, guide: Guide, annotators: Sequence[str] | None = Non
     chosen = set(selected)
     texts: dict[str, str] = {}
     submissions: dict[str, dict[str, Annotation]] = {}
+    others: dict[str, set[str]] = {}
     duplicates = 0
     for document in corpus.documents:
         texts[document.report] = document.text
@@ -132,6 +135,7 @@ def collect(corpus: Corpus, guide: Guide, annotators: Sequence[str] | None = Non
         for annotation in document.annotations:
             who = annotation.annotator or UNKNOWN_ANNOTATOR
             if who not in chosen:
+                others.setdefault(who, set()).add(document.report)
                 continue
             previous = by_annotator.get(who)
             if previous is not None:
@@ -142,4 +146,5 @@ def collect(corpus: Corpus, guide: Guide, annotators: Sequence[str] | None = Non
         if by_annotator:
             submissions[document.report] = dict(sorted(by_annotator.items()))
     skipped = Counter(s.rule or s.kind for s in corpus.skipped)
-    return AgreementData(guide, texts, selected, submissions, dict(skipped), duplicates)
+    not_compared = {who: len(documents) for who, documents in others.items()}
+    return AgreementData(guide, texts, selected, submissions, dict(skipped), duplicates, not_compared)

@@ -2,8 +2,15 @@
 
 One row per disagreement between two annotators: the document, the layer (label set, attribute,
 relation or document field), the kind of disagreement, what each annotator chose and where, and a
-short context of the text with the disputed passage between ⟦ ⟧. Without text (``--no-text``) the
-passages and the context are left out and only offsets remain.
+short context of the text with the disputed passage between ⟦ ⟧, characters exactly as in the
+report (line breaks included, nothing inserted but the brackets and the ``…`` of a cut). Without
+text (``--no-text``) the passages and the context are left out and only offsets remain.
+
+``disagreements.csv`` is UTF-8 with a byte order mark, so spreadsheets open the accents right, with
+RFC 4180 line ends (cells holding line breaks are quoted), and
+a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading
+``'`` (OWASP's advice against CSV formula injection): a spreadsheet shows it as text instead of
+running it. The JSON and HTML reports keep the text unchanged.
 """
 
 from __future__ import annotations
@@ -77,17 +84,13 @@ def _passage(text: str, begin: int, end: int) -> str:
     return passage
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 def context(text: str, begin: int, end: int) -> str:
-    """The passage [begin, end) between ⟦ ⟧ with a few words around it, on one line."""
+    """The passage [begin, end) between ⟦ ⟧ with up to ``CONTEXT`` characters of the exact text around it."""
     before = text[max(0, begin - CONTEXT) : begin]
     after = text[end : end + CONTEXT]
     prefix = "…" if begin > CONTEXT else ""
     suffix = "…" if end + CONTEXT < len(text) else ""
-    return f"{prefix}{_flat(before)} ⟦{_flat(_passage(text, begin, end))}⟧ {_flat(after)}{suffix}".strip()
+    return f"{prefix}{before}⟦{_passage(text, begin, end)}⟧{after}{suffix}"
 
 
 def make(
@@ -147,13 +150,30 @@ CSV_COLUMNS = (
 )
 
 
+CSV_ENCODING = "utf-8-sig"
+"""``disagreements.csv`` starts with a byte order mark: spreadsheets then read it as UTF-8."""
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet will not run as a formula: ``'`` before a dangerous first character."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(items: Iterable[Disagreement], handle: TextIO) -> None:
-    """The list as CSV (one header line, empty cells for what does not apply) into an open text file."""
-    writer = csv.writer(handle, lineterminator="\n")
+    """The list as CSV (one header line, empty cells for what does not apply) into an open text file.
+
+    Open the file with :data:`CSV_ENCODING`; text cells go through :func:`spreadsheet_safe`.
+    """
+    # RFC 4180 line ends: with "\r\n" as terminator, a cell holding a lone "\r" (exact context) is quoted too.
+    writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for item in items:
         row = item.as_json() | {"kind_fr": KINDS.get(item.kind, item.kind)}
-        writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
+        writer.writerow(["" if row[column] is None else spreadsheet_safe(row[column]) for column in CSV_COLUMNS])
 
 
 def to_csv(items: Iterable[Disagreement]) -> str:

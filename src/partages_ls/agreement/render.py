@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from partages_ls.agreement.disagreements import CSV_COLUMNS, KINDS, write_csv
+from partages_ls.agreement.disagreements import CSV_COLUMNS, CSV_ENCODING, KINDS, write_csv
 from partages_ls.agreement.report import AgreementReport
 from partages_ls.guides.model import Guide
 
@@ -114,6 +114,50 @@ class _Names:
         self.relations = {r.id: r.display or r.id for r in guide.relations}
 
 
+_RELATION_LABEL = re.compile(r"(?P<type>.*) : (?P<source>.*) → (?P<target>.*)")
+
+
+class DisagreementNames:
+    """French display names of a disagreement's layer and values, read per layer (ids kept for tooltips)."""
+
+    def __init__(self, guide: Guide) -> None:
+        self.layers: dict[str, str] = {}
+        self.values: dict[str, dict[str, str]] = {}
+        self.multiple: set[str] = set()
+        labels = {label.id: label.display or label.id for _, label in guide.all_labels()}
+        for label_set in guide.label_sets:
+            self.layers[label_set.name] = label_set.display or label_set.name
+            self.values[label_set.name] = {label.id: label.display or label.id for label in label_set.labels}
+            for attribute in label_set.attributes:
+                self.layers[attribute.name] = attribute.display or attribute.name
+                self.values[attribute.name] = {v.id: v.display or v.id for v in attribute.values}
+        for spec in guide.document_fields:
+            self.layers[spec.name] = spec.display or spec.name
+            self.values[spec.name] = {v.id: v.display or v.id for v in spec.values}
+            self.multiple.add(spec.name)
+        self.relations = {relation.id: relation.display or relation.id for relation in guide.relations}
+        self.layers |= self.relations
+        self.labels = labels
+
+    def layer(self, layer: str) -> str:
+        return self.layers.get(layer, layer)
+
+    def value(self, layer: str, value: str | None) -> str | None:
+        """A label, attribute value, class (``a+b`` when several) or relation (``TYPE : A → B``) in French."""
+        if value is None:
+            return None
+        if layer in self.relations and (match := _RELATION_LABEL.fullmatch(value)):
+            kind, source, target = match.group("type", "source", "target")
+            return (
+                f"{self.relations.get(kind, kind)} : {self.labels.get(source, source)} → "
+                f"{self.labels.get(target, target)}"
+            )
+        names = self.values.get(layer, {})
+        if layer in self.multiple:
+            return " + ".join(names.get(part, part) for part in value.split("+"))
+        return names.get(value, value)
+
+
 def summary(report: dict[str, Any], names: _Names) -> list[dict[str, Any]]:
     """One headline row per layer (and a few companions), for the top of the report."""
     rows: list[dict[str, Any]] = []
@@ -161,12 +205,18 @@ def worst_documents(entry: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return scored[:WORST_DOCUMENTS]
 
 
+DISPLAY_COLUMNS = ("layer_fr", "label_a_fr", "label_b_fr")
+"""Columns the HTML table shows (French display names); the ids stay in ``layer``, ``label_a``, ``label_b``."""
+
+
 def _disagreement_table(report: AgreementReport) -> Iterator[str]:
     """The disagreement table as script-safe JSON, in pieces (it can hold tens of thousands of rows)."""
     columns = [c for c in CSV_COLUMNS if c != "kind_fr"]
-    yield script_json({"columns": columns, "kinds": KINDS})[:-1] + ',"rows":['
+    names = DisagreementNames(report.guide)
+    yield script_json({"columns": [*columns, *DISPLAY_COLUMNS], "kinds": KINDS})[:-1] + ',"rows":['
     for index, item in enumerate(report.disagreements):
-        yield ("," if index else "") + script_json([getattr(item, c) for c in columns])
+        shown = [names.layer(item.layer), names.value(item.layer, item.label_a), names.value(item.layer, item.label_b)]
+        yield ("," if index else "") + script_json([*(getattr(item, c) for c in columns), *shown])
     yield "]}"
 
 
@@ -232,5 +282,5 @@ def write_outputs(report: AgreementReport, folder: Path) -> None:
     with (folder / "agreement.html").open("w", encoding="utf-8") as handle:
         handle.writelines(_html_stream(report))
     (folder / "agreement.md").write_text(render_markdown(report), encoding="utf-8")
-    with (folder / "disagreements.csv").open("w", encoding="utf-8", newline="") as handle:
+    with (folder / "disagreements.csv").open("w", encoding=CSV_ENCODING, newline="") as handle:
         write_csv(report.disagreements, handle)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
 
-from partages_ls.studio.demo import own_command
+from partages_ls.studio.connection import KEY_VARIABLE, LOCAL_DATA_DIR, URL_VARIABLE
+from partages_ls.studio.demo import connect_hint, own_command
 from partages_ls.studio.server import (
     LocalServer,
     describe_plugin_status,
@@ -15,9 +17,10 @@ from partages_ls.studio.server import (
     plugin_status,
     stop_server,
 )
+from partages_ls.studio.server_setup import StudioServerError
 
 HELP = {"help_option_names": ["-h", "--help"]}
-DEFAULT_DATA_DIR = Path(".partages-ls") / "label-studio"
+DEFAULT_DATA_DIR = LOCAL_DATA_DIR
 
 data_dir_option = click.option(
     "--data-dir",
@@ -61,7 +64,8 @@ def start_command(data_dir: Path, port: int | None, plugins: bool) -> None:
         f"{data_dir / 'partages-ls-credentials.json'}, readable by you only)"
     )
     click.echo(describe_plugin_status(plugin_status(server.url)))
-    click.echo(f"stop it with: {own_command()} server stop --data-dir {data_dir}")
+    click.echo(connect_hint(data_dir))
+    click.echo(f"stop it with: {own_command()} server stop --data-dir {shlex.quote(str(data_dir))}")
 
 
 @server_group.command("stop")
@@ -73,9 +77,25 @@ def stop_command(data_dir: Path) -> None:
 
 @server_group.command("status")
 @data_dir_option
-def status_command(data_dir: Path) -> None:
+@click.option(
+    "--env",
+    "as_env",
+    is_flag=True,
+    help=f"Print only the two shell lines `export {URL_VARIABLE}=…` and `export {KEY_VARIABLE}=…` for this "
+    f'server, for `eval "$(partages-ls server status --env)"` in another folder or shell. This prints the API '
+    "token: it is the only command that does, and only when asked.",
+)
+def status_command(data_dir: Path, as_env: bool) -> None:
     """Say whether the server of this data folder runs, where, and whether it runs the guides' plugins."""
     state = find_server(data_dir)
-    click.echo(f"running: {state.url} (pid {state.pid})" if state else f"not running ({data_dir})")
-    if state is not None:
-        click.echo(describe_plugin_status(plugin_status(state.url)))
+    if not as_env:
+        click.echo(f"running: {state.url} (pid {state.pid})" if state else f"not running ({data_dir})")
+        if state:
+            click.echo(describe_plugin_status(plugin_status(state.url)))
+            click.echo(connect_hint(data_dir))
+        return
+    if state is None or not state.token:
+        problem = "is not running" if state is None else "runs but its credentials file is missing or unreadable"
+        raise StudioServerError(f"the server of {data_dir} {problem}; start it with `partages-ls server start`")
+    click.echo(f"export {URL_VARIABLE}={shlex.quote(state.url)}")
+    click.echo(f"export {KEY_VARIABLE}={shlex.quote(state.token)}")

@@ -382,6 +382,10 @@ def demo_command(out: Path, data_dir: Path, port: int | None) -> None:
     for line in result.login_lines:
         click.echo(line)
     click.echo(f"Outputs in {out}/")
+    if result.next_commands:
+        click.echo("Next, as a lead would (from this folder):")
+        for line in result.next_commands:
+            click.echo(f"  {line}")
     click.echo(f"Stop the server with: {result.stop_command}")
 
 

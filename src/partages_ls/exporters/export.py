@@ -83,6 +83,8 @@ def resolve_guide(export_path: Path, requested: str | None, *, force: bool = Fal
             f"{export_path}: which guide? No pull record ({export_path.name}{SIDECAR_SUFFIX}) was found; "
             "pass --guide NAME"
         )
+    if requested:
+        load_guide(requested)  # an unknown name (a typo) is reported first, with the closest known name
     if requested and recorded and requested != recorded and not force:
         raise PartagesError(
             f"{export_path} was pulled from a {recorded!r} project but --guide says {requested!r}; "

@@ -464,7 +464,7 @@ def write_parhaf(
     annotators: list[str],
 ) -> dict[str, Any]:
     """Write a gold corpus (one annotation per document) as a PARHAF subset folder; return its stats."""
-    from partages_ls.exporters.parhaf_card import render_card
+    from partages_ls.exporters.parhaf_card import config_digests, render_card
 
     built = corpus_to_tables(corpus, guide, splits)
     files: list[str] = []
@@ -476,7 +476,8 @@ def write_parhaf(
             files.append(path)
             if not by_split[split].num_rows:
                 empty.append(path)
-    card = render_card(guide, built, gold_policy=gold_policy, annotators=annotators, empty=empty)
+    digests = config_digests(folder, built)
+    card = render_card(guide, built, gold_policy=gold_policy, annotators=annotators, empty=empty, digests=digests)
     (folder / "README.md").write_text(card, encoding="utf-8", newline="\n")
     stats = built.stats()
     stats["files"] = ["README.md", *files]

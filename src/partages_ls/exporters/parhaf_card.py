@@ -1,12 +1,17 @@
 """The dataset card (README.md) of a PARHAF subset written by partages-ls.
 
 Its YAML header declares the configs and splits so ``datasets.load_dataset(folder, config)``
-works; its English body tells data engineers where the data comes from and what each column
+works, and gives each config a ``description`` holding the SHA-256 of its parquet files: `datasets`
+keys its cache of a local folder on the folder's base name and the card's ``configs`` only (not on
+the files), so without it two subsets in folders of the same name, or a re-export, would load
+rows cached from another export. Its English body tells data engineers where the data comes from and what each column
 holds. It carries no date or version of the tools, so identical input gives identical bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -25,7 +30,25 @@ def _labels(guide: Guide, ids: list[str], separator: str = " | ") -> str:
     return separator.join(f"`{label.hub_value}`" if (label := guide.label(i)) else f"`{i}`" for i in ids)
 
 
-def _header(guide: Guide, built: ParhafTables, empty: list[str]) -> dict[str, Any]:
+def config_digests(folder: Path, built: ParhafTables) -> dict[str, str]:
+    """SHA-256 of each config's parquet files as written in ``folder``, in split order."""
+    from partages_ls.exporters.parhaf import relative_path
+
+    digests = {}
+    for config in built.tables:
+        digest = hashlib.sha256()
+        for split in built.splits:
+            digest.update((folder / relative_path(config, split)).read_bytes())
+        digests[config] = digest.hexdigest()
+    return digests
+
+
+def config_description(guide: Guide, config: str, digest: str) -> str:
+    """The ``description`` of a config in the card header; the digest makes `datasets` cache each content apart."""
+    return f"{guide.cu} {guide.name} {config}, partages-ls export; parquet sha256 {digest}"
+
+
+def _header(guide: Guide, built: ParhafTables, empty: list[str], digests: dict[str, str]) -> dict[str, Any]:
     from partages_ls.exporters.parhaf import relative_path
 
     configs = []
@@ -36,7 +59,9 @@ def _header(guide: Guide, built: ParhafTables, empty: list[str]) -> dict[str, An
             if relative_path(config, split) not in empty
         ]
         if files:  # `datasets` cannot load a config whose every split is empty
-            configs.append({"config_name": config, "data_files": files})
+            entry: dict[str, Any] = {"config_name": config, "data_files": files}
+            entry["description"] = config_description(guide, config, digests[config])
+            configs.append(entry)
     tasks = []
     if guide.label_sets:
         tasks.append("token-classification")
@@ -164,9 +189,20 @@ def _inferred(guide: Guide) -> list[str]:
     return [*lines, *(items or ["- (none declared by the guide)"]), ""]
 
 
-def render_card(guide: Guide, built: ParhafTables, *, gold_policy: str, annotators: list[str], empty: list[str]) -> str:
-    """The README.md text: YAML header, then provenance, statistics, columns and inferred names."""
-    header = yaml.safe_dump(_header(guide, built, empty), sort_keys=False, allow_unicode=True)
+def render_card(
+    guide: Guide,
+    built: ParhafTables,
+    *,
+    gold_policy: str,
+    annotators: list[str],
+    empty: list[str],
+    digests: dict[str, str],
+) -> str:
+    """The README.md text: YAML header, then provenance, statistics, columns and inferred names.
+
+    ``digests`` maps each config to the SHA-256 of its parquet files (in split order).
+    """
+    header = yaml.safe_dump(_header(guide, built, empty, digests), sort_keys=False, allow_unicode=True, width=4096)
     count = len(set(annotators))
     lines = [
         "---",
@@ -189,9 +225,13 @@ def render_card(guide: Guide, built: ParhafTables, *, gold_policy: str, annotato
         f"- Annotators: {count} (identities not published).",
         "- Splits: " + ", ".join(f"`{s}`" for s in built.splits) + ".",
         "",
-        "Load with `datasets.load_dataset(FOLDER, CONFIG)` where CONFIG is one of "
+        "Load with `datasets.load_dataset(FOLDER, CONFIG)` where FOLDER is this folder and CONFIG is one of "
         + ", ".join(f"`{c}`" for c in built.tables)
-        + ".",
+        + ". Each config's `description` in the header above ends with the SHA-256 of its parquet files: "
+        "`datasets` keys its cache of a local folder on the folder's name and this header only, so the "
+        "digest is what makes another subset in a folder of the same name, or a re-export, load its own "
+        "rows rather than rows cached from an earlier load. After editing a parquet file by hand (the "
+        'digest then no longer matches it), pass `download_mode="force_redownload"`.',
         "",
     ]
     if empty:

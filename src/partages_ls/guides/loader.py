@@ -7,6 +7,7 @@ the line of the offending node, and the path of keys and indexes to it.
 from __future__ import annotations
 
 import csv
+import difflib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -200,9 +201,23 @@ def load_guide(name_or_path: str, folder: Path | None = None) -> Guide:
         return load_guide_file(candidate)
     path = (folder or content_dir("guides")) / f"{name_or_path}.yaml"
     if not path.is_file():
-        known = ", ".join(p.stem for p in guide_files(folder))
-        raise DiagnosticError(
-            f"unknown guide {name_or_path!r}",
-            [Diagnostic(str(name_or_path), f"no such guide; known guides: {known}")],
-        )
+        raise unknown_guide(name_or_path, [p.stem for p in guide_files(folder)])
     return load_guide_file(path)
+
+
+def closest_name(name: str, known: Sequence[str]) -> str | None:
+    """The known name closest to a mistyped one (case and spelling), or None when none is close."""
+    lowered = {k.lower(): k for k in known}
+    if name.strip().lower() in lowered:
+        return lowered[name.strip().lower()]
+    match = difflib.get_close_matches(name.strip().lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[match[0]] if match else None
+
+
+def unknown_guide(name: str, known: Sequence[str]) -> DiagnosticError:
+    """The error for a guide name that names no guide: the closest known name first, then all of them."""
+    closest = closest_name(name, known)
+    return DiagnosticError(
+        f"unknown guide {name!r}" + (f"; did you mean {closest!r}?" if closest else ""),
+        [Diagnostic(str(name), f"no such guide; known guides: {', '.join(sorted(known))}")],
+    )

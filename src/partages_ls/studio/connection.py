@@ -2,8 +2,10 @@
 
 Precedence: command-line options, then the ecosystem's environment variables
 (``LABEL_STUDIO_URL``, ``LABEL_STUDIO_API_KEY``), then a ``partages-ls.toml`` config file in the
-working folder or the user's config folder. A config file holding a token must not be readable by
-other users.
+working folder or the user's config folder, then the local server that ``partages-ls server start``
+or the demo runs from the working folder (``.partages-ls/label-studio``: its URL from its state
+file, its token from its 0600 credentials file, so no copy of the token is made). A config file
+holding a token must not be readable by other users.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from urllib.parse import quote, quote_plus, urlsplit
 from partages_ls.errors import PartagesError
 
 CONFIG_NAME = "partages-ls.toml"
+# Where `server start` and the demo keep the local server by default, relative to the working folder.
+LOCAL_DATA_DIR = Path(".partages-ls") / "label-studio"
 URL_VARIABLE = "LABEL_STUDIO_URL"
 KEY_VARIABLE = "LABEL_STUDIO_API_KEY"
 
@@ -98,8 +102,16 @@ def _token_forms(token: str) -> set[str]:
     return {form for form in {token, *encoded, *escaped} if form}
 
 
+def _local_server() -> tuple[str, str] | None:
+    """URL and token of the local server running from the working folder's default data folder."""
+    from partages_ls.studio.server import find_server  # lazy: the server module is heavier
+
+    state = find_server(Path.cwd() / LOCAL_DATA_DIR)
+    return (state.url, state.token) if state is not None and state.token else None
+
+
 def resolve_connection(url: str | None = None, api_key: str | None = None) -> Connection:
-    """Options first, then environment variables, then the first config file found."""
+    """Options first, then environment variables, then the first config file found, then the local server."""
     sources = {"url": "--url", "api_key": "--api-key"}
     values = {"url": url, "api_key": api_key}
     for key, variable in (("url", URL_VARIABLE), ("api_key", KEY_VARIABLE)):
@@ -113,9 +125,18 @@ def resolve_connection(url: str | None = None, api_key: str | None = None) -> Co
                     if not values[key] and config.get(key):
                         values[key], sources[key] = config[key], str(candidate)
                 break
+    if not values["api_key"] and (local := _local_server()) is not None:
+        local_url, local_token = local
+        where = f"the local server of {LOCAL_DATA_DIR}"
+        if not values["url"]:
+            values["url"], sources["url"] = local_url, where
+        if str(values["url"]).rstrip("/") == local_url:
+            values["api_key"], sources["api_key"] = local_token, where
     if not values["url"]:
         raise ConnectionSettingsError(
-            f"no Label Studio server given: pass --url, set {URL_VARIABLE}, or write url in {CONFIG_NAME}"
+            f"no Label Studio server given: pass --url, set {URL_VARIABLE}, write url in {CONFIG_NAME}, or run "
+            f"this command from the folder where `partages-ls server start` (or the demo) runs its local server "
+            f"(none is running in {LOCAL_DATA_DIR} here)"
         )
     if not values["api_key"]:
         raise ConnectionSettingsError(

@@ -21,11 +21,11 @@ from pathlib import Path
 from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.output import guard_target
-from partages_ls.guides.loader import load_guides
+from partages_ls.guides.loader import load_guides, unknown_guide
 from partages_ls.guides.model import Guide
 from partages_ls.studio.annotators import add_annotators, login_help
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.connection import Connection
+from partages_ls.studio.connection import LOCAL_DATA_DIR, Connection
 from partages_ls.studio.importer import ImportOptions, ImportReport, import_sources
 from partages_ls.studio.projects import create_project
 from partages_ls.studio.pull import pull_project
@@ -38,7 +38,7 @@ from partages_ls.studio.server import (
     plugin_status,
 )
 
-DEFAULT_DATA_DIR = Path(".partages-ls") / "label-studio"
+DEFAULT_DATA_DIR = LOCAL_DATA_DIR
 DEFAULT_OUT = Path("demo-output")
 EXPORT_TARGETS = ("parhaf", "cas", "brat")
 AGREEMENT_MODULE = "partages_ls.agreement.report"
@@ -90,17 +90,22 @@ class DemoResult:
     guides: list[GuideOutcome] = field(default_factory=list)
     login_lines: list[str] = field(default_factory=list)
     stop_command: str = ""
+    next_commands: list[str] = field(default_factory=list)  # what a lead types next (see next_commands())
     server: LocalServer | None = None  # set when this run started the server (it keeps running)
 
 
-def _agreement(export: Path, guide: Guide, out: Path) -> str | None:
-    """Write the agreement report when that part of the suite is installed; a note when it is not."""
+def _agreement(export: Path, guide: Guide, out: Path, annotators: list[str]) -> str | None:
+    """Write the agreement report when that part of the suite is installed; a note when it is not.
+
+    Only the campaign's annotators are compared (anyone else who saved an annotation, such as the
+    admin looking around, is listed in the report as present but not compared).
+    """
     try:
         report = importlib.import_module(AGREEMENT_MODULE)
-        run, request = report.run_agreement, report.AgreementRequest
+        run, request, options = report.run_agreement, report.AgreementRequest, report.AgreementOptions
     except (ImportError, AttributeError):
         return f"agreement report skipped: {AGREEMENT_MODULE}.run_agreement is not available in this version"
-    run(request(export, out, guide=guide.name, overwrite=True))
+    run(request(export, out, guide=guide.name, options=options(annotators=annotators), overwrite=True))
     return None
 
 
@@ -129,6 +134,16 @@ def _annotation_files(samples: Path, guide: str) -> list[Path]:
     return sorted(folder.glob("*@*.json")) if folder.is_dir() else []
 
 
+def subset_folder(out: Path, guide: Guide, target: str) -> Path:
+    """Where the demo writes a guide's subset; the parquet one is named after the hub dataset it mirrors.
+
+    A folder's base name is what `datasets` names a local dataset (and its cache entry), so the four
+    PARHAF subsets get four different names rather than four folders called ``parhaf``.
+    """
+    name = guide.export.hub_dataset.rsplit("/", 1)[-1] if target == "parhaf" else target
+    return out / "subsets" / guide.name / name
+
+
 def _export_and_agree(outcome: GuideOutcome, guide: Guide, out: Path, first: str) -> None:
     assert outcome.export is not None
     try:
@@ -137,7 +152,7 @@ def _export_and_agree(outcome: GuideOutcome, guide: Guide, out: Path, first: str
         outcome.notes.append("subsets skipped: the exporter is not available")
         return
     for target in EXPORT_TARGETS:
-        folder = out / "subsets" / guide.name / target
+        folder = subset_folder(out, guide, target)
         request = ExportRequest(
             outcome.export, target, folder, guide=guide.name, gold=f"annotator:{first}", overwrite=True
         )
@@ -152,7 +167,7 @@ def _export_and_agree(outcome: GuideOutcome, guide: Guide, out: Path, first: str
             outcome.notes.append(f"{target} subset not written: {str(exc).splitlines()[0]}")
     folder = out / "agreement" / guide.name
     try:
-        note = _agreement(outcome.export, guide, folder)
+        note = _agreement(outcome.export, guide, folder, outcome.annotators)
     except PartagesError as exc:
         note = f"agreement report not written: {str(exc).splitlines()[0]}"
     if note is None:
@@ -229,9 +244,9 @@ def run_demo(options: DemoOptions | None = None, *, echo: Echo = lambda _: None)
     samples = options.samples or content_dir("samples")
     guides = load_guides()
     names = options.guides or sorted(guides)
-    unknown = [name for name in names if name not in guides]
-    if unknown:
-        raise DemoError(f"unknown guide(s) {', '.join(unknown)}; known: {', '.join(sorted(guides))}")
+    for name in names:
+        if name not in guides:
+            raise unknown_guide(name, list(guides))
     guard_target(options.out)  # before starting anything: never / . ~ or a repository root
     connection, result = _connect(options, echo)
     with StudioClient(connection) as client:
@@ -246,14 +261,66 @@ def run_demo(options: DemoOptions | None = None, *, echo: Echo = lambda _: None)
     result.stop_command = f"{own_command()} server stop" + (
         "" if default else f" --data-dir {shlex.quote(str(options.data_dir))}"
     )
+    result.next_commands = next_commands(result, options)
     return result
 
 
-def own_command() -> str:
-    """How to call partages-ls again from here: its bare name when on PATH, else the path that ran it."""
+def _finds_local_server(data_dir: Path) -> bool:
+    """Whether commands run from the working folder find this server without settings (see connection.py)."""
+    return Path(data_dir).resolve() == (Path.cwd() / LOCAL_DATA_DIR).resolve()
+
+
+def env_command(data_dir: Path) -> str:
+    """The shell line that puts the server's URL and token in the environment (the token is not in it).
+
+    Absolute paths: the line is meant for another folder or shell.
+    """
+    folder = shlex.quote(str(Path(data_dir).resolve()))
+    return f'eval "$({own_command(absolute=True)} server status --data-dir {folder} --env)"'
+
+
+def connect_hint(data_dir: Path) -> str:
+    """How the other commands reach the server of ``data_dir`` (no secret in the text)."""
+    env = env_command(data_dir)
+    if _finds_local_server(data_dir):
+        return (
+            f"Commands run from this folder ({Path.cwd()}) find this server by themselves; from another folder "
+            f"or for other tools, run: {env}"
+        )
+    return f"Other commands find this server once you run: {env}"
+
+
+def next_commands(result: DemoResult, options: DemoOptions) -> list[str]:
+    """What a lead types next on one guide of the demo: status, pull, validate, export, agreement."""
+    outcome = next((g for g in result.guides if g.guide == "infectiologie" and g.annotators), None)
+    outcome = outcome or next((g for g in result.guides if g.annotators), None)
+    if outcome is None:
+        return []
+    command, name = own_command(), outcome.guide
+    lines = [] if _finds_local_server(options.data_dir) else [env_command(options.data_dir)]
+    export = shlex.quote(f"{name}.json")
+    lines += [
+        f"{command} status {name}",
+        f"{command} pull {name} -o {export}",
+        f"{command} validate {export}",
+        f"{command} export {export} --to parhaf --out {shlex.quote(name + '-parhaf')} "
+        f"--gold annotator:{shlex.quote(outcome.annotators[0])}",
+        f"{command} agreement {export} --out {shlex.quote(name + '-agreement')} "
+        f"--annotators {shlex.quote(','.join(outcome.annotators))}",
+    ]
+    return lines
+
+
+def own_command(*, absolute: bool = False) -> str:
+    """How to call partages-ls again from here: its bare name when on PATH, else the path that ran it.
+
+    ``absolute`` gives a path that works from any folder (for lines meant for another folder).
+    """
     if shutil.which("partages-ls"):
         return "partages-ls"
     launched = Path(sys.argv[0])
     if launched.name == "partages-ls" and launched.exists():
+        if absolute:
+            return shlex.quote(str(launched.absolute()))
         return shlex.quote(os.path.relpath(launched.resolve()) if launched.is_absolute() else str(launched))
     return f"{shlex.quote(sys.executable)} -m partages_ls"

@@ -85,6 +85,20 @@ def test_the_loader_reads_the_marker_project_create_writes() -> None:
     assert guide_of("partages-ls:guide=../etc") is None  # only guide names, never a path
 
 
+def test_a_curation_project_gets_no_guide_plugin() -> None:
+    """Its config adds curation controls the guide's plugin would refuse on every curator's save."""
+    from partages_ls.curation.prepare import curation_description
+    from partages_ls.ls_plugin_loader import CURATION_MARKER
+    from partages_ls.studio.projects import CURATION_MARKER as STUDIO_CURATION_MARKER
+    from partages_ls.studio.projects import Project
+
+    assert CURATION_MARKER == STUDIO_CURATION_MARKER
+    guide = load_guide("reponse-traitement")
+    description = curation_description(Project(7, "CU5b", "reponse-traitement", guide.version, {}), guide)
+    assert "partages-ls:guide=reponse-traitement" in description
+    assert guide_of(description) is None
+
+
 def test_the_bundle_holds_the_loader_and_the_plugins_and_nothing_else(tmp_path: Path) -> None:
     bundle = prepare_bundle(tmp_path / "loader")
     assert prepare_bundle(tmp_path / "loader") == bundle  # same content, same folder, written once

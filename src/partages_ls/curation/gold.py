@@ -14,12 +14,13 @@ from typing import Any
 
 from partages_ls.curation.studio_format import is_done, markers, strip_curation
 from partages_ls.errors import Diagnostic
+from partages_ls.exporters.shape import obj, objects
 
 CURATED_FLAG = "partages_ls_curated"  # set on the in-memory copy of a curated annotation
 
 
-def is_curation_task(task: dict[str, Any]) -> bool:
-    return "curation_strategy" in (task.get("data") or {})
+def is_curation_task(task: object) -> bool:
+    return "curation_strategy" in obj(obj(task).get("data"))
 
 
 def _email(raw: dict[str, Any]) -> str | None:
@@ -35,9 +36,9 @@ def unresolved_markers(tasks: list[dict[str, Any]], *, source: str = "export") -
     for task in tasks:
         if not is_curation_task(task):
             continue
-        report = (task.get("data") or {}).get("report")
-        for raw in task.get("annotations") or []:
-            results = raw.get("result") or []
+        report = obj(task.get("data")).get("report")
+        for raw in objects(task.get("annotations")):
+            results = objects(raw.get("result"))
             if raw.get("was_cancelled") or not is_done(results):
                 continue
             for marker in markers(results):
@@ -63,8 +64,8 @@ def guide_view(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
             viewed.append(task)
             continue
         annotations = []
-        for raw in task.get("annotations") or []:
-            results = raw.get("result") or []
+        for raw in objects(task.get("annotations")):
+            results = objects(raw.get("result"))
             copy = {**raw, "result": strip_curation(results)}
             if not raw.get("was_cancelled") and is_done(results):
                 copy[CURATED_FLAG] = True
@@ -80,9 +81,9 @@ def curation_provenance(tasks: list[dict[str, Any]], report_key: str = "report")
     for task in tasks:
         if not is_curation_task(task):
             continue
-        data = task.get("data") or {}
-        for raw in task.get("annotations") or []:
-            if raw.get("was_cancelled") or not is_done(raw.get("result") or []):
+        data = obj(task.get("data"))
+        for raw in objects(task.get("annotations")):
+            if raw.get("was_cancelled") or not is_done(objects(raw.get("result"))):
                 continue
             provenance[str(data.get(report_key))] = {
                 "strategy": data.get("curation_strategy"),
@@ -107,8 +108,8 @@ def annotators_view(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     viewed = []
     for task in guide_view(tasks):
         if is_curation_task(task):
-            curator = str((task.get("data") or {}).get("curation_curator") or "").lower()
-            kept = [a for a in task.get("annotations") or [] if (_email(a) or "").lower() != curator]
+            curator = str(obj(task.get("data")).get("curation_curator") or "").lower()
+            kept = [a for a in objects(task.get("annotations")) if (_email(a) or "").lower() != curator]
             task = {**task, "annotations": kept}
         viewed.append(task)
     return viewed

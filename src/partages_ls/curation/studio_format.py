@@ -22,6 +22,7 @@ from typing import Any
 
 from partages_ls.curation.merge import MergeResult
 from partages_ls.exporters.labelstudio_write import corpus_to_results
+from partages_ls.exporters.shape import obj
 from partages_ls.guides.model import Guide
 from partages_ls.label_configs.render import render_label_config
 
@@ -124,7 +125,7 @@ def results_digest(results: list[dict[str, Any]]) -> str:
 def is_done(results: list[dict[str, Any]]) -> bool:
     """The curator ticked "Curation terminée"."""
     return any(
-        item.get("from_name") == DONE_CONTROL and DONE_VALUE in ((item.get("value") or {}).get("choices") or [])
+        item.get("from_name") == DONE_CONTROL and DONE_VALUE in (obj(item.get("value")).get("choices") or [])
         for item in results
     )
 

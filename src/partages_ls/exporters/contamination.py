@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from partages_ls.exporters.shape import obj, objects
+
 
 @dataclass(frozen=True)
 class Contaminated:
@@ -53,10 +55,8 @@ def find_contaminated(
     """
     names = dict(emails or {})
     annotators: set[int] = set()
-    for task in tasks:
-        for annotation in task.get("annotations") or []:
-            if not isinstance(annotation, dict):
-                continue
+    for task in objects(tasks):
+        for annotation in objects(task.get("annotations")):
             who = annotation.get("completed_by")
             uid = _user_id(who)
             if uid is None:
@@ -65,12 +65,10 @@ def find_contaminated(
             if isinstance(who, dict) and who.get("email"):
                 names.setdefault(uid, str(who["email"]))
     found: list[Contaminated] = []
-    for task in tasks:
+    for task in objects(tasks):
         task_id = task.get("id") if isinstance(task.get("id"), int) else None
-        report = str((task.get("data") or {}).get(report_key) or f"task-{task_id}")
-        for annotation in task.get("annotations") or []:
-            if not isinstance(annotation, dict):
-                continue
+        report = str(obj(task.get("data")).get(report_key) or f"task-{task_id}")
+        for annotation in objects(task.get("annotations")):
             author, editor = _user_id(annotation.get("completed_by")), _user_id(annotation.get("updated_by"))
             if author is None or editor is None or editor == author or editor not in annotators:
                 continue

@@ -24,6 +24,17 @@ class Malformed:
     message: str
 
 
+def obj(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (for code that reads raw tasks before the reader
+    has screened them: a damaged field then holds nothing instead of raising)."""
+    return value if isinstance(value, dict) else {}
+
+
+def objects(value: object) -> list[dict[str, Any]]:
+    """The JSON objects of a list field (tasks, annotations, results); anything else holds none."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def encodable(text: str) -> bool:
     """Whether ``text`` can be written as UTF-8 (no lone surrogate such as ``\\ud800``)."""
     if text.isascii():

@@ -47,6 +47,11 @@ _OFF_WORDS = {"0", "off", "false", "no"}
 
 # The marker `partages-ls project create` writes into a project's description (see studio/projects.py).
 GUIDE_MARKER = re.compile(r"partages-ls:guide=(?P<guide>[a-z][a-z0-9-]*)")
+# A curation project (partages_ls.curation; same text as studio.projects.CURATION_MARKER, repeated here because
+# the loader runs inside Label Studio with the standard library only) names its guide too, but its config adds
+# curation controls the guide's plugin does not know: the plugin would refuse every curator's save. The curated
+# gold is checked by `validate`/`export` instead.
+CURATION_MARKER = "partages-ls:curation-of="
 GUIDE_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 STATIC_FILES = ("boot.js", "lsi.js")
 
@@ -88,7 +93,10 @@ def available_guides(folder: Path | None) -> dict[str, Path]:
 
 
 def guide_of(description: str | None) -> str | None:
-    """The guide named by a project description's ``partages-ls:guide=<name>`` marker, or None."""
+    """The guide named by a project description's ``partages-ls:guide=<name>`` marker, or None
+    (also None for a curation project, see :data:`CURATION_MARKER`)."""
+    if CURATION_MARKER in (description or ""):
+        return None
     match = GUIDE_MARKER.search(description or "")
     return match.group("guide") if match else None
 

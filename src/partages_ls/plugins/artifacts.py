@@ -316,8 +316,8 @@ def render_readme(guide: Guide) -> str:
         "plugins:",
         "",
         "- Enterprise loads the project's `custom_script` itself, runs it again each time an annotation is shown "
-        "and removes the handlers of the previous run; the shim and the adapter run the script once per "
-        "labeling instance, and its handlers stay until the instance is gone.",
+        "and removes the handlers of the previous run; the shim runs the script once per labeling instance and "
+        "the adapter once per page, and its handlers stay until that instance or page is gone.",
         "- Only `LSI.on` and `LSI.task` are provided (what the plugin uses), no other `LSI` member.",
         "- The message is shown by the Community `Htx.showModal` (an antd modal that folds the line breaks of "
         "the list into one paragraph); Enterprise's display may differ.",

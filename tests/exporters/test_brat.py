@@ -350,6 +350,31 @@ def test_unknown_names_and_wrong_offsets_are_all_listed_with_file_and_line(tmp_p
     assert isinstance(caught.value, BratError)
 
 
+def test_an_unknown_attribute_value_leaves_out_the_value_only(tmp_path: Path) -> None:
+    """Import (partial) keeps the span and its relation; only the A line with the unknown value is listed."""
+    text = "E. coli\nbactériémie"
+    (tmp_path / "doc.txt").write_bytes(text.encode("utf-8"))
+    (tmp_path / "doc.ann").write_text(
+        "T1\tBacterie 0 7\tE. coli\n"
+        "T2\tBacteriemie 8 19\tbactériémie\n"
+        "A1\tNEGATION T1 Peut-etre\n"
+        "A2\tNEGATION T2 Absent\n"
+        "R1\tAGENT_PATHOGENE Arg1:T2 Arg2:T1\n",
+        encoding="utf-8",
+    )
+    corpus = read_brat(tmp_path, INFECTIO, partial=True)
+    (annotation,) = corpus.documents[0].annotations
+    assert [(s.id, s.label, s.begin, s.end, s.attributes) for s in annotation.spans] == [
+        ("T1", "Bacterie", 0, 7, {}),
+        ("T2", "Bacteriemie", 8, 19, {"NEGATION": "Absent"}),
+    ]
+    assert [(r.type, r.source, r.target) for r in annotation.relations] == [("AGENT_PATHOGENE", "T2", "T1")]
+    assert [(s.where, s.rule) for s in corpus.skipped] == [(f"{tmp_path / 'doc.ann'}:3", "unreadable")]
+    assert "unknown value 'Peut-etre' of NEGATION (known: Present, Absent, Indetermine); T1 is kept without it" in (
+        corpus.skipped[0].reason
+    )
+
+
 def test_corpus_problems_are_all_listed_and_nothing_is_written(tmp_path: Path) -> None:
     good = infectio_annotation()
     bad = Annotation(

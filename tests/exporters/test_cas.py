@@ -420,6 +420,37 @@ def test_read_lists_file_annotation_and_unknown_value(guides: dict[str, Guide], 
     assert any(r.startswith("broken.json") for r in rendered)
 
 
+def test_an_unknown_attribute_value_leaves_out_the_value_only(guides: dict[str, Guide], tmp_path: Path) -> None:
+    """What an annotator stored is data: the span (and its relations) are imported, only the value is listed."""
+    guide = guides["infectiologie"]
+    write_cas(sample_corpus(guide), guide, tmp_path)
+    clean = read_cas(tmp_path, guide)
+    path = tmp_path / "CARDIOLOGIE-00054_CRH.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    relation = next(fs for fs in raw["%FEATURE_STRUCTURES"] if fs["%TYPE"] == CUSTOM_PREFIX + "RelationInfectiologie")
+    target = next(fs for fs in raw["%FEATURE_STRUCTURES"] if fs["%ID"] == relation["@Governor"])
+    assert target["NEGATION"] != "Probable"
+    target["NEGATION"] = "Probable"
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+
+    corpus = read_cas(tmp_path, guide, partial=True)
+    (kept,) = [
+        span
+        for document in clean.documents
+        for span in document.annotations[0].spans
+        if document.report == "CARDIOLOGIE-00054_CRH" and span.id == str(target["%ID"])
+    ]
+    del kept.attributes["NEGATION"]
+    # Every span and relation is read (those on the span too); the span only lost NEGATION.
+    assert content(corpus) == content(clean)
+    assert [(s.where, s.rule) for s in corpus.skipped] == [
+        (f"CARDIOLOGIE-00054_CRH.json / Infectiologie #{target['%ID']}", "unreadable")
+    ]
+    assert "unknown value 'Probable' of feature NEGATION (the span is kept without it)" in corpus.skipped[0].reason
+    with pytest.raises(CasReadError, match="'Probable'"):  # a plain read still refuses and lists it
+        read_cas(tmp_path, guide)
+
+
 def test_read_refuses_offsets_inside_a_utf16_pair_and_unlabelled_spans(
     guides: dict[str, Guide], tmp_path: Path
 ) -> None:

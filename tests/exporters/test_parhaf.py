@@ -406,6 +406,28 @@ def test_unknown_hub_values_are_listed_with_file_row_and_value(tmp_path: Path) -
     assert "data/spans/spans_train.parquet: row 4: error: column attribute_LABEL: unknown value 'Virus'" in message
 
 
+def test_an_unknown_attribute_value_leaves_out_the_value_only(tmp_path: Path) -> None:
+    """Import (partial) keeps the span and its relations; only the unknown value is listed, by file and row."""
+    write(infectio_corpus(), INFECTIO, tmp_path, INFECTIO_SPLITS)
+    clean = read_parhaf(tmp_path, INFECTIO)
+    path = tmp_path / "data/spans/spans_train.parquet"
+    table = pq.read_table(path)
+    negations = table["attribute_NEGATION"].to_pylist()
+    assert negations[2] not in (None, "Probable")
+    negations[2] = "Probable"
+    pq.write_table(table.set_column(7, "attribute_NEGATION", pa.array(negations)), path)
+
+    corpus = read_parhaf(tmp_path, INFECTIO, partial=True)
+    span_id = table["span_id"].to_pylist()[2]
+    (kept,) = [s for d in clean.documents for s in d.annotations[0].spans if s.id == span_id]
+    del kept.attributes["NEGATION"]
+    assert content(corpus) == content(clean)  # every span and relation is read; this span only lost NEGATION
+    assert [(s.where, s.rule) for s in corpus.skipped] == [("data/spans/spans_train.parquet: row 2", "unreadable")]
+    assert "column attribute_NEGATION: unknown value 'Probable' (the span is kept without it)" in (
+        corpus.skipped[0].reason
+    )
+
+
 def test_corpus_problems_are_reported_together(tmp_path: Path) -> None:
     corpus = infectio_corpus()
     corpus.documents[0].annotations.append(Annotation())

@@ -18,7 +18,8 @@ from partages_ls.studio.plugin import ENABLE_HINT, PluginResult, plugin_script, 
 from partages_ls.studio.projects import project_description
 
 COMMUNITY = (
-    "this server does not run plugins (Community edition): the rules are enforced by `partages-ls validate` on export"
+    "this server does not run plugins (Community edition without partages-ls' plugin loader): "
+    "the rules are enforced by `partages-ls validate` on export"
 )
 
 

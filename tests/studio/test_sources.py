@@ -160,3 +160,28 @@ def test_a_bad_parhaf_row_is_left_out_alone(tmp_path: Path) -> None:
     assert {d.report for d in source.documents} == set(expected)  # every report is still imported
     spans = sum(1 for d in source.documents for r in d.results or [] if r.get("type") == "labels")
     assert spans == len(rows) - 2
+
+
+def test_a_cas_span_with_an_unknown_attribute_value_is_imported_without_it(tmp_path: Path) -> None:
+    from partages_ls.exporters.cas import write_cas
+
+    guide = load_guide("infectiologie")
+    corpus, expected = _gold(guide)
+    write_cas(corpus, guide, tmp_path)
+    path = sorted(tmp_path.glob("*.json"))[0]
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    structure = next(fs for fs in raw["%FEATURE_STRUCTURES"] if fs.get("NEGATION"))
+    structure["NEGATION"] = "Probable"
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+
+    source = read_source(tmp_path, guide)
+    document = next(d for d in source.documents if d.report == path.stem)
+    got, wanted = _content(document.results or []), _content(expected[path.stem])
+    # The span is imported (with its other choices and its relations); only the NEGATION choice is missing.
+    (missing,) = wanted - got
+    assert missing[0] == "attribute" and missing[1:3] == (structure["begin"], structure["end"])
+    assert missing[4] == "NEGATION" and not got - wanted
+    assert [(d.location, d.code) for d in source.left_out] == [
+        (f"{path.name} / Infectiologie #{structure['%ID']}", "unreadable")
+    ]
+    assert "not imported: unknown value 'Probable' of feature NEGATION (the span is kept" in source.left_out[0].message

@@ -172,7 +172,7 @@ class _AnnReader:
         value = next((v for v in attribute.values if v.inception_value == chosen), None)
         if value is None:
             known = ", ".join(v.inception_value for v in attribute.values)
-            self.fail(number, f"unknown value {chosen!r} of {name} (known: {known})")
+            self.fail(number, f"unknown value {chosen!r} of {name} (known: {known}); {span.id} is kept without it")
         elif attribute.name in span.attributes:
             self.fail(number, f"{span.id} has two values of {name}")
         else:

@@ -364,10 +364,10 @@ class _DocumentReader:
                 continue
             value_id = attribute.values.from_cas.get(value)
             if value_id is None:
-                ok = False
+                # What an annotator stored is data: the span is kept, only this value is left out (listed).
                 self.problem(
                     structure,
-                    f"unknown value {value!r} of feature {attribute.feature}",
+                    f"unknown value {value!r} of feature {attribute.feature} (the span is kept without it)",
                     f"known: {attribute.values.known()}",
                 )
             else:
@@ -489,7 +489,7 @@ def read_cas(folder: Path, guide: Guide, *, partial: bool = False) -> Corpus:
     Every INCEpTION value is mapped back through the guide; unknown ones raise :class:`CasReadError`
     listing file, annotation and value. Layers the guide does not know (tokens, sentences) are ignored.
     With ``partial`` (import), each problem leaves out its annotation (or its file) alone and is listed
-    in ``corpus.skipped``.
+    in ``corpus.skipped``; an unknown attribute value leaves out that value only (the span is kept).
     """
     schema = cas_schema(guide)
     typesystem_text = typesystem_xml(guide)

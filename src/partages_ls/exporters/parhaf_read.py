@@ -61,8 +61,9 @@ class _Reader:
     def problem(self, where: str, message: str, hint: str = "") -> None:
         self.problems.append(Diagnostic(where, message, hint=hint))
 
-    def _unknown(self, where: str, column: str, value: Any, known: Iterable[str]) -> None:
-        self.problem(where, f"column {column}: unknown value {value!r}", f"known values: {', '.join(known)}")
+    def _unknown(self, where: str, column: str, value: Any, known: Iterable[str], kept: str = "") -> None:
+        kept = f" ({kept})" if kept else ""
+        self.problem(where, f"column {column}: unknown value {value!r}{kept}", f"known values: {', '.join(known)}")
 
     def _has_columns(self, table: pa.Table, source: str, required: Sequence[str], known: Iterable[str]) -> bool:
         names = table.schema.names
@@ -156,7 +157,7 @@ class _Reader:
                 continue
             mapping = self.attribute_maps[(label_set.name, spec.name)]
             if value not in mapping.to_id:
-                self._unknown(where, column, value, mapping.to_id)
+                self._unknown(where, column, value, mapping.to_id, "the span is kept without it")
                 continue
             found[spec.name] = mapping.to_id[value]
         return found

@@ -261,8 +261,9 @@ def render_readme(guide: Guide) -> str:
         "## Events and APIs used",
         "",
         '- `LSI.on("beforeSaveAnnotation", (store, annotation) => …)`: the only handler; returning `false` '
-        "blocks the save. Label Studio removes it when another annotation is shown. The script defines no "
-        "global (everything lives in one closure).",
+        "blocks the save. Enterprise removes it when another annotation is shown; partages-ls' Community loader "
+        "keeps it for the life of the labeling instance. The script defines no global (everything lives in one "
+        "closure).",
         "- `annotation.serializeAnnotation()`: the results exactly as Label Studio will save them.",
         f"- `LSI.task.data` (or `store.task.dataObj`): the report text, under `{guide.text.data_key}`.",
         '- `Htx.showModal(message, "error")` when the save is blocked, `Htx.showModal(message, "warning")` '
@@ -271,7 +272,10 @@ def render_readme(guide: Guide) -> str:
         "",
         "## Install",
         "",
-        "Plugins are a Label Studio **Enterprise** feature, enabled per organisation.",
+        "The plugin runs in the labeling pages of Label Studio **Enterprise** (plugins enabled per organisation) "
+        "and of Label Studio **Community** through partages-ls' plugin loader (`partages_ls.ls_plugin_loader`).",
+        "",
+        "On Enterprise:",
         "",
         f"1. Create the project with the labeling config `view.xml` (identical to `label_configs/{guide.name}.xml`).",
         "2. Open the project's Settings › Labeling Interface, and paste `plugin.js` into the plugin (custom script) "
@@ -279,36 +283,50 @@ def render_readme(guide: Guide) -> str:
         "3. Optionally try it in the plugin testing panel with the sample task `data.json` (a bundled, fictitious "
         f"report): {_try_it(guide)}; the save is refused and the message says why.",
         "",
+        "On Community (which ignores a project's `custom_script`):",
+        "",
+        "1. Run Label Studio with the loader: `partages-ls server start` does so by default (`--no-plugins` "
+        "turns it off); on your own server, install partages-ls in Label Studio's environment and start it "
+        "with `DJANGO_SETTINGS_MODULE=partages_ls.ls_plugin_loader.settings` (and "
+        "`PARTAGES_LS_BASE_SETTINGS=core.settings.label_studio` in Label Studio's Docker image). The main "
+        "README's section « Plugins on Label Studio Community » lists every variable and the version guard.",
+        f"2. Create the project with `partages-ls project create {guide.name} --with-plugin`: the "
+        "`partages-ls:guide=` marker it writes tells the loader which plugin to serve, and the command says "
+        "whether the server runs it.",
+        "",
         "## Testing and limits",
         "",
         "How the plugin is tested without Enterprise:",
         "",
         "- Its rule engine and the Python one give the same violations on shared test vectors "
         "(`tests/plugins/vectors/`), and `plugin.js` itself is run by Node against fake `LSI`/`Htx` objects.",
-        "- It is run in the real labeling interface of a Community Label Studio (1.23) in headless Chromium "
-        "(`tests/plugins/test_plugin_in_browser.py`). The Community frontend already has the save hook plugins "
-        "use: before its submit and update requests, the store calls the `beforeSaveAnnotation` handlers of its "
-        "event bus and stops when one returns `false`; `window.Htx` (the store, with `showModal`) exists too. "
-        "What it lacks is `LSI` and the loading of `custom_script`, so the test injects a small adapter "
-        "(`tests/plugins/lsi_adapter.js`: `LSI.on` registers on that same event bus, `LSI.task` gives the task "
-        "data), then the generated `plugin.js`, annotates with the mouse and presses Submit: the save request is "
-        "never sent, nothing is stored, Label Studio's error modal shows the plugin's French message; once the "
-        "annotation is fixed it is saved. Warnings alone do not block.",
+        "- It is run through partages-ls' plugin loader on a real Community Label Studio (1.23) in headless "
+        "Chromium, with nothing injected by the test (`tests/plugins/test_plugin_community.py`).",
+        "- It is also run in the real labeling interface of a Community Label Studio "
+        "(`tests/plugins/test_plugin_in_browser.py`) with a test adapter. The Community frontend already has the "
+        "save hook plugins use: before its submit and update requests, the store calls the "
+        "`beforeSaveAnnotation` handlers of its event bus and stops when one returns `false`; `window.Htx` (the "
+        "store, with `showModal`) exists too. What it lacks is `LSI` and the loading of `custom_script`, so the "
+        "test injects a small adapter (`tests/plugins/lsi_adapter.js`: `LSI.on` registers on that same event "
+        "bus, `LSI.task` gives the task data), then the generated `plugin.js`, annotates with the mouse and "
+        "presses Submit: the save request is never sent, nothing is stored, Label Studio's error modal shows the "
+        "plugin's French message; once the annotation is fixed it is saved. Warnings alone do not block.",
         "",
-        "Limits of that adapter, against real Enterprise plugins:",
+        "Limits of those Community runs (the loader's `LSI` shim and the test adapter), against real Enterprise "
+        "plugins:",
         "",
         "- Enterprise loads the project's `custom_script` itself, runs it again each time an annotation is shown "
-        "and removes the handlers of the previous run; the adapter runs the script once per page, and its "
-        "handlers stay until the page is left.",
+        "and removes the handlers of the previous run; the shim runs the script once per labeling instance and "
+        "the adapter once per page, and its handlers stay until that instance or page is gone.",
         "- Only `LSI.on` and `LSI.task` are provided (what the plugin uses), no other `LSI` member.",
         "- The message is shown by the Community `Htx.showModal` (an antd modal that folds the line breaks of "
         "the list into one paragraph); Enterprise's display may differ.",
         "",
         "Limits of the plugin:",
         "",
-        "- The Community edition drops plugins (the project's `custom_script` is silently ignored): nothing is "
-        "checked while annotating. Every rule is also checked on export by `partages-ls validate`, which is the "
-        "check that counts.",
+        "- Where the plugin does not run (Community without the loader, or with its version guard off; Enterprise "
+        "without plugins enabled), nothing is checked while annotating. Every rule is also checked on export by "
+        "`partages-ls validate`, which is the check that counts.",
         "- Only saves are checked (submit, update, and a reviewer's accept or reject); drafts saved automatically "
         "and skipped tasks are not.",
         "- Label Studio runs its own checks (the config's `required`) before the plugin: when one fails, its "

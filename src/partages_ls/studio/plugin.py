@@ -119,7 +119,8 @@ def _community(
     if loader is None:
         return (
             "unsupported",
-            f"{where}: this server does not run plugins (Community edition): {ON_EXPORT}; {ENABLE_HINT}",
+            f"{where}: this server does not run plugins (Community edition without partages-ls' plugin loader): "
+            f"{ON_EXPORT}; {ENABLE_HINT}",
         )
     if loader["plugins"] != "on":
         reasons = "; ".join(str(r) for r in loader.get("reasons") or []) or "no reason given"

@@ -38,10 +38,10 @@ from partages_ls.studio.client import StudioClient
 from partages_ls.studio.importer import ImportOptions, ImportReport, ProgressFn, _Importer
 from partages_ls.studio.projects import (
     BLIND_MARKER,
+    CURATION_MARKER,
     TITLE_LIMIT,
     Project,
     ProjectResult,
-    find_guide_projects,
     list_projects,
     list_tasks,
     marker_line,
@@ -124,7 +124,13 @@ def find_group(
                 f"`partages-ls project create {name} --blind --annotators EMAIL,EMAIL`"
             )
         return None
-    if not explicit and find_guide_projects(client, name):
+    ordinary = [
+        p
+        for p in projects
+        if p.guide_name == name
+        and not any(m in str(p.raw.get("description") or "") for m in (BLIND_MARKER, CURATION_MARKER))
+    ]
+    if not explicit and ordinary:
         return None  # GUIDE names the ordinary project; the group is blind:GUIDE
     return BlindGroup(name, members)
 

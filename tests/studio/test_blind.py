@@ -184,6 +184,9 @@ def test_blind_cli(studio: StudioClient, ls_server: Any, emails: list[str], tmp_
     pulled = runner.invoke(cli, ["pull", GUIDE.name, "-o", str(out), *_connection(ls_server)])
     assert pulled.exit_code == 0, pulled.output
     assert f"{len(REPORTS)} task(s), 4 annotation(s)" in pulled.output
+    assert f"from blind group blind:{GUIDE.name} ({anne} → " in pulled.output
+    members = runner.invoke(cli, ["annotators", "add", f"blind:{GUIDE.name}", anne, *_connection(ls_server)])
+    assert members.exit_code == 2 and f"project create {GUIDE.name} --blind --annotators" in members.output
     again = runner.invoke(cli, ["pull", GUIDE.name, "-o", str(out), *_connection(ls_server)])
     assert again.exit_code != 0 and "--overwrite" in again.output
 

@@ -335,6 +335,11 @@ def annotators_group() -> None:
 @connection_options
 def annotators_add_command(project: str, emails: tuple[str, ...], url: str | None, api_key: str | None) -> None:
     """Make each EMAIL a member who can annotate PROJECT, and say how they get a login. Idempotent."""
+    if project.startswith("blind:"):
+        raise click.UsageError(
+            f"a blind group gets an annotator with a project of their own: "
+            f"partages-ls project create {project.removeprefix('blind:')} --blind --annotators EMAIL,…"
+        )
     with _client(url, api_key) as client:
         result = add_annotators(client, project, list(emails))
         local = find_server(DEFAULT_DATA_DIR)
@@ -424,9 +429,14 @@ def pull_command(project: str, output: Path, overwrite: bool, url: str | None, a
             result = pull_project(client, project, output, overwrite=overwrite)
         else:
             result = pull_group(client, group, load_guide(group.guide), output, overwrite=overwrite)
+    where = (
+        f"project {result.record['project_id']}"
+        if group is None
+        else f"blind group {group.label} ({group.describe()}, merged by report id)"
+    )
     click.echo(
-        f"{result.path}: {result.tasks} task(s), {result.annotations} annotation(s) from project "
-        f"{result.record['project_id']} (guide {result.record['guide']} v{result.record['guide_version']})"
+        f"{result.path}: {result.tasks} task(s), {result.annotations} annotation(s) from {where} "
+        f"(guide {result.record['guide']} v{result.record['guide_version']})"
     )
     click.echo(f"record: {result.record_path}")
 

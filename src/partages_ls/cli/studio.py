@@ -18,6 +18,7 @@ import click
 
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import add_annotators, login_help
+from partages_ls.studio.blind import create_blind_group, find_group, group_status, import_group, pull_group
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import resolve_connection
 from partages_ls.studio.demo import DEFAULT_DATA_DIR, DEFAULT_OUT, DemoOptions, run_demo
@@ -31,7 +32,10 @@ from partages_ls.studio.status import project_status
 
 HELP = {"help_option_names": ["-h", "--help"]}
 F = TypeVar("F", bound=Callable[..., Any])
-PROJECT_HELP = "PROJECT is a project id or a guide name (the project is found by the marker partages-ls stores in it)."
+PROJECT_HELP = (
+    "PROJECT is a project id or a guide name (the project is found by the marker partages-ls stores in it), "
+    "or blind:GUIDE for a blind group (one project per annotator, merged by report id)."
+)
 
 
 def connection_options(function: F) -> F:
@@ -111,6 +115,17 @@ def project_group() -> None:
     metavar="URL",
     help="Connect this ML backend (`partages-ls ml-backend serve`) and show its suggestions.",
 )
+@click.option(
+    "--blind",
+    is_flag=True,
+    help="Blind double annotation: one project per annotator over the same reports (group blind:GUIDE).",
+)
+@click.option(
+    "--annotators",
+    default="",
+    metavar="EMAIL,EMAIL",
+    help="With --blind: the annotators, one project each (added to the group when it exists).",
+)
 @connection_options
 def project_create_command(
     guide: str,
@@ -118,6 +133,8 @@ def project_create_command(
     overlap: int | None,
     with_plugin: bool,
     ml_backend: str | None,
+    blind: bool,
+    annotators: str,
     url: str | None,
     api_key: str | None,
 ) -> None:
@@ -125,9 +142,17 @@ def project_create_command(
 
     Idempotent: the project is found again by a marker in its description. When the guide changed,
     the config and instructions are updated, unless that would orphan existing annotations: then
-    nothing changes and the labels/controls in use are listed.
+    nothing changes and the labels/controls in use are listed. With --blind, each annotator of
+    --annotators gets a project of their own (group blind:GUIDE; see "Blind double annotation").
     """
     loaded = load_guide(guide)
+    if blind or annotators:
+        if not blind or overlap is not None:
+            raise click.UsageError("--annotators goes with --blind, and --overlap does not (one annotation per task)")
+        _create_blind(
+            loaded, [a for a in annotators.split(",") if a.strip()], title, with_plugin, ml_backend, url, api_key
+        )
+        return
     with _client(url, api_key) as client:
         result = create_project(client, loaded, title=title, overlap=overlap)
         plugin = set_project_plugin(client, result.project.id, loaded) if with_plugin else None
@@ -142,6 +167,33 @@ def project_create_command(
         click.echo(f"  plugin: {plugin.message}")
     if backend is not None:
         click.echo(f"  ML backend {backend.action}: {backend.url} (model_version {backend.title}, {backend.state})")
+
+
+def _create_blind(
+    guide: Any,
+    annotators: list[str],
+    title: str | None,
+    with_plugin: bool,
+    ml_backend: str | None,
+    url: str | None,
+    api_key: str | None,
+) -> None:
+    with _client(url, api_key) as client:
+        result = create_blind_group(client, guide, annotators, title=title)
+        click.echo(f"blind group {result.group.label} (guide {guide.name} v{guide.version}): one project per annotator")
+        for email, done in sorted(result.results.items()):
+            project = done.project
+            click.echo(f"  {done.action}: project {project.id} {project.title!r} for {email}")
+            click.echo(f"    {client.url}/projects/{project.id}/data?labeling=1")
+            if with_plugin:
+                click.echo(f"    plugin: {set_project_plugin(client, project.id, guide).message}")
+            if ml_backend:
+                backend = connect_ml_backend(client, project.id, ml_backend)
+                click.echo(f"    ML backend {backend.action}: {backend.url} (model_version {backend.title})")
+    click.echo(
+        "  each annotator labels in their own project only; Community still lists every project to every "
+        "member: `partages-ls status` reports any annotation made in another's project"
+    )
 
 
 @project_group.command("list", context_settings=HELP)
@@ -252,14 +304,21 @@ def import_command(
     progress = _Progress("importing")
     with _client(url, api_key) as client:
         try:
-            report = import_sources(client, project, list(sources), options, progress=progress)
+            group = find_group(client, project)
+            if group is None:
+                reports = [import_sources(client, project, list(sources), options, progress=progress)]
+            else:
+                guide = load_guide(group.guide)
+                reports = import_group(client, group, guide, list(sources), options, progress)
         finally:
             progress.close()
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        shown = [r.as_dict() for r in reports]
+        click.echo(json.dumps(shown[0] if group is None else shown, indent=2, ensure_ascii=False))
     else:
-        _print_import(report)
-    left_out = len(report.changed_text) + len(report.without_text) + len(report.left_out)
+        for report in reports:
+            _print_import(report)
+    left_out = sum(len(r.changed_text) + len(r.without_text) + len(r.left_out) for r in reports)
     if left_out:
         sys.exit(1)
 
@@ -276,6 +335,11 @@ def annotators_group() -> None:
 @connection_options
 def annotators_add_command(project: str, emails: tuple[str, ...], url: str | None, api_key: str | None) -> None:
     """Make each EMAIL a member who can annotate PROJECT, and say how they get a login. Idempotent."""
+    if project.startswith("blind:"):
+        raise click.UsageError(
+            f"a blind group gets an annotator with a project of their own: "
+            f"partages-ls project create {project.removeprefix('blind:')} --blind --annotators EMAIL,…"
+        )
     with _client(url, api_key) as client:
         result = add_annotators(client, project, list(emails))
         local = find_server(DEFAULT_DATA_DIR)
@@ -297,10 +361,19 @@ def annotators_add_command(project: str, emails: tuple[str, ...], url: str | Non
 @connection_options
 def status_command(project: str, as_json: bool, url: str | None, api_key: str | None) -> None:
     """Progress of PROJECT: per annotator, tasks by number of submitted annotations, agreement-ready reports."""
+    foreign: list[dict[str, Any]] | None = None
     with _client(url, api_key) as client:
-        status = project_status(client, project)
+        group = find_group(client, project)
+        if group is None:
+            status = project_status(client, project)
+        else:
+            status, merged = group_status(client, group, load_guide(group.guide))
+            foreign = merged.foreign
     if as_json:
-        click.echo(json.dumps(status.as_dict(), indent=2, ensure_ascii=False))
+        data = status.as_dict()
+        if group is not None:
+            data |= {"blind_group": {e: p.id for e, p in sorted(group.members.items())}, "foreign": foreign}
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(f"project {status.project_id} {status.title!r} (guide {status.guide or '-'}, overlap {status.overlap})")
     click.echo(f"  tasks: {status.tasks}; predictions: {status.predictions}")
@@ -328,6 +401,11 @@ def status_command(project: str, as_json: bool, url: str | None, api_key: str | 
         )
         for item in status.contaminated:
             click.echo(f"    {item.where()} by {item.completed_by}, last updated by {item.updated_by}")
+    if foreign:
+        click.echo(f"  NOT BLIND: {len(foreign)} annotation(s) made in another annotator's project:")
+        for item_ in foreign:
+            where = f"report {item_['report']} / project {item_['project']} / annotation {item_['annotation']}"
+            click.echo(f"    {where} by {item_['by']}")
 
 
 # --- pull -------------------------------------------------------------------------------------
@@ -346,10 +424,19 @@ def status_command(project: str, as_json: bool, url: str | None, api_key: str | 
 def pull_command(project: str, output: Path, overwrite: bool, url: str | None, api_key: str | None) -> None:
     """Download PROJECT's full raw JSON export (annotator e-mails included) and its record FILE.json.meta.json."""
     with _client(url, api_key) as client:
-        result = pull_project(client, project, output, overwrite=overwrite)
+        group = find_group(client, project)
+        if group is None:
+            result = pull_project(client, project, output, overwrite=overwrite)
+        else:
+            result = pull_group(client, group, load_guide(group.guide), output, overwrite=overwrite)
+    where = (
+        f"project {result.record['project_id']}"
+        if group is None
+        else f"blind group {group.label} ({group.describe()}, merged by report id)"
+    )
     click.echo(
-        f"{result.path}: {result.tasks} task(s), {result.annotations} annotation(s) from project "
-        f"{result.record['project_id']} (guide {result.record['guide']} v{result.record['guide_version']})"
+        f"{result.path}: {result.tasks} task(s), {result.annotations} annotation(s) from {where} "
+        f"(guide {result.record['guide']} v{result.record['guide_version']})"
     )
     click.echo(f"record: {result.record_path}")
 

@@ -33,6 +33,7 @@ from partages_ls.exporters.corpus import Document
 from partages_ls.exporters.labelstudio import read_labelstudio
 from partages_ls.guides.model import Guide
 from partages_ls.studio.annotators import user_id, users_by_email
+from partages_ls.studio.blind import find_group, group_tasks
 from partages_ls.studio.client import StudioClient, StudioError
 from partages_ls.studio.projects import CURATION_MARKER, MARKER, Project, list_projects, list_tasks, resolve_project
 
@@ -225,7 +226,8 @@ def prepare_curation(
 ) -> CurationReport:
     """Create or update the curation tasks of a guide's project; never overwrite a curator's work."""
     strategy = strategy or Strategy()
-    source = resolve_project(client, project)
+    group = find_group(client, project)  # a blind group is curated as one project: its members merged by report
+    source = group.anchor if group is not None else resolve_project(client, project)
     guide = source.guide()
     if "expert_instruction" not in source.raw:
         source = Project.from_api(client.get(f"/api/projects/{source.id}"))
@@ -239,8 +241,8 @@ def prepare_curation(
     report = CurationReport(source.id, curation.id, guide.name, str(strategy), curator_email, created)
     work = _Curate(client, source, guide, strategy, curator_email, curator_id, emails)
 
-    tasks = project_tasks(client, source.id)
     report_key = guide.text.report_key
+    tasks = group_tasks(client, group, report_key).tasks if group is not None else project_tasks(client, source.id)
     wanted = set(reports) if reports else None
     by_report = {str((t.get("data") or {}).get(report_key) or f"task-{t.get('id')}"): t for t in tasks}
     if wanted is not None:

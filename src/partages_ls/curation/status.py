@@ -8,6 +8,7 @@ from typing import Any
 from partages_ls.curation.prepare import CurationError, find_curation_project, project_tasks
 from partages_ls.curation.studio_format import is_done, markers
 from partages_ls.studio.annotators import users_by_email
+from partages_ls.studio.blind import find_group
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.projects import CURATION_MARKER, resolve_project
 
@@ -69,7 +70,8 @@ def _email(annotation: dict[str, Any], ids: dict[int, str]) -> str | None:
 
 def curation_status(client: StudioClient, project: str | int) -> CurationStatus:
     """The state of the curation of ``project`` (the annotation project, or its curation project)."""
-    resolved = resolve_project(client, project)
+    group = find_group(client, project)  # a blind group: its curation project hangs on its first member
+    resolved = group.anchor if group is not None else resolve_project(client, project)
     description = str(resolved.raw.get("description") or "")
     if CURATION_MARKER in description:
         source_id = _int(description.split(CURATION_MARKER, 1)[1].split()[0])

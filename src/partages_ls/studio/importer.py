@@ -209,7 +209,7 @@ def _completed_by(annotation: dict[str, Any]) -> int | None:
     return who if isinstance(who, int) else None
 
 
-class _Importer:
+class ProjectImporter:
     def __init__(
         self,
         client: StudioClient,
@@ -454,4 +454,4 @@ def import_sources(
     resolved = resolve_project(client, project)
     guide = resolved.guide()
     read = [read_source(path, guide) for path in sources]
-    return _Importer(client, resolved, guide, read, options, progress).run()
+    return ProjectImporter(client, resolved, guide, read, options, progress).run()

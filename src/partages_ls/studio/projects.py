@@ -24,6 +24,7 @@ from partages_ls.studio.client import StudioClient, StudioError
 
 MARKER = "partages-ls:guide="
 CURATION_MARKER = "partages-ls:curation-of="  # a curation project (partages_ls.curation) also names its guide
+BLIND_MARKER = "partages-ls:blind-of="  # one annotator's project of a blind group (partages_ls.studio.blind)
 _MARKER_RE = re.compile(
     r"partages-ls:guide=(?P<guide>[a-z][a-z0-9-]*)"
     r"(?:\s+version=(?P<version>[0-9]+\.[0-9]+\.[0-9]+))?(?:\s+instructions=(?P<instructions>[0-9a-f]+))?"
@@ -107,7 +108,8 @@ def find_guide_projects(client: StudioClient, guide_name: str) -> list[Project]:
     return [
         p
         for p in list_projects(client)
-        if p.guide_name == guide_name and CURATION_MARKER not in str(p.raw.get("description") or "")
+        if p.guide_name == guide_name
+        and not any(m in str(p.raw.get("description") or "") for m in (CURATION_MARKER, BLIND_MARKER))
     ]
 
 
@@ -243,7 +245,9 @@ def _wanted(guide: Guide, title: str | None, overlap: int | None) -> dict[str, A
     return wanted
 
 
-def _differences(current: dict[str, Any], wanted: dict[str, Any], guide: Guide) -> dict[str, Any]:
+def _differences(
+    current: dict[str, Any], wanted: dict[str, Any], guide: Guide, description: str | None = None
+) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for key, value in wanted.items():
         stored = current.get(key)
@@ -256,8 +260,9 @@ def _differences(current: dict[str, Any], wanted: dict[str, Any], guide: Guide) 
     instructions = render_instructions(guide)
     if marker.get("instructions") != instructions_digest(instructions):
         changes["expert_instruction"] = instructions
-    if str(current.get("description") or "").strip() != project_description(guide):
-        changes["description"] = project_description(guide)
+    description = description or project_description(guide)
+    if str(current.get("description") or "").strip() != description:
+        changes["description"] = description
     return changes
 
 
@@ -284,9 +289,20 @@ def create_project(
         payload["description"] = project_description(guide)
         created = client.post("/api/projects", payload, retry=False)
         return ProjectResult(Project.from_api(created), "created", sorted(payload))
-    project = found[0]
+    return update_project(client, found[0], guide, title, overlap)
+
+
+def update_project(
+    client: StudioClient,
+    project: Project,
+    guide: Guide,
+    title: str | None,
+    overlap: int | None,
+    description: str | None = None,
+) -> ProjectResult:
+    """Bring an existing project's config, instructions and description up to date with ``guide``."""
     current = client.get(f"/api/projects/{project.id}")
-    changes = _differences(current, _wanted(guide, title, overlap), guide)
+    changes = _differences(current, _wanted(guide, title, overlap), guide, description)
     if not changes:
         return ProjectResult(project, "unchanged")
     if "label_config" in changes:

@@ -54,7 +54,7 @@ def record_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
-def _snapshot(
+def download_snapshot(
     client: StudioClient, project_id: int, *, timeout: float, poll: float, sleep: Callable[[float], None]
 ) -> bytes:
     created = client.post(
@@ -101,7 +101,7 @@ def pull_project(
                 raise OutputExistsError(f"{path} exists; choose another -o or pass --overwrite to replace it")
     resolved = resolve_project(client, project)
     guide = resolved.guide() if resolved.guide_name else None
-    data = _snapshot(client, resolved.id, timeout=timeout, poll=poll, sleep=sleep)
+    data = download_snapshot(client, resolved.id, timeout=timeout, poll=poll, sleep=sleep)
     try:
         tasks = json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -97,6 +97,15 @@ def main(argv: list[str] | None = None) -> None:
     for name, count, seconds, requests in rows:
         print(f"{name:<52} {count:>8} {seconds:>9.1f} {count / seconds:>10.1f} {requests:>9}")
     print(f"curation tasks: {len(report.adjudication)} adjudication, {report.conflicts} conflicts to resolve")
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.seconds.items())
+    print(f"curate phases: {phases}")
+    # Like for like: what the server stores per second, in annotations and in result items.
+    loaded = [a for e in entries for a in e["annotations"]]
+    items = sum(len(a["result"]) for a in loaded)
+    print(f"import: {len(loaded) / import_time:.0f} annotations/s, {items / import_time:.0f} result items/s")
+    load = report.seconds.get("load") or float("nan")
+    rates = f"{report.loaded_annotations / load:.0f} annotations/s, {report.loaded_results / load:.0f} result items/s"
+    print(f"curate load: {rates}")
     sys.stdout.flush()
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -66,9 +67,13 @@ class CurationReport:
     merged_units: int = 0
     problems: list[str] = field(default_factory=list)  # items of the annotations left out of the merge
     requests: int = 0
+    loaded_annotations: int = 0  # sent in bulk to new curation tasks (copies + starting points)
+    loaded_results: int = 0  # their result items
+    # Wall seconds of each phase (read, merge, load) for the benchmark; not part of the JSON (not reproducible).
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {key: value for key, value in self.__dict__.items() if key != "seconds"}
 
 
 def curation_description(source: Project, guide: Guide) -> str:
@@ -242,6 +247,7 @@ def prepare_curation(
     work = _Curate(client, source, guide, strategy, curator_email, curator_id, emails)
 
     report_key = guide.text.report_key
+    began = time.perf_counter()
     tasks = group_tasks(client, group, report_key).tasks if group is not None else project_tasks(client, source.id)
     wanted = set(reports) if reports else None
     by_report = {str((t.get("data") or {}).get(report_key) or f"task-{t.get('id')}"): t for t in tasks}
@@ -250,6 +256,8 @@ def prepare_curation(
             report.skipped[missing] = "compte rendu absent du projet"
     selected = {r: t for r, t in by_report.items() if wanted is None or r in wanted}
     documents, report.problems = work.documents(list(selected.values()))
+    report.seconds["read"] = time.perf_counter() - began
+    began = time.perf_counter()
     existing = {str((t.get("data") or {}).get(report_key)): t for t in list_tasks(client, curation.id, full=True)}
     new_entries: list[dict[str, Any]] = []
     for name in sorted(selected):
@@ -276,8 +284,14 @@ def prepare_curation(
         (report.review if plan.kind == "review" else report.adjudication).append(name)
         report.conflicts += len(merged.conflicts)
         report.merged_units += merged.merged_units
+    report.seconds["merge"] = time.perf_counter() - began
+    loaded = [a for entry in new_entries for a in entry["annotations"]]
+    report.loaded_annotations = len(loaded)
+    report.loaded_results = sum(len(a["result"]) for a in loaded)
+    began = time.perf_counter()
     for start in range(0, len(new_entries), CHUNK):
         client.post(f"/api/projects/{curation.id}/import", new_entries[start : start + CHUNK], retry=False)
+    report.seconds["load"] = time.perf_counter() - began
     _mark_ground_truth(client, existing, curator_id, report)
     report.requests = client.requests
     return report

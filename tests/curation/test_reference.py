@@ -250,3 +250,23 @@ def test_export_gold_curated_says_why_nothing_was_curated(tmp_path: Path) -> Non
         assert result.exit_code == 5, result.output
         assert expected in " ".join(result.output.split()), result.output
         assert not out.exists()
+
+
+def test_reference_refuses_two_different_suggestions_of_one_model_version() -> None:
+    """A blind group's pull keeps each member project's suggestions; the matcher learned from a different
+    annotator in each, so one model version holds two different results and none is the reference."""
+    task = {
+        "id": 1,
+        "data": {"text": TEXT, "report": "R1"},
+        "annotations": [annotation(11, "anne@x.fr", ANNE), annotation(12, "bruno@x.fr", BRUNO)],
+        "predictions": [
+            {"id": 5, "model_version": "m1", "project": 7, "result": REFERENCE},
+            {"id": 6, "model_version": "m1", "project": 8, "result": ANNE},
+        ],
+    }
+    with pytest.raises(PartagesError, match=r"task 1 \(R1\) holds 2 different suggestions of model version m1") as e:
+        load_reference([task], INFECTIO, "predictions:m1")
+    assert "from projects 7, 8" in str(e.value) and "--model rules" in str(e.value)
+    task["predictions"][1]["result"] = REFERENCE  # the same suggestions twice: one reference
+    _corpus, reference = load_reference([task], INFECTIO, "predictions:m1")
+    assert sorted(reference.annotations) == ["R1"]

@@ -14,6 +14,7 @@ spans, attribute values, relations, document fields).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -60,6 +61,18 @@ def parse_reference(text: str) -> tuple[str, str]:
     if (kind == "curated" and not name) or (kind in {"predictions", "annotator"} and name):
         return kind, name or "curated"
     raise PartagesError(f"unknown reference {text!r}: use {REFERENCE_HELP}")
+
+
+def _ambiguous_predictions(task: dict[str, Any], report: str, name: str, found: list[dict[str, Any]]) -> str:
+    """Several different suggestions of one model version for a task: no single reference to compare with."""
+    projects = sorted({str(p.get("project")) for p in found if p.get("project") is not None})
+    origin = f" (from projects {', '.join(projects)}" + ": each member of a blind group is predicted apart)"
+    return (
+        f"task {task.get('id')} ({report}) holds {len(found)} different suggestions of model version {name}"
+        f"{origin if len(projects) > 1 else ''}; no single reference to compare with: predict with a model that "
+        "does not learn from the annotators (`partages-ls predict PROJECT --model rules`) or compare each member "
+        "project's pull on its own"
+    )
 
 
 def _how_to_get(kind: str, name: str, tasks: list[dict[str, Any]]) -> str:
@@ -110,7 +123,10 @@ def load_reference(
                     a for a in annotations if not isinstance(a, dict) or (annotator_of(a) or "").lower() != curator
                 ]
         elif kind == "predictions":
-            chosen = next((p for p in objects(task.get("predictions")) if p.get("model_version") == name), None)
+            found = [p for p in objects(task.get("predictions")) if p.get("model_version") == name]
+            if len({json.dumps(p.get("result"), sort_keys=True) for p in found}) > 1:
+                raise PartagesError(_ambiguous_predictions(task, report, name, found))
+            chosen = found[0] if found else None
         else:
             chosen = next((a for a in objects(annotations) if (annotator_of(a) or "").lower() == name.lower()), None)
             annotations = [a for a in annotations if a is not chosen]

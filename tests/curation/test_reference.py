@@ -270,3 +270,25 @@ def test_reference_refuses_two_different_suggestions_of_one_model_version() -> N
     task["predictions"][1]["result"] = REFERENCE  # the same suggestions twice: one reference
     _corpus, reference = load_reference([task], INFECTIO, "predictions:m1")
     assert sorted(reference.annotations) == ["R1"]
+
+
+def test_reference_annotator_or_predictions_on_a_curation_export_leaves_the_curator_out() -> None:
+    """Like plain agreement and --reference curated: the curator's starting merge is not an annotator's work."""
+    marker = {"id": "c1", "from_name": "conflit", "to_name": "text", "type": "labels",
+              "value": {"start": 35, "end": 54, "text": TEXT[35:54], "labels": ["Conflit"]}}  # fmt: skip
+    data = {"text": TEXT, "report": "R1", "curation_strategy": "complete", "curation_curator": "cura@x.fr"}
+    task = {
+        "id": 1,
+        "data": data,
+        "annotations": [
+            annotation(11, "anne@x.fr", ANNE),
+            annotation(12, "bruno@x.fr", BRUNO),
+            annotation(13, "cura@x.fr", [*REFERENCE, marker]),
+        ],
+        "predictions": [{"id": 6, "model_version": "m1", "result": REFERENCE}],
+    }
+    corpus, reference = load_reference([task], INFECTIO, "annotator:anne@x.fr")
+    assert sorted({a.annotator for d in corpus.documents for a in d.annotations}) == ["bruno@x.fr"]
+    corpus, reference = load_reference([task], INFECTIO, "predictions:m1")
+    assert sorted({a.annotator for d in corpus.documents for a in d.annotations}) == ["anne@x.fr", "bruno@x.fr"]
+    _check_infectio(compare_to_reference(corpus, reference, INFECTIO, samples=0))

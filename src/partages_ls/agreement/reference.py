@@ -108,7 +108,7 @@ def load_reference(
     report_key = guide.text.report_key
     kept_tasks = []
     scratch = Corpus(guide.name, guide.version)
-    for task in guide_view(tasks) if kind == "curated" else tasks:
+    for task in guide_view(tasks):  # curation controls removed; other tasks unchanged
         data = obj(task.get("data"))  # damaged fields hold nothing here; the reader lists them below
         text = data.get(guide.text.data_key)
         report = str(data.get(report_key) or f"task-{task.get('id')}")
@@ -117,11 +117,6 @@ def load_reference(
         chosen: dict[str, Any] | None = None
         if kind == "curated":
             chosen = next((a for a in objects(annotations) if a.get(CURATED_FLAG)), None)
-            curator = str(data.get("curation_curator") or "").lower()
-            if is_curation_task(task):  # the curator's own annotations are not an annotator's work
-                annotations = [
-                    a for a in annotations if not isinstance(a, dict) or (annotator_of(a) or "").lower() != curator
-                ]
         elif kind == "predictions":
             found = [p for p in objects(task.get("predictions")) if p.get("model_version") == name]
             if len({json.dumps(p.get("result"), sort_keys=True) for p in found}) > 1:
@@ -130,6 +125,11 @@ def load_reference(
         else:
             chosen = next((a for a in objects(annotations) if (annotator_of(a) or "").lower() == name.lower()), None)
             annotations = [a for a in annotations if a is not chosen]
+        if is_curation_task(task):  # the curator's own annotations are not an annotator's work, whatever the reference
+            curator = str(data.get("curation_curator") or "").lower()
+            annotations = [
+                a for a in annotations if not isinstance(a, dict) or (annotator_of(a) or "").lower() != curator
+            ]
         kept_annotations = annotations if isinstance(raw, list) else raw
         kept_tasks.append({**task, "annotations": kept_annotations, "predictions": [], "drafts": []})
         if chosen is not None and isinstance(text, str) and not chosen.get("was_cancelled"):

@@ -221,3 +221,18 @@ def test_the_curation_project_never_shadows_the_guide_project(campaign: Campaign
     assert again.unchanged == ["PNEUMOLOGIE-01208_CRC"] and again.skipped == {
         "NOPE-00000_CRC": "compte rendu absent du projet"
     }
+
+
+def test_predict_refuses_a_curation_project(campaign: Campaign) -> None:
+    """Found by the integration QA pass: `predict CURATION_PROJECT` learned from the curator's merge and switched
+    the curation project to show model suggestions beside the annotators' versions."""
+    from partages_ls.predict.registry import PredictError
+    from partages_ls.predict.run import predict_project
+
+    client = campaign.client
+    report = prepare_curation(client, campaign.project)
+    with pytest.raises(PredictError, match=f"curation project of project {campaign.project}") as refused:
+        predict_project(client, str(report.curation_project))
+    assert f"`partages-ls predict {campaign.project}`" in str(refused.value)
+    assert client.get(f"/api/projects/{report.curation_project}").get("model_version") in (None, "")
+    assert not any(t.get("predictions") for t in list_tasks(client, report.curation_project, full=True))

@@ -210,3 +210,85 @@ def test_agreement_on_a_curation_export_leaves_the_curator_out(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     report = json.loads((out / "agreement.json").read_text(encoding="utf-8"))
     assert report["annotators"] == ["anne@x.fr", "bruno@x.fr"]
+
+
+def test_no_reference_says_what_the_export_holds_and_how_to_get_it(tmp_path: Path) -> None:
+    """Found by the integration QA pass: the bare "holds no référence curée" left the lead guessing."""
+    plain = [{"id": 1, "data": {"text": TEXT, "report": "R1"}, "annotations": [annotation(11, "anne@x.fr", ANNE)]}]
+    with pytest.raises(PartagesError, match="not the export of a curation project: run `partages-ls curate"):
+        load_reference(plain, INFECTIO, "curated")
+    with pytest.raises(PartagesError, match="holds no prediction: run `partages-ls predict PROJECT`"):
+        load_reference(plain, INFECTIO, "predictions:v9")
+    with pytest.raises(PartagesError, match=r"annotators in the export: anne@x\.fr$"):
+        load_reference(plain, INFECTIO, "annotator:zoe@x.fr")
+    plain[0]["predictions"] = [{"id": 6, "model_version": "m1", "result": REFERENCE}, "damaged"]
+    with pytest.raises(PartagesError, match=r"model versions in the export: m1$"):
+        load_reference(plain, INFECTIO, "predictions:v9")
+    data = {"text": TEXT, "report": "R1", "curation_strategy": "complete", "curation_curator": "cura@x.fr"}
+    pending = [{"id": 1, "data": data, "annotations": [annotation(13, "cura@x.fr", REFERENCE)]}]
+    with pytest.raises(PartagesError, match=r"no curation task is finished yet: .*tick « Curation terminée »"):
+        load_reference(pending, INFECTIO, "curated")
+
+
+def test_export_gold_curated_says_why_nothing_was_curated(tmp_path: Path) -> None:
+    """`export --gold curated` before the curator ticked « Curation terminée », or on the wrong export."""
+    data = {"text": TEXT, "report": "R1", "curation_strategy": "complete", "curation_curator": "cura@x.fr"}
+    pending = [{"id": 1, "data": data, "annotations": [annotation(13, "cura@x.fr", REFERENCE)]}]
+    plain = [{"id": 1, "data": {"text": TEXT, "report": "R1"}, "annotations": [annotation(11, "anne@x.fr", ANNE)]}]
+    for name, tasks, expected in [
+        ("cur.json", pending, "no curation task is finished yet (1 task(s) to curate); in each one, resolve every "
+                              "Conflit region, tick « Curation terminée »"),
+        ("plain.json", plain, "this is not the export of a curation project; `--gold curated` reads the project"),
+    ]:  # fmt: skip
+        export = tmp_path / name
+        export.write_text(json.dumps(tasks), encoding="utf-8")
+        out = tmp_path / f"out-{name}"
+        result = CliRunner().invoke(
+            cli, ["export", str(export), "--guide", "infectiologie", "--to", "parhaf", "--out", str(out),
+                  "--gold", "curated"]
+        )  # fmt: skip
+        assert result.exit_code == 5, result.output
+        assert expected in " ".join(result.output.split()), result.output
+        assert not out.exists()
+
+
+def test_reference_refuses_two_different_suggestions_of_one_model_version() -> None:
+    """A blind group's pull keeps each member project's suggestions; the matcher learned from a different
+    annotator in each, so one model version holds two different results and none is the reference."""
+    task = {
+        "id": 1,
+        "data": {"text": TEXT, "report": "R1"},
+        "annotations": [annotation(11, "anne@x.fr", ANNE), annotation(12, "bruno@x.fr", BRUNO)],
+        "predictions": [
+            {"id": 5, "model_version": "m1", "project": 7, "result": REFERENCE},
+            {"id": 6, "model_version": "m1", "project": 8, "result": ANNE},
+        ],
+    }
+    with pytest.raises(PartagesError, match=r"task 1 \(R1\) holds 2 different suggestions of model version m1") as e:
+        load_reference([task], INFECTIO, "predictions:m1")
+    assert "from projects 7, 8" in str(e.value) and "--model rules" in str(e.value)
+    task["predictions"][1]["result"] = REFERENCE  # the same suggestions twice: one reference
+    _corpus, reference = load_reference([task], INFECTIO, "predictions:m1")
+    assert sorted(reference.annotations) == ["R1"]
+
+
+def test_reference_annotator_or_predictions_on_a_curation_export_leaves_the_curator_out() -> None:
+    """Like plain agreement and --reference curated: the curator's starting merge is not an annotator's work."""
+    marker = {"id": "c1", "from_name": "conflit", "to_name": "text", "type": "labels",
+              "value": {"start": 35, "end": 54, "text": TEXT[35:54], "labels": ["Conflit"]}}  # fmt: skip
+    data = {"text": TEXT, "report": "R1", "curation_strategy": "complete", "curation_curator": "cura@x.fr"}
+    task = {
+        "id": 1,
+        "data": data,
+        "annotations": [
+            annotation(11, "anne@x.fr", ANNE),
+            annotation(12, "bruno@x.fr", BRUNO),
+            annotation(13, "cura@x.fr", [*REFERENCE, marker]),
+        ],
+        "predictions": [{"id": 6, "model_version": "m1", "result": REFERENCE}],
+    }
+    corpus, reference = load_reference([task], INFECTIO, "annotator:anne@x.fr")
+    assert sorted({a.annotator for d in corpus.documents for a in d.annotations}) == ["bruno@x.fr"]
+    corpus, reference = load_reference([task], INFECTIO, "predictions:m1")
+    assert sorted({a.annotator for d in corpus.documents for a in d.annotations}) == ["anne@x.fr", "bruno@x.fr"]
+    _check_infectio(compare_to_reference(corpus, reference, INFECTIO, samples=0))

@@ -187,6 +187,11 @@ def test_blind_cli(studio: StudioClient, ls_server: Any, emails: list[str], tmp_
     assert f"from blind group blind:{GUIDE.name} ({anne} → " in pulled.output
     members = runner.invoke(cli, ["annotators", "add", f"blind:{GUIDE.name}", anne, *_connection(ls_server)])
     assert members.exit_code == 2 and f"project create {GUIDE.name} --blind --annotators" in members.output
+    # predict works on one project: it names the group and how to reach a member, not `project create blind:…`
+    predicted = runner.invoke(cli, ["predict", f"blind:{GUIDE.name}", *_connection(ls_server)])
+    assert predicted.exit_code == 1 and "project create" not in predicted.output, predicted.output
+    assert f"blind:{GUIDE.name} is a blind group (one project per annotator)" in predicted.output
+    assert f"`partages-ls status blind:{GUIDE.name}` lists them" in predicted.output
     again = runner.invoke(cli, ["pull", GUIDE.name, "-o", str(out), *_connection(ls_server)])
     assert again.exit_code != 0 and "--overwrite" in again.output
 

@@ -14,6 +14,7 @@ spans, attribute values, relations, document fields).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from partages_ls.curation.gold import CURATED_FLAG, guide_view, is_curation_task
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.corpus import Annotation, Corpus, Provenance
 from partages_ls.exporters.labelstudio import annotator_of, read_annotation, read_labelstudio
+from partages_ls.exporters.shape import obj, objects
 from partages_ls.guides.model import Guide
 from partages_ls.guides.rules import compile_rules
 
@@ -61,6 +63,41 @@ def parse_reference(text: str) -> tuple[str, str]:
     raise PartagesError(f"unknown reference {text!r}: use {REFERENCE_HELP}")
 
 
+def _ambiguous_predictions(task: dict[str, Any], report: str, name: str, found: list[dict[str, Any]]) -> str:
+    """Several different suggestions of one model version for a task: no single reference to compare with."""
+    projects = sorted({str(p.get("project")) for p in found if p.get("project") is not None})
+    origin = f" (from projects {', '.join(projects)}" + ": each member of a blind group is predicted apart)"
+    return (
+        f"task {task.get('id')} ({report}) holds {len(found)} different suggestions of model version {name}"
+        f"{origin if len(projects) > 1 else ''}; no single reference to compare with: predict with a model that "
+        "does not learn from the annotators (`partages-ls predict PROJECT --model rules`) or compare each member "
+        "project's pull on its own"
+    )
+
+
+def _how_to_get(kind: str, name: str, tasks: list[dict[str, Any]]) -> str:
+    """What the export holds instead of the reference asked for, and how to get that reference."""
+    if kind == "curated":
+        if not any(is_curation_task(t) for t in tasks):
+            return (
+                "this is not the export of a curation project: run `partages-ls curate PROJECT`, curate there, "
+                "then `partages-ls pull CURATION_PROJECT -o FILE.json`"
+            )
+        return (
+            "no curation task is finished yet: in each one, resolve every Conflit region, tick « Curation "
+            "terminée » and click Update, then pull the curation project again"
+        )
+    if kind == "predictions":
+        versions = sorted({str(p.get("model_version")) for t in tasks for p in objects(t.get("predictions"))})
+        if not versions:
+            return "the export holds no prediction: run `partages-ls predict PROJECT`, then pull again"
+        return f"model versions in the export: {', '.join(versions)}"
+    present = sorted(
+        {annotator_of(a) or "?" for t in tasks for a in objects(t.get("annotations")) if not a.get("was_cancelled")}
+    )
+    return f"annotators in the export: {', '.join(present) or 'none'}"
+
+
 def load_reference(
     tasks: list[dict[str, Any]], guide: Guide, spec: str, *, source: str | None = None
 ) -> tuple[Corpus, Reference]:
@@ -71,30 +108,40 @@ def load_reference(
     report_key = guide.text.report_key
     kept_tasks = []
     scratch = Corpus(guide.name, guide.version)
-    for task in guide_view(tasks) if kind == "curated" else tasks:
-        data = task.get("data") or {}
+    for task in guide_view(tasks):  # curation controls removed; other tasks unchanged
+        data = obj(task.get("data"))  # damaged fields hold nothing here; the reader lists them below
         text = data.get(guide.text.data_key)
         report = str(data.get(report_key) or f"task-{task.get('id')}")
-        annotations = list(task.get("annotations") or [])
+        raw = task.get("annotations")
+        annotations: list[Any] = list(raw) if isinstance(raw, list) else []
         chosen: dict[str, Any] | None = None
         if kind == "curated":
-            chosen = next((a for a in annotations if a.get(CURATED_FLAG)), None)
-            curator = str(data.get("curation_curator") or "").lower()
-            if is_curation_task(task):  # the curator's own annotations are not an annotator's work
-                annotations = [a for a in annotations if (annotator_of(a) or "").lower() != curator]
+            chosen = next((a for a in objects(annotations) if a.get(CURATED_FLAG)), None)
         elif kind == "predictions":
-            chosen = next((p for p in task.get("predictions") or [] if p.get("model_version") == name), None)
+            found = [p for p in objects(task.get("predictions")) if p.get("model_version") == name]
+            if len({json.dumps(p.get("result"), sort_keys=True) for p in found}) > 1:
+                raise PartagesError(_ambiguous_predictions(task, report, name, found))
+            chosen = found[0] if found else None
         else:
-            chosen = next((a for a in annotations if (annotator_of(a) or "").lower() == name.lower()), None)
+            chosen = next((a for a in objects(annotations) if (annotator_of(a) or "").lower() == name.lower()), None)
             annotations = [a for a in annotations if a is not chosen]
-        kept_tasks.append({**task, "annotations": annotations, "predictions": [], "drafts": []})
+        if is_curation_task(task):  # the curator's own annotations are not an annotator's work, whatever the reference
+            curator = str(data.get("curation_curator") or "").lower()
+            annotations = [
+                a for a in annotations if not isinstance(a, dict) or (annotator_of(a) or "").lower() != curator
+            ]
+        kept_annotations = annotations if isinstance(raw, list) else raw
+        kept_tasks.append({**task, "annotations": kept_annotations, "predictions": [], "drafts": []})
         if chosen is not None and isinstance(text, str) and not chosen.get("was_cancelled"):
             where = Provenance(task.get("id"), chosen.get("id"), None, reference.title, source)
             annotation = read_annotation(rules, text, chosen, where, scratch)
             if annotation is not None:
                 reference.annotations[report] = annotation
     if not reference.annotations:
-        raise PartagesError(f"the export holds no {reference.title}: nothing to compare the annotators with")
+        raise PartagesError(
+            f"the export holds no {reference.title}: nothing to compare the annotators with; "
+            + _how_to_get(kind, name, tasks)
+        )
     corpus = read_labelstudio(kept_tasks, guide, source=source)
     corpus.skipped.extend(scratch.skipped)
     return corpus, reference

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partages_ls.curation.gold import curation_provenance, guide_view, unresolved_markers
+from partages_ls.curation.gold import curation_provenance, guide_view, is_curation_task, unresolved_markers
 from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
 from partages_ls.exporters.contamination import find_contaminated
 from partages_ls.exporters.corpus import Corpus, Provenance, Skipped
@@ -202,9 +202,26 @@ def _why_nothing(tasks: list[dict[str, Any]], corpus: Corpus, gold: Corpus, poli
             f"no submitted annotation by {policy.email} in the export; annotators present: "
             f"{', '.join(everyone) or 'none'}"
         )
+    if policy.kind == "curated":
+        return _why_not_curated(tasks)
     reasons = Counter(s.reason for s in gold.skipped if s.kind == "task")
     detail = "; ".join(f"{count} task(s): {reason}" for reason, count in sorted(reasons.items()))
     return f"no task has an annotation the gold policy {policy} can export ({detail or 'no task'})"
+
+
+def _why_not_curated(tasks: list[dict[str, Any]]) -> str:
+    """--gold curated picked nothing: not a curation project, or no curation task finished yet."""
+    pending = [t for t in tasks if is_curation_task(t)]
+    if not pending:
+        return (
+            "this is not the export of a curation project; `--gold curated` reads the project that "
+            "`partages-ls curate PROJECT` prepares: curate there, then `partages-ls pull CURATION_PROJECT -o FILE.json`"
+        )
+    return (
+        f"no curation task is finished yet ({len(pending)} task(s) to curate); in each one, resolve every "
+        "Conflit region, tick « Curation terminée » and click Update, then pull the curation project again "
+        "(`partages-ls curate status PROJECT` shows what is left)"
+    )
 
 
 def _refuse(corpus: Corpus, strict: bool) -> None:

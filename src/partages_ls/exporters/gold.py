@@ -14,6 +14,7 @@ from partages_ls.errors import PartagesError
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Skipped
 
 NO_ANNOTATION = "aucune annotation soumise"  # the one undecided case that loses nothing
+NOT_CURATED = "curation non terminée : « Curation terminée » n'est pas cochée dans la tâche de curation"
 POLICY_HELP = (
     "single (each task has exactly one submitted annotation), ground-truth (the annotation flagged "
     "ground truth), annotator:EMAIL (that annotator's version), curator:EMAIL (the curator's version) or "
@@ -80,6 +81,8 @@ def select_gold(corpus: Corpus, policy: GoldPolicy) -> Corpus:
         if len(picked) != 1:
             if not document.annotations and not document.submitted:
                 reason = NO_ANNOTATION
+            elif not picked and policy.kind == "curated":
+                reason = NOT_CURATED
             elif not picked:
                 reason = f"aucune annotation ne répond à la politique « {policy} »"
             else:

@@ -16,7 +16,7 @@ from typing import Any
 from partages_ls.predict.registry import GuideModels, PredictError, model_version
 from partages_ls.predict.spans import prediction_score, to_results
 from partages_ls.studio.client import StudioClient, StudioUnreachableError
-from partages_ls.studio.projects import list_tasks, resolve_project
+from partages_ls.studio.projects import CURATION_MARKER, list_tasks, resolve_project
 
 ProgressFn = Callable[[int, int], None]
 
@@ -63,6 +63,13 @@ def predict_project(
 ) -> PredictReport:
     """Compute and import the suggestions of ``model`` for every task of ``project`` that lacks them."""
     resolved = resolve_project(client, project)
+    description = str(resolved.raw.get("description") or "")
+    if CURATION_MARKER in description:  # the curator starts from the annotators' merge, not from a model
+        source = description.split(CURATION_MARKER, 1)[1].split()[0]
+        raise PredictError(
+            f"project {resolved.id} is the curation project of project {source}: suggestions go to the "
+            f"annotation project (`partages-ls predict {source}`)"
+        )
     guide = resolved.guide()
     models = GuideModels.for_guide(guide)
     chosen = models.get(model)

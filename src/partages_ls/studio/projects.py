@@ -127,6 +127,11 @@ def resolve_project(client: StudioClient, reference: str | int) -> Project:
     text = str(reference).strip()
     if text.isdigit():
         return get_project(client, int(text))
+    if text.startswith("blind:"):  # import, status, pull and curate resolve groups before reaching here
+        raise ProjectError(
+            f"{text} is a blind group (one project per annotator), and this command works on one project: "
+            f"pass a member project's id (`partages-ls status {text}` lists them)"
+        )
     found = find_guide_projects(client, text)
     if not found:
         raise ProjectError(

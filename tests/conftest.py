@@ -16,8 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from partages_ls.studio.server import LocalServer, StudioServerError
+
+# CI draws the property and fuzz tests' examples from a fixed sequence, so that a landing never depends on
+# luck; local runs draw new ones each time, and `PARTAGES_LS_FUZZ_EXAMPLES=10000` runs the long fuzz.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the networking flags Chromium keeps calling out to a network this machine does not have.

@@ -545,3 +545,19 @@ def test_random_spans_round_trip(corpus: Corpus) -> None:
         assert content(again) == content(corpus)
         write_brat(again, INFECTIO, second)
         assert snapshot(first) == snapshot(second)
+
+
+def test_span_order_reads_digit_runs_as_numbers_of_any_length() -> None:
+    """T2 before T10 as before, and a stored id of 5,000 digits (found by the fuzz test) sorts without int()."""
+    from partages_ls.exporters.corpus import natural_key as _natural
+
+    ids = ["T10", "T2", "T02x", "x" + "9" * 5000, "x" + "1" + "0" * 4999, "x7"]
+    assert sorted(ids, key=_natural) == ["T2", "T02x", "T10", "x7", "x" + "1" + "0" * 4999, "x" + "9" * 5000]
+    assert _natural("T01") == _natural("T1")
+    assert _natural("x²") == ((1, 0, "x²"),)  # a non-ASCII digit is text, never int()
+
+
+def test_cas_id_order_takes_numeric_ids_of_any_length() -> None:
+    from partages_ls.exporters.cas import _id_key
+
+    assert sorted(["10", "9", "a", "9" * 5000], key=_id_key) == ["9", "10", "9" * 5000, "a"]

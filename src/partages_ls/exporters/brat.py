@@ -21,7 +21,6 @@ conventions, chosen so that brat, bratiaa and edsnlp's ``read_standoff`` all par
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -47,6 +46,7 @@ from partages_ls.exporters.corpus import (
     Document,
     Provenance,
     Span,
+    natural_key,
 )
 from partages_ls.exporters.output import RUN_REPORT, OutputExistsError, file_name_problem
 from partages_ls.guides.model import Guide
@@ -66,14 +66,8 @@ __all__ = [
 # --- writing -------------------------------------------------------------------------------------
 
 
-def _natural(identifier: str) -> tuple[tuple[int, int, str], ...]:
-    """Sort key reading digit runs as numbers, so that T2 < T10 and a re-read file keeps its order."""
-    parts = re.split(r"([0-9]+)", identifier)
-    return tuple((0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p) for p in parts if p)
-
-
 def _span_key(span: Span) -> tuple[Any, ...]:
-    return (span.begin, span.end, span.label_set, span.label, sorted(span.attributes.items()), _natural(span.id))
+    return (span.begin, span.end, span.label_set, span.label, sorted(span.attributes.items()), natural_key(span.id))
 
 
 def _fragments(text: str, begin: int, end: int) -> list[tuple[int, int]]:
@@ -203,7 +197,7 @@ def _relation_lines(
             problems.append(Diagnostic(where, "an end of the relation is not a written span"))
         else:  # written as drawn, even outside the guide's pairs (the export report lists it)
             source, target = int(tids[relation.source][1:]), int(tids[relation.target][1:])
-            rows.append(((source, target, relation.type, _natural(relation.id)), spec.inception_value))
+            rows.append(((source, target, relation.type, natural_key(relation.id)), spec.inception_value))
     rows.sort(key=lambda row: row[0])
     return [f"{name} Arg1:T{key[0]} Arg2:T{key[1]}" for key, name in rows]
 

@@ -37,7 +37,16 @@ from partages_ls.exporters.cas_typesystem import (
     cas_schema,
     typesystem_xml,
 )
-from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Relation, Span, unreadable
+from partages_ls.exporters.corpus import (
+    Annotation,
+    Corpus,
+    Document,
+    Provenance,
+    Relation,
+    Span,
+    number_key,
+    unreadable,
+)
 from partages_ls.exporters.output import RUN_REPORT, file_name_problem
 from partages_ls.guides.model import Guide
 
@@ -76,7 +85,7 @@ def cas_files(guides: Mapping[str, Guide]) -> dict[str, str]:
 
 def _id_key(identifier: str) -> tuple[int, int, str]:
     """Numeric ids (those read back from CAS) sort as numbers, others as text: a stable tie-break."""
-    return (0, int(identifier), "") if identifier.isdigit() else (1, 0, identifier)
+    return number_key(identifier) if identifier.isascii() and identifier.isdigit() else (1, 0, identifier)
 
 
 def _span_key(span: Span) -> tuple[Any, ...]:

@@ -7,6 +7,7 @@ that any problem downstream can say where it came from.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -110,6 +111,19 @@ class Flaw:
     rule: str
     level: str
     message: str
+
+
+def number_key(digits: str) -> tuple[int, int, str]:
+    """Sort key of an ASCII digit run in numeric order, without int(): Python refuses to convert runs of
+    more than 4,300 digits, and stored ids can be anything."""
+    significant = digits.lstrip("0")
+    return (0, len(significant), significant)
+
+
+def natural_key(identifier: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key reading digit runs as numbers, so that T2 < T10 and a re-read file keeps its order."""
+    parts = (part for part in re.split(r"([0-9]+)", identifier) if part)
+    return tuple(number_key(part) if part.isascii() and part.isdigit() else (1, 0, part) for part in parts)
 
 
 def unreadable(location: str, message: str) -> Skipped:

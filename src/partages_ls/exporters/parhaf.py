@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from partages_ls.errors import Diagnostic, DiagnosticError
-from partages_ls.exporters.corpus import Annotation, Corpus, Document, Span
+from partages_ls.exporters.corpus import Annotation, Corpus, Document, Span, natural_key
 from partages_ls.guides.model import Guide, HubColumns, Value
 
 DOCUMENTS, SPANS, RELATIONS = "document_metadata", "spans", "relations"
@@ -66,14 +66,6 @@ def split_order(names: Iterable[str]) -> list[str]:
     """train, dev, validation, test first (the usual reading order), then the others by name."""
     known = {name: index for index, name in enumerate(SPLIT_ORDER)}
     return sorted(set(names), key=lambda s: (known.get(s, len(known)), s))
-
-
-def _natural(text: str) -> tuple[tuple[int, int, str], ...]:
-    """Sort key where ``T9`` comes before ``T10`` so renumbered ids keep their order."""
-    return tuple(
-        (0, int(digits), digits) if digits else (1, 0, other)
-        for digits, other in re.findall(r"([0-9]+)|([^0-9]+)", text)
-    )
 
 
 def _nullable_key(values: Sequence[str | None]) -> tuple[tuple[bool, str], ...]:
@@ -303,7 +295,7 @@ class _Writer:
             self.hub.span_text: document.text[max(span.begin, 0) : max(span.end, 0)],
         }
         features = [row[c] for c in (*self.columns.labels, *self.columns.attributes)]
-        key = (span.begin, span.end, label_set.hub_span_type, label_hub, _nullable_key(features), _natural(span.id))
+        key = (span.begin, span.end, label_set.hub_span_type, label_hub, _nullable_key(features), natural_key(span.id))
         return key, row
 
     def _spans(self, document: Document, annotation: Annotation, split: str) -> dict[str, str]:
@@ -338,7 +330,7 @@ class _Writer:
                 self.problem(where, "the relation points to a span that is not in the annotation")
                 continue
             source, target = str(ends[0]), str(ends[1])
-            key = (position[source], position[target], spec.hub_value, _natural(relation.id))
+            key = (position[source], position[target], spec.hub_value, natural_key(relation.id))
             numbered.append((key, source, target, spec.hub_value))
         rows = self.rows[RELATIONS].setdefault(split, [])
         for number, (_, source, target, kind) in enumerate(sorted(numbered, key=lambda t: t[0]), start=1):

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import PartagesError
-from partages_ls.exporters.output import OutputExistsError
 from partages_ls.guides.model import Guide
 from partages_ls.io import write_text_atomic
 from partages_ls.studio.annotators import add_annotators, users_by_email
@@ -47,7 +46,7 @@ from partages_ls.studio.projects import (
     marker_line,
     update_project,
 )
-from partages_ls.studio.pull import PullError, PullResult, download_snapshot, record_path
+from partages_ls.studio.pull import PullResult, pull_targets, snapshot_tasks
 from partages_ls.studio.sources import Source, SourceDocument, read_source
 from partages_ls.studio.status import ProjectStatus, summarise_tasks
 
@@ -326,22 +325,10 @@ def pull_group(
     sleep: Callable[[float], None] = time.sleep,
 ) -> PullResult:
     """One export for the whole group (every member's snapshot merged by report id), with its record."""
-    sidecar = record_path(out)
-    if out.is_dir():
-        raise OutputExistsError(f"{out} is a folder; give a file name such as {out / 'export.json'}")
-    if not overwrite:
-        for path in (out, sidecar):
-            if path.exists():
-                raise OutputExistsError(f"{path} exists; choose another -o or pass --overwrite to replace it")
+    sidecar = pull_targets(out, overwrite=overwrite)
     by_member: dict[str, list[dict[str, Any]]] = {}
     for email, project in group.members.items():
-        data = download_snapshot(client, project.id, timeout=timeout, poll=poll, sleep=sleep)
-        try:
-            tasks = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise PullError(f"the export of project {project.id} is not JSON: {exc}") from None
-        if not isinstance(tasks, list):
-            raise PullError(f"the export of project {project.id} is not a task list")
+        _, tasks = snapshot_tasks(client, project.id, timeout=timeout, poll=poll, sleep=sleep)
         by_member[email] = [t for t in tasks if isinstance(t, dict)]
     merged = merge_group_tasks(group, by_member, guide.text.report_key, _emails(client))
     record = {

@@ -81,6 +81,37 @@ def download_snapshot(
             client.delete(f"/api/projects/{project_id}/exports/{export_id}")
 
 
+def pull_targets(out: Path, *, overwrite: bool) -> Path:
+    """The record's path beside ``out``, once neither would overwrite anything without ``overwrite``."""
+    sidecar = record_path(out)
+    if out.is_dir():
+        raise OutputExistsError(f"{out} is a folder; give a file name such as {out / 'export.json'}")
+    if not overwrite:
+        for path in (out, sidecar):
+            if path.exists():
+                raise OutputExistsError(f"{path} exists; choose another -o or pass --overwrite to replace it")
+    return sidecar
+
+
+def snapshot_tasks(
+    client: StudioClient,
+    project_id: int,
+    *,
+    timeout: float = 600.0,
+    poll: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[bytes, list[Any]]:
+    """A project's raw JSON export, as downloaded and as its task list."""
+    data = download_snapshot(client, project_id, timeout=timeout, poll=poll, sleep=sleep)
+    try:
+        tasks = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PullError(f"the export of project {project_id} is not JSON: {exc}") from None
+    if not isinstance(tasks, list):
+        raise PullError(f"the export of project {project_id} is not a task list")
+    return data, tasks
+
+
 def pull_project(
     client: StudioClient,
     project: str | int,
@@ -92,22 +123,10 @@ def pull_project(
     sleep: Callable[[float], None] = time.sleep,
 ) -> PullResult:
     """Download the project's raw JSON export to ``out`` and write its record beside it."""
-    sidecar = record_path(out)
-    if out.is_dir():
-        raise OutputExistsError(f"{out} is a folder; give a file name such as {out / 'export.json'}")
-    if not overwrite:
-        for path in (out, sidecar):
-            if path.exists():
-                raise OutputExistsError(f"{path} exists; choose another -o or pass --overwrite to replace it")
+    sidecar = pull_targets(out, overwrite=overwrite)
     resolved = resolve_project(client, project)
     guide = resolved.guide() if resolved.guide_name else None
-    data = download_snapshot(client, resolved.id, timeout=timeout, poll=poll, sleep=sleep)
-    try:
-        tasks = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PullError(f"the export of project {resolved.id} is not JSON: {exc}") from None
-    if not isinstance(tasks, list):
-        raise PullError(f"the export of project {resolved.id} is not a task list")
+    data, tasks = snapshot_tasks(client, resolved.id, timeout=timeout, poll=poll, sleep=sleep)
     record = {
         "guide": resolved.guide_name,
         "guide_version": resolved.guide_version or (guide.version if guide else None),

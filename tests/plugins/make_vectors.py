@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partages_ls.exporters.validation import check_results
 from partages_ls.guides.loader import load_guides
-from partages_ls.guides.rules import compile_rules
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.engine import check_results
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from partages_ls.content import content_dir
-from partages_ls.exporters.validation import check_results
 from partages_ls.guides.loader import load_guide
-from partages_ls.guides.rules import compile_rules
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.engine import check_results
 
 SAMPLES = content_dir("samples")
 GUIDES = ["biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement"]

@@ -22,10 +22,10 @@ from partages_ls.exporters.labelstudio import SIDECAR_SUFFIX, annotator_of, load
 from partages_ls.exporters.output import OutputFolder
 from partages_ls.exporters.shape import screen_results
 from partages_ls.exporters.splits import SplitPlan, assign_splits
-from partages_ls.exporters.validation import check_results
 from partages_ls.guides.loader import load_guide
 from partages_ls.guides.model import Guide
-from partages_ls.guides.rules import compile_rules
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.engine import check_results
 
 REPORT_NAME = "export-report.json"
 

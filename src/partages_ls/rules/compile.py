@@ -18,6 +18,13 @@ from partages_ls.rules.table import CHECKS, RULE_KINDS
 RULES_FORMAT = 2
 
 
+def _labels(guide: Guide, selected: list[str]) -> list[str]:
+    """The label ids a rule applies to (``["*"]``: every label of the guide)."""
+    if selected == ["*"]:
+        return [lab.id for _, lab in guide.all_labels()]
+    return list(selected)
+
+
 def compile_rules(guide: Guide) -> dict[str, Any]:
     """The guide's vocabulary and rules as JSON-ready data (stable key order)."""
     label_sets = {ls.name: [lab.id for lab in ls.labels] for ls in guide.label_sets}
@@ -52,8 +59,14 @@ def compile_rules(guide: Guide) -> dict[str, Any]:
         for relation in guide.relations
     }
     rules = [
-        {"id": rule.id, "kind": rule.kind, "level": rule.level, "message": rule.message}
-        | RULE_KINDS[rule.kind].compile(guide, rule)
+        {
+            "id": rule.id,
+            "kind": rule.kind,
+            "level": rule.level,
+            "message": rule.message,
+            "labels": _labels(guide, rule.labels),
+        }
+        | RULE_KINDS[rule.kind].compile(rule)
         for rule in guide.rules
     ]
     return {

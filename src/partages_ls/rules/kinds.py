@@ -4,7 +4,8 @@ A guide's ``rules:`` item names its kind (``kind: span_boundaries``) and gives t
 level and French message; the kind owns the rest. Each kind here is one class:
 
 - ``model``: the guide model class the YAML item is read into (``guides/model.py``);
-- ``compile``: the kind's parameters in the compiled rules (JSON, read by both engines);
+- ``compile``: the kind's parameters in the compiled rules (JSON, read by both engines), beside
+  the rule's id, kind, level, message and labels that every kind has;
 - ``check``: the Python check, on the in-bounds spans of the rule's labels (sorted by position);
   its JavaScript twin is the branch ``rule.kind === "<kind>"`` of ``plugins/js/engine.js``;
 - ``meaning``: what the rule asks, in English, for the generated plugin README.
@@ -20,7 +21,6 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from partages_ls.guides.model import (
     CountRule,
-    Guide,
     LeadingWordsRule,
     NoLineBreakRule,
     NoOverlapRule,
@@ -85,13 +85,6 @@ def closes_initial(shown: str) -> bool:
     return len(shown) == 2 or shown[-3] in " -.\u00a0"
 
 
-def selected_labels(guide: Guide, selected: list[str]) -> list[str]:
-    """The label ids a rule applies to (``["*"]``: every label of the guide)."""
-    if selected == ["*"]:
-        return [lab.id for _, lab in guide.all_labels()]
-    return list(selected)
-
-
 def described_labels(labels: list[str]) -> str:
     if labels == ["*"]:
         return "every label"
@@ -113,9 +106,9 @@ class RuleKind(ABC, Generic[ModelT]):
     kind: ClassVar[str]
     model: type[ModelT]
 
-    @abstractmethod
-    def compile(self, guide: Guide, rule: ModelT) -> dict[str, Any]:
-        """The kind's parameters, added to the rule's id, kind, level and message."""
+    def compile(self, rule: ModelT) -> dict[str, Any]:
+        """The kind's parameters, added to the rule's id, kind, level, message and labels (none here)."""
+        return {}
 
     @abstractmethod
     def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
@@ -132,9 +125,8 @@ class SpanBoundaries(RuleKind[SpanBoundariesRule]):
     kind = "span_boundaries"
     model = SpanBoundariesRule
 
-    def compile(self, guide: Guide, rule: SpanBoundariesRule) -> dict[str, Any]:
+    def compile(self, rule: SpanBoundariesRule) -> dict[str, Any]:
         return {
-            "labels": selected_labels(guide, rule.labels),
             "forbidden": rule.forbidden,
             "initial_dot_labels": list(rule.initial_dot_labels),
         }
@@ -160,9 +152,8 @@ class LeadingWords(RuleKind[LeadingWordsRule]):
     kind = "leading_words"
     model = LeadingWordsRule
 
-    def compile(self, guide: Guide, rule: LeadingWordsRule) -> dict[str, Any]:
+    def compile(self, rule: LeadingWordsRule) -> dict[str, Any]:
         return {
-            "labels": selected_labels(guide, rule.labels),
             "words": [word.lower() for word in rule.words],
             "particle_labels": list(rule.particle_labels),
         }
@@ -189,9 +180,6 @@ class NoLineBreak(RuleKind[NoLineBreakRule]):
     kind = "no_line_break"
     model = NoLineBreakRule
 
-    def compile(self, guide: Guide, rule: NoLineBreakRule) -> dict[str, Any]:
-        return {"labels": selected_labels(guide, rule.labels)}
-
     def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
         for span in spans:
             if "\n" in span.text or "\r" in span.text:
@@ -207,8 +195,8 @@ class Count(RuleKind[CountRule]):
     kind = "count"
     model = CountRule
 
-    def compile(self, guide: Guide, rule: CountRule) -> dict[str, Any]:
-        return {"labels": selected_labels(guide, rule.labels), "min": rule.min, "max": rule.max}
+    def compile(self, rule: CountRule) -> dict[str, Any]:
+        return {"min": rule.min, "max": rule.max}
 
     def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
         count = len(spans)
@@ -228,9 +216,6 @@ class NoOverlap(RuleKind[NoOverlapRule]):
 
     kind = "no_overlap"
     model = NoOverlapRule
-
-    def compile(self, guide: Guide, rule: NoOverlapRule) -> dict[str, Any]:
-        return {"labels": selected_labels(guide, rule.labels)}
 
     def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
         for index, span in enumerate(spans):

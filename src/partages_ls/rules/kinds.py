@@ -91,6 +91,12 @@ def described_labels(labels: list[str]) -> str:
     return ", ".join(f"`{label}`" for label in labels)
 
 
+def spans_must(labels: list[str], what: str, note: str = "", note_labels: list[str] | None = None) -> str:
+    """« spans of <labels> must <what> », with « (<note> <note_labels>) » when there are such labels."""
+    meaning = f"spans of {described_labels(labels)} must {what}"
+    return meaning + (f" ({note} {described_labels(note_labels)})" if note_labels else "")
+
+
 _CHARACTER_NAMES = {" ": "space", "\t": "tab", "\r": "CR", "\n": "LF", "\u00a0": "no-break space"}
 
 
@@ -139,11 +145,9 @@ class SpanBoundaries(RuleKind[SpanBoundariesRule]):
                 yield span.id, {"text": shown}
 
     def meaning(self, rule: SpanBoundariesRule) -> str:
-        shown = described_characters(rule.forbidden)
-        meaning = f"spans of {described_labels(rule.labels)} must not start or end with one of: {shown}"
-        if rule.initial_dot_labels:
-            meaning += f" (the dot closing an initial is part of spans of {described_labels(rule.initial_dot_labels)})"
-        return meaning
+        what = f"not start or end with one of: {described_characters(rule.forbidden)}"
+        note = "the dot closing an initial is part of spans of"
+        return spans_must(rule.labels, what, note, rule.initial_dot_labels)
 
 
 class LeadingWords(RuleKind[LeadingWordsRule]):
@@ -167,11 +171,8 @@ class LeadingWords(RuleKind[LeadingWordsRule]):
             yield span.id, {"text": shown, "word": word}
 
     def meaning(self, rule: LeadingWordsRule) -> str:
-        words = ", ".join(f"« {word} »" for word in rule.words)
-        meaning = f"spans of {described_labels(rule.labels)} must not start with: {words}"
-        if rule.particle_labels:
-            meaning += f" (a capitalised name particle is allowed in {described_labels(rule.particle_labels)})"
-        return meaning
+        what = "not start with: " + ", ".join(f"« {word} »" for word in rule.words)
+        return spans_must(rule.labels, what, "a capitalised name particle is allowed in", rule.particle_labels)
 
 
 class NoLineBreak(RuleKind[NoLineBreakRule]):
@@ -186,7 +187,7 @@ class NoLineBreak(RuleKind[NoLineBreakRule]):
                 yield span.id, {"text": span.text}
 
     def meaning(self, rule: NoLineBreakRule) -> str:
-        return f"spans of {described_labels(rule.labels)} must not cross a line break"
+        return spans_must(rule.labels, "not cross a line break")
 
 
 class Count(RuleKind[CountRule]):
@@ -223,4 +224,4 @@ class NoOverlap(RuleKind[NoOverlapRule]):
                 yield span.id, {"text": span.text}
 
     def meaning(self, rule: NoOverlapRule) -> str:
-        return f"spans of {described_labels(rule.labels)} must not overlap each other"
+        return spans_must(rule.labels, "not overlap each other")

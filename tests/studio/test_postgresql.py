@@ -6,6 +6,7 @@ the CI's PostgreSQL step: scripts/test-postgresql.sh); they are skipped with tha
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -201,13 +202,15 @@ def test_the_session_server_keeps_its_projects_in_postgresql(
 
 @pytest.mark.server
 @pytest.mark.postgresql
-def test_server_start_on_postgresql_never_shows_the_password(
-    postgres_cluster: TemporaryPostgres | None, tmp_path: Path
+def test_a_second_server_on_the_same_database_never_shows_the_password(
+    postgres_cluster: TemporaryPostgres | None, ls_server: Any, tmp_path: Path
 ) -> None:
+    """What PostgreSQL is for: several Label Studio processes on one database (here the session server's)."""
     cluster = _on_postgresql(postgres_cluster)
-    cluster.psql("postgres", "CREATE DATABASE cli_start")
-    url = cluster.url.rsplit("/", 1)[0] + "/cli_start"
-    redacted = f"postgresql://partages:********@127.0.0.1:{cluster.port}/cli_start"
+    url = cluster.url
+    redacted = f"postgresql://partages:********@127.0.0.1:{cluster.port}/{DATABASE}"
+    title = f"pg-{uuid.uuid4().hex[:8]}"
+    project = ls_server.api("POST", "/api/projects", {"title": title})
     data_dir = tmp_path / "ls"
     shown: list[str] = []
     try:
@@ -229,10 +232,12 @@ def test_server_start_on_postgresql_never_shows_the_password(
         assert "label-studio" in listing.stdout
         shown.append(listing.stdout)
         assert not (data_dir / DB_FILE).exists(), "the data went to PostgreSQL, not to SQLite"
-        assert int(cluster.psql("cli_start", "SELECT count(*) FROM htx_user").strip()) >= 1
+        second = dataclasses.replace(ls_server, url=state.url)  # the same admin: the cache's default credentials
+        assert second.api("GET", f"/api/projects/{project['id']}")["title"] == title
     finally:
         stopped = _partages_ls("server", "stop", "--data-dir", str(data_dir))
         shown += [stopped.stdout, stopped.stderr]
+        ls_server.api("DELETE", f"/api/projects/{project['id']}")
     assert stopped.stdout.strip() == "stopped"
     without = _partages_ls("server", "start", "--data-dir", str(data_dir))
     shown += [without.stdout, without.stderr]

@@ -21,10 +21,9 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 # postgresql-common would create and start a "main" cluster at install time: the tests do not use it.
-mkdir -p /etc/postgresql-common
-if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
-    echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
-fi
+# (createcluster.conf, which postgresql-common manages, includes this folder.)
+mkdir -p /etc/postgresql-common/createcluster.d
+echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.d/partages-ls-no-main-cluster.conf
 if ! apt-get update; then
     echo "error: 'apt-get update' failed; cannot install postgresql." >&2
     exit 1

@@ -76,8 +76,8 @@ def start_command(data_dir: Path, port: int | None, plugins: bool, database_url:
         f"Label Studio: {server.url}  (login {server.username}; password and token in "
         f"{data_dir / 'partages-ls-credentials.json'}, readable by you only)"
     )
-    click.echo(describe_database(database.redacted if database else SQLITE))
     click.echo(describe_plugin_status(plugin_status(server.url)))
+    click.echo(describe_database(database.redacted if database else SQLITE))
     click.echo(connect_hint(data_dir))
     click.echo(f"stop it with: {own_command()} server stop --data-dir {shlex.quote(str(data_dir))}")
 
@@ -105,8 +105,8 @@ def status_command(data_dir: Path, as_env: bool) -> None:
     if not as_env:
         click.echo(f"running: {state.url} (pid {state.pid})" if state else f"not running ({data_dir})")
         if state:
-            click.echo(describe_database(state.database))
             click.echo(describe_plugin_status(plugin_status(state.url)))
+            click.echo(describe_database(state.database))
             click.echo(connect_hint(data_dir))
         return
     if state is None or not state.token:

@@ -21,7 +21,8 @@ import pytest
 from hypothesis import settings
 
 from partages_ls.studio.database import PostgresDatabase
-from partages_ls.studio.server import LocalServer, StudioServerError
+from partages_ls.studio.server import LABEL_STUDIO_VERSION, LocalServer, StudioServerError, default_cache_dir
+from partages_ls.studio.server_setup import Credentials, _default_credentials
 
 from .postgres_cluster import PostgresClusterError, TemporaryPostgres
 
@@ -125,6 +126,14 @@ def postgres_cluster() -> Iterator[TemporaryPostgres | None]:
         cluster.stop()
 
 
+def _postgres_template(cluster: TemporaryPostgres, credentials: Credentials) -> Path:
+    """Where the migrated database is kept, like the SQLite template: migrating an empty PostgreSQL database takes
+    Label Studio 30 s to minutes, loading this SQL a second. It holds the admin and token, hence the key."""
+    key = credentials.template_key(LABEL_STUDIO_VERSION)
+    folder = default_cache_dir() / f"label-studio-{LABEL_STUDIO_VERSION}" / "postgresql-templates"
+    return folder / f"{key}-postgresql-{cluster.bindir.parent.name}.sql"
+
+
 @pytest.fixture(scope="session")
 def ls_server(postgres_cluster: TemporaryPostgres | None) -> Iterator[ServerHandle]:
     """A real Label Studio for the whole session: the external one from the environment, else a local one."""
@@ -140,14 +149,22 @@ def ls_server(postgres_cluster: TemporaryPostgres | None) -> Iterator[ServerHand
             os.environ.get("PARTAGES_LS_TEST_SERVER_PASSWORD", ""),
         )
         return
-    database = PostgresDatabase.parse(postgres_cluster.url) if postgres_cluster else None
-    server = LocalServer(database=database)
+    server, template = LocalServer(), None
     problem = None
     try:
+        if postgres_cluster is not None:
+            credentials = _default_credentials(None, LABEL_STUDIO_VERSION)
+            template = _postgres_template(postgres_cluster, credentials)
+            if template.is_file():
+                postgres_cluster.restore(template)
+            server = LocalServer(database=PostgresDatabase.parse(postgres_cluster.url), credentials=credentials)
         server.start()
-    except StudioServerError as err:
+        if postgres_cluster is not None and template is not None and not template.is_file():
+            postgres_cluster.dump(template)
+    except (StudioServerError, PostgresClusterError) as err:
         problem = str(err)
     if problem is not None:
+        server.stop()
         pytest.fail(f"could not start the local Label Studio server: {problem}", pytrace=False)
     try:
         yield ServerHandle(server.url, server.token, server.username, server.password)

@@ -78,9 +78,10 @@ class TemporaryPostgres:
             raise PostgresClusterError("the cluster is not started")
         return self.folder
 
-    def _run(self, *args: str) -> str:
+    def _run(self, *args: str, stdin: str | None = None) -> str:
         result = subprocess.run(
             [str(self.bindir / args[0]), *args[1:]],
+            input=stdin,
             capture_output=True,
             text=True,
             check=False,
@@ -127,6 +128,21 @@ class TemporaryPostgres:
         """Run one SQL statement over the Unix socket (trusted locally) and return psql's unaligned output."""
         return self._run("psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", str(self.socket_dir),
                          "-p", str(self.port), "-U", ROLE, "-d", database, "-c", sql)  # fmt: skip
+
+    def dump(self, path: Path) -> None:
+        """Save the database as SQL, atomically (through stdout: the server's account may not write where we do)."""
+        sql = self._run("pg_dump", "--no-owner", "-h", str(self.socket_dir), "-p", str(self.port), "-U", ROLE, DATABASE)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        # It holds the admin's API token (Label Studio keeps it in clear): readable by us only.
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as out:
+            out.write(sql)
+        partial.replace(path)
+
+    def restore(self, path: Path) -> None:
+        """Load a `dump` into the (empty) database."""
+        self._run("psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(self.socket_dir), "-p", str(self.port),
+                  "-U", ROLE, "-d", DATABASE, stdin=path.read_text(encoding="utf-8"))  # fmt: skip
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete the cluster."""

@@ -1,7 +1,9 @@
 """Shared fixtures: one real Label Studio server per session, and headless Chromium logged into it.
 
 To use a server that is already up, set PARTAGES_LS_TEST_SERVER_URL and PARTAGES_LS_TEST_SERVER_TOKEN
-(plus PARTAGES_LS_TEST_SERVER_USERNAME and _PASSWORD for the browser tests).
+(plus PARTAGES_LS_TEST_SERVER_USERNAME and _PASSWORD for the browser tests). With
+PARTAGES_LS_TEST_DATABASE=postgresql the local server keeps its data in a throw-away PostgreSQL cluster
+(tests/postgres_cluster.py) instead of SQLite.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from partages_ls.studio.server import LocalServer, StudioServerError
+from partages_ls.studio.database import PostgresDatabase
+from partages_ls.studio.server import LABEL_STUDIO_VERSION, LocalServer, StudioServerError, default_cache_dir
+from partages_ls.studio.server_setup import Credentials, _default_credentials
+
+from .postgres_cluster import PostgresClusterError, TemporaryPostgres
 
 # CI draws the property and fuzz tests' examples from a fixed sequence, so that a landing never depends on
 # luck; local runs draw new ones each time, and `PARTAGES_LS_FUZZ_EXAMPLES=10000` runs the long fuzz.
@@ -26,6 +32,7 @@ settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+DATABASE_VARIABLE = "PARTAGES_LS_TEST_DATABASE"  # "sqlite" (default) or "postgresql"
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the networking flags Chromium keeps calling out to a network this machine does not have.
 CHROMIUM_ARGS = [
@@ -96,7 +103,39 @@ class ServerHandle:
 
 
 @pytest.fixture(scope="session")
-def ls_server() -> Iterator[ServerHandle]:
+def postgres_cluster() -> Iterator[TemporaryPostgres | None]:
+    """The session's PostgreSQL cluster when PARTAGES_LS_TEST_DATABASE=postgresql, else None (SQLite)."""
+    wanted = os.environ.get(DATABASE_VARIABLE, "sqlite")
+    if wanted not in ("sqlite", "postgresql"):
+        pytest.fail(f"{DATABASE_VARIABLE} must be sqlite or postgresql, not {wanted!r}", pytrace=False)
+    if wanted == "sqlite" or os.environ.get("PARTAGES_LS_TEST_SERVER_URL"):
+        yield None
+        return
+    cluster = TemporaryPostgres()
+    problem = None
+    try:
+        cluster.start()
+    except PostgresClusterError as err:
+        problem = str(err)
+    if problem is not None:
+        cluster.stop()
+        pytest.fail(f"could not start a PostgreSQL cluster for the tests: {problem}", pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _postgres_template(cluster: TemporaryPostgres, credentials: Credentials) -> Path:
+    """Where the migrated database is kept, like the SQLite template: migrating an empty PostgreSQL database takes
+    Label Studio 30 s to minutes, loading this SQL a second. It holds the admin and token, hence the key."""
+    key = credentials.template_key(LABEL_STUDIO_VERSION)
+    folder = default_cache_dir() / f"label-studio-{LABEL_STUDIO_VERSION}" / "postgresql-templates"
+    return folder / f"{key}-postgresql-{cluster.bindir.parent.name}.sql"
+
+
+@pytest.fixture(scope="session")
+def ls_server(postgres_cluster: TemporaryPostgres | None) -> Iterator[ServerHandle]:
     """A real Label Studio for the whole session: the external one from the environment, else a local one."""
     url = os.environ.get("PARTAGES_LS_TEST_SERVER_URL")
     if url:
@@ -110,13 +149,22 @@ def ls_server() -> Iterator[ServerHandle]:
             os.environ.get("PARTAGES_LS_TEST_SERVER_PASSWORD", ""),
         )
         return
-    server = LocalServer()
+    server, template = LocalServer(), None
     problem = None
     try:
+        if postgres_cluster is not None:
+            credentials = _default_credentials(None, LABEL_STUDIO_VERSION)
+            template = _postgres_template(postgres_cluster, credentials)
+            if template.is_file():
+                postgres_cluster.restore(template)
+            server = LocalServer(database=PostgresDatabase.parse(postgres_cluster.url), credentials=credentials)
         server.start()
-    except StudioServerError as err:
+        if postgres_cluster is not None and template is not None and not template.is_file():
+            postgres_cluster.dump(template)
+    except (StudioServerError, PostgresClusterError) as err:
         problem = str(err)
     if problem is not None:
+        server.stop()
         pytest.fail(f"could not start the local Label Studio server: {problem}", pytrace=False)
     try:
         yield ServerHandle(server.url, server.token, server.username, server.password)

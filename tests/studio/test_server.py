@@ -62,6 +62,7 @@ def test_persistent_server_is_found_through_its_state_file_and_stopped(
         state = find_server(data_dir)
         assert state is not None
         assert (state.pid, state.url, state.token) == (server.pid, server.url, token)
+        assert state.database == "sqlite"  # what `server status` reports
         assert check_token(state.url, token) == 200
 
         state_text = (data_dir / STATE_FILE).read_text()

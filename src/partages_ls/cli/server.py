@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from partages_ls.studio.connection import KEY_VARIABLE, LOCAL_DATA_DIR, URL_VARIABLE
+from partages_ls.studio.database import DATABASE_URL_VARIABLE, SQLITE, PostgresDatabase, describe_database
 from partages_ls.studio.demo import connect_hint, own_command
 from partages_ls.studio.server import (
     LocalServer,
@@ -27,13 +28,13 @@ data_dir_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_DATA_DIR,
     show_default=True,
-    help="Where the server keeps its SQLite database and files.",
+    help="Where the server keeps its SQLite database (unless --database) and files.",
 )
 
 
 @click.group("server", context_settings=HELP)
 def server_group() -> None:
-    """Run a local Label Studio (SQLite, 127.0.0.1) in its own virtualenv."""
+    """Run a local Label Studio (127.0.0.1; SQLite, or PostgreSQL with --database) in its own virtualenv."""
 
 
 @server_group.command("install")
@@ -52,18 +53,31 @@ def install_command() -> None:
     show_default=True,
     help="Load the guides' plugins into the labeling pages (partages-ls' loader; --no-plugins: stock settings).",
 )
-def start_command(data_dir: Path, port: int | None, plugins: bool) -> None:
+@click.option(
+    "--database",
+    "database_url",
+    metavar="URL",
+    envvar=DATABASE_URL_VARIABLE,
+    show_envvar=True,
+    default=None,
+    help="Keep Label Studio's data in this PostgreSQL database (postgresql://user:password@host:port/dbname) "
+    "instead of SQLite in the data folder. The password is never printed; leave it out of the URL to let "
+    "PostgreSQL read ~/.pgpass, or set the URL in the environment variable rather than on the command line.",
+)
+def start_command(data_dir: Path, port: int | None, plugins: bool, database_url: str | None) -> None:
     """Start the server in the background (or report the one already running)."""
+    database = PostgresDatabase.parse(database_url) if database_url else None
     running = find_server(data_dir)
     if running is not None:
-        click.echo(f"already running: {running.url} (pid {running.pid})")
+        click.echo(f"already running: {running.url} (pid {running.pid}; {describe_database(running.database)})")
         return
-    server = LocalServer(data_dir, port=port, plugins=plugins).start()
+    server = LocalServer(data_dir, port=port, plugins=plugins, database=database).start()
     click.echo(
         f"Label Studio: {server.url}  (login {server.username}; password and token in "
         f"{data_dir / 'partages-ls-credentials.json'}, readable by you only)"
     )
     click.echo(describe_plugin_status(plugin_status(server.url)))
+    click.echo(describe_database(database.redacted if database else SQLITE))
     click.echo(connect_hint(data_dir))
     click.echo(f"stop it with: {own_command()} server stop --data-dir {shlex.quote(str(data_dir))}")
 
@@ -92,6 +106,7 @@ def status_command(data_dir: Path, as_env: bool) -> None:
         click.echo(f"running: {state.url} (pid {state.pid})" if state else f"not running ({data_dir})")
         if state:
             click.echo(describe_plugin_status(plugin_status(state.url)))
+            click.echo(describe_database(state.database))
             click.echo(connect_hint(data_dir))
         return
     if state is None or not state.token:

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from partages_ls.ls_plugin_loader import SETTINGS_MODULE as PLUGIN_SETTINGS_MODULE
+from partages_ls.studio.database import SQLITE, PostgresDatabase, check_data_dir
 from partages_ls.studio.server_setup import (
     _TEMPLATE_MARKER,
     CREDENTIALS_FILE,
@@ -49,6 +49,7 @@ from partages_ls.studio.server_setup import (
     ensure_server_install,
     log,
     plugin_loader_path,
+    server_environment,
 )
 
 # The public names of the local server, set-up included (server_setup.py holds the install side).
@@ -160,54 +161,6 @@ def _health_is_up(url: str) -> bool:
         return False
 
 
-# Label Studio's default banned subnets for server-side requests (webhooks, ML backends), minus
-# loopback (127.0.0.0/8, ::1/128).
-BANNED_BUT_LOOPBACK = (
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
-    "224.0.0.0/4", "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::ffff:0:0/96",
-    "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28",
-    "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
-)  # fmt: skip
-
-
-def server_environment(
-    data_dir: Path, creds: Credentials, venv: Path, *, plugin_loader: Path | None = None
-) -> dict[str, str]:
-    """The whole environment of the server: nothing inherited but PATH, HOME and LANG.
-
-    Label Studio's settings also read bare USERNAME, PASSWORD, HOST, PORT and DEBUG, hence no inheritance.
-    With ``plugin_loader`` (a folder from `plugin_loader_path`), Label Studio runs with the settings of
-    partages_ls.ls_plugin_loader, which load the guides' plugins into its labeling pages.
-    """
-    env = {
-        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/local/bin:/usr/bin:/bin')}",
-        "HOME": os.environ.get("HOME", str(Path.home())),
-        "LANG": os.environ.get("LANG", "C.UTF-8"),
-        "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir),
-        "DJANGO_DB": "sqlite",
-        "LABEL_STUDIO_USERNAME": creds.username,
-        "LABEL_STUDIO_PASSWORD": creds.password,
-        "LABEL_STUDIO_USER_TOKEN": creds.token,
-        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
-        "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
-        "LABEL_STUDIO_COLLECT_ANALYTICS": "false",
-        "LABEL_STUDIO_LATEST_VERSION_CHECK": "false",
-        "SENTRY_DSN": "",
-        "FRONTEND_SENTRY_DSN": "",
-        "LABEL_STUDIO_CONVERTER_DOWNLOAD_RESOURCES": "false",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-        # An ML backend (`partages-ls ml-backend serve`) listens on this same machine: allow loopback
-        # only, every other reserved network stays blocked for server-side requests.
-        "LABEL_STUDIO_USE_DEFAULT_BANNED_SUBNETS": "false",
-        "LABEL_STUDIO_USER_ADDITIONAL_BANNED_SUBNETS": ",".join(BANNED_BUT_LOOPBACK),
-    }
-    if plugin_loader is not None:
-        env.update(PYTHONPATH=str(plugin_loader), DJANGO_SETTINGS_MODULE=PLUGIN_SETTINGS_MODULE)
-    return env
-
-
 @dataclass(frozen=True)
 class ServerState:
     """What the state file of a running server says; the token comes from the 0600 credentials file."""
@@ -218,6 +171,7 @@ class ServerState:
     port: int
     username: str
     token: str | None = field(default=None, repr=False)
+    database: str = SQLITE  # "sqlite", or the PostgreSQL URL without its password
 
 
 def find_server(data_dir: Path) -> ServerState | None:
@@ -233,7 +187,8 @@ def find_server(data_dir: Path) -> ServerState | None:
     if not _pid_is_label_studio(pid):
         return None
     creds = Credentials.load(data_dir / CREDENTIALS_FILE)
-    return ServerState(data_dir, pid, url, port, str(state.get("username", "")), creds.token if creds else None)
+    username, database = str(state.get("username", "")), str(state.get("database", SQLITE))
+    return ServerState(data_dir, pid, url, port, username, creds.token if creds else None, database)
 
 
 def _terminate(pid: int, grace: float) -> None:
@@ -291,6 +246,7 @@ class LocalServer:
         startup_timeout: float = 300.0,
         stop_grace: float = 15.0,
         plugins: bool = True,
+        database: PostgresDatabase | None = None,
     ) -> None:
         self.persistent = data_dir is not None
         self.data_dir: Path | None = Path(data_dir).resolve() if data_dir is not None else None
@@ -304,6 +260,7 @@ class LocalServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.started_from_template = False
         self.plugins = plugins  # run the guides' plugins in the labeling pages (ls_plugin_loader)
+        self.database = database  # None: SQLite in the data dir
 
     @property
     def credentials(self) -> Credentials:
@@ -350,7 +307,8 @@ class LocalServer:
         user = self._credentials.username if self._credentials else None
         return (
             f"LocalServer(url={self.url if self.port else None!r}, data_dir={str(self.data_dir)!r}, "
-            f"pid={self.pid}, username={user!r}, persistent={self.persistent})"
+            f"pid={self.pid}, username={user!r}, persistent={self.persistent}, "
+            f"database={self.database.redacted if self.database else SQLITE!r})"
         )
 
     def __enter__(self) -> Self:
@@ -363,14 +321,17 @@ class LocalServer:
         self.stop()
 
     def _redact(self, text: str) -> str:
+        secrets = self.database.secrets() if self.database else ()
         if self._credentials is not None:
-            for secret in (self._credentials.token, self._credentials.password):
-                text = text.replace(secret, "********")
+            secrets += (self._credentials.token, self._credentials.password)
+        for secret in secrets:
+            text = text.replace(secret, "********")
         return text
 
     def _resolve_credentials(self, data_dir: Path) -> Credentials:
         stored = Credentials.load(data_dir / CREDENTIALS_FILE)
         if self._credentials is not None:
+            # On PostgreSQL, a token refused after the start says the same (see _launch).
             if stored is not None and stored != self._credentials and (data_dir / DB_FILE).exists():
                 raise ServerStartError(
                     f"{data_dir} was created with other credentials (user {stored.username!r}); "
@@ -394,14 +355,16 @@ class LocalServer:
             raise ServerAlreadyRunningError(
                 f"a Label Studio server (pid {running.pid}) already runs on {running.url} for {data_dir}"
             )
+        previous = _read_json(data_dir / STATE_FILE) or {}
+        check_data_dir(data_dir, DB_FILE, self.database, previous.get("database"))
         self._credentials = creds = self._resolve_credentials(data_dir)
         loader = plugin_loader_path(self.cache_dir, self.version) if self.plugins else None
-        previous = _read_json(data_dir / STATE_FILE) or {}
         if self.preferred_port is None and isinstance(previous.get("port"), int):
             self.preferred_port = previous["port"]  # keep the demo URL stable across restarts
         creds.save(data_dir / CREDENTIALS_FILE)
         template = _template_dir(self.cache_dir, self.version, creds)
-        fresh = not (data_dir / DB_FILE).exists()
+        # The template is a SQLite file: a PostgreSQL database is migrated by Label Studio itself.
+        fresh = self.database is None and not (data_dir / DB_FILE).exists()
         if fresh and (template / _TEMPLATE_MARKER).is_file():
             _copy_data_dir(template, data_dir)
             self.started_from_template = True
@@ -425,6 +388,8 @@ class LocalServer:
             "from template" if self.started_from_template else ("new database" if fresh else "existing data"),
             data_dir,
         )
+        if self.database is not None:
+            log.info("Label Studio's database: PostgreSQL %s", self.database.redacted)
         if fresh and not self.started_from_template:
             try:
                 _save_template(data_dir, template)
@@ -445,7 +410,7 @@ class LocalServer:
             self.process = subprocess.Popen(
                 cmd,
                 cwd=data_dir,
-                env=server_environment(data_dir, creds, venv, plugin_loader=loader),
+                env=server_environment(data_dir, creds, venv, plugin_loader=loader, database=self.database),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -460,9 +425,10 @@ class LocalServer:
             time.sleep(0.5)
         status = check_token(self.url, creds.token)
         if status != 200:
+            where = self.database.redacted if self.database else data_dir
             raise self._start_error(
                 f"the admin token was refused (HTTP {status}); the preset token is applied only when the "
-                f"user is first created, so {data_dir} may come from other credentials"
+                f"user is first created, so {where} may come from other credentials"
             )
 
     def _start_error(self, reason: str) -> ServerStartError:
@@ -503,6 +469,7 @@ class LocalServer:
             "username": self.username,
             "label_studio_version": self.version,
             "plugins": self.plugins,
+            "database": self.database.redacted if self.database else SQLITE,
             "log_file": str(self.log_file),
             "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }

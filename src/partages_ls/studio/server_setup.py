@@ -22,10 +22,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from partages_ls.errors import PartagesError
+from partages_ls.ls_plugin_loader import SETTINGS_MODULE as PLUGIN_SETTINGS_MODULE
 from partages_ls.ls_plugin_loader.bundle import prepare_bundle
+
+if TYPE_CHECKING:
+    from partages_ls.studio.database import PostgresDatabase
 
 LABEL_STUDIO_VERSION = "1.23.2"
 DEFAULT_USERNAME = "admin@partages-ls.local"
@@ -240,3 +244,59 @@ def _save_template(data_dir: Path, template: Path) -> None:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     log.info("saved a migrated Label Studio template at %s", template)
+
+
+# Label Studio's default banned subnets for server-side requests (webhooks, ML backends), minus
+# loopback (127.0.0.0/8, ::1/128).
+BANNED_BUT_LOOPBACK = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/4", "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::ffff:0:0/96",
+    "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28",
+    "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+)  # fmt: skip
+
+
+def server_environment(
+    data_dir: Path,
+    creds: Credentials,
+    venv: Path,
+    *,
+    plugin_loader: Path | None = None,
+    database: PostgresDatabase | None = None,
+) -> dict[str, str]:
+    """The whole environment of the server: nothing inherited but PATH, HOME and LANG.
+
+    Label Studio's settings also read bare USERNAME, PASSWORD, HOST, PORT and DEBUG, hence no inheritance.
+    With ``plugin_loader`` (a folder from `plugin_loader_path`), Label Studio runs with the settings of
+    partages_ls.ls_plugin_loader, which load the guides' plugins into its labeling pages. With ``database``
+    it keeps its data in that PostgreSQL database instead of SQLite in ``data_dir``.
+    """
+    env = {
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/local/bin:/usr/bin:/bin')}",
+        "HOME": os.environ.get("HOME", str(Path.home())),
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir),
+        "DJANGO_DB": "sqlite",
+        "LABEL_STUDIO_USERNAME": creds.username,
+        "LABEL_STUDIO_PASSWORD": creds.password,
+        "LABEL_STUDIO_USER_TOKEN": creds.token,
+        "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
+        "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+        "LABEL_STUDIO_COLLECT_ANALYTICS": "false",
+        "LABEL_STUDIO_LATEST_VERSION_CHECK": "false",
+        "SENTRY_DSN": "",
+        "FRONTEND_SENTRY_DSN": "",
+        "LABEL_STUDIO_CONVERTER_DOWNLOAD_RESOURCES": "false",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+        # An ML backend (`partages-ls ml-backend serve`) listens on this same machine: allow loopback
+        # only, every other reserved network stays blocked for server-side requests.
+        "LABEL_STUDIO_USE_DEFAULT_BANNED_SUBNETS": "false",
+        "LABEL_STUDIO_USER_ADDITIONAL_BANNED_SUBNETS": ",".join(BANNED_BUT_LOOPBACK),
+    }
+    if database is not None:
+        env.update(database.environment())
+    if plugin_loader is not None:
+        env.update(PYTHONPATH=str(plugin_loader), DJANGO_SETTINGS_MODULE=PLUGIN_SETTINGS_MODULE)
+    return env

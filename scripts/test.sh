@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what it needs (the .venv, Debian's Chromium,
 # the JS linter, the Label Studio server in its own cached virtualenv), then lints, type-checks,
-# checks the generated files and runs every test against a real local Label Studio.
+# checks the generated files and runs every test against a real local Label Studio, then the real-server
+# subset again on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,3 +30,6 @@ echo "==> partages-ls build --check"
 .venv/bin/partages-ls build --check
 echo "==> pytest"
 .venv/bin/pytest "$@"
+
+# The real-server subset once more, with Label Studio on PostgreSQL (Debian's package, a throw-away cluster).
+scripts/test-postgresql.sh

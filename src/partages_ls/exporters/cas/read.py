@@ -22,6 +22,7 @@ from partages_ls.exporters.cas.schema import (
     GOVERNOR,
     ORDER_FEATURE,
     CasSchema,
+    ValueMap,
     cas_schema,
     span_key,
 )
@@ -50,6 +51,16 @@ class _DocumentReader:
 
     def problem(self, structure: Any, message: str, hint: str = "") -> None:
         self.problems.append(Diagnostic(self.where(structure), message, hint=hint))
+
+    def value_id(self, structure: Any, feature: str, values: ValueMap, note: str = "") -> str | None:
+        """The guide id of ``structure``'s value of ``feature``; None when it has none, or an unknown one (listed)."""
+        value = structure.get(feature)
+        if value is None:
+            return None
+        value_id = values.from_cas.get(value)
+        if value_id is None:
+            self.problem(structure, f"unknown value {value!r} of feature {feature}{note}", f"known: {values.known()}")
+        return value_id
 
     def provenance(self, structure: Any) -> Provenance:
         return Provenance(source=self.where(structure))
@@ -89,18 +100,9 @@ class _DocumentReader:
             self.problem(structure, f"offsets {structure.begin}-{structure.end} outside the text")
         attributes = {}
         for attribute in layer.attributes.values():
-            value = structure.get(attribute.feature)
-            if value is None:
-                continue
-            value_id = attribute.values.from_cas.get(value)
-            if value_id is None:
-                # What an annotator stored is data: the span is kept, only this value is left out (listed).
-                self.problem(
-                    structure,
-                    f"unknown value {value!r} of feature {attribute.feature} (the span is kept without it)",
-                    f"known: {attribute.values.known()}",
-                )
-            else:
+            # What an annotator stored is data: the span is kept, only an unknown value is left out (listed).
+            value_id = self.value_id(structure, attribute.feature, attribute.values, " (the span is kept without it)")
+            if value_id is not None:
                 attributes[attribute.name] = value_id
         if not ok:
             return None
@@ -156,17 +158,8 @@ class _DocumentReader:
         fields: dict[str, list[str]] = {}
         for structure in structures:
             for field_map in self.schema.fields.values():
-                value = structure.get(field_map.feature)
-                if value is None:
-                    continue
-                value_id = field_map.values.from_cas.get(value)
-                if value_id is None:
-                    self.problem(
-                        structure,
-                        f"unknown value {value!r} of feature {field_map.feature}",
-                        f"known: {field_map.values.known()}",
-                    )
-                else:
+                value_id = self.value_id(structure, field_map.feature, field_map.values)
+                if value_id is not None:
                     fields.setdefault(field_map.name, []).append(value_id)
         return fields
 

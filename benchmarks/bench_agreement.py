@@ -48,7 +48,7 @@ def _rss_mb() -> float:
 def _full_report(export: str, out: str, samples: int, seed: int) -> dict[str, Any]:
     from partages_ls.agreement.render import write_outputs
     from partages_ls.agreement.report import AgreementOptions, compute_report
-    from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+    from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
     from partages_ls.exporters.output import OutputFolder
     from partages_ls.guides.loader import load_guide
 
@@ -86,7 +86,7 @@ def _span_f1(export: str) -> dict[str, Any]:
     import tracemalloc
 
     from partages_ls.agreement import MODES, pairwise_f1
-    from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+    from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
     from partages_ls.guides.loader import load_guide
 
     corpus = read_labelstudio(load_export(Path(export)), load_guide(GUIDE))
@@ -112,8 +112,8 @@ def _span_f1(export: str) -> dict[str, Any]:
 
 
 def _write_brat(export: str, folder: str) -> dict[str, Any]:
-    from partages_ls.exporters.brat import write_brat_annotators
-    from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+    from partages_ls.exporters.brat.write import write_brat_annotators
+    from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
     from partages_ls.guides.loader import load_guide
 
     guide = load_guide(GUIDE)

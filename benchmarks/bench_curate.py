@@ -22,7 +22,7 @@ from synthetic import SyntheticSpec, synthetic_export
 from partages_ls.curation.merge import merge_document
 from partages_ls.curation.prepare import prepare_curation
 from partages_ls.curation.strategy import Strategy
-from partages_ls.exporters.labelstudio import read_labelstudio
+from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import add_annotators
 from partages_ls.studio.client import StudioClient

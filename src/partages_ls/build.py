@@ -11,8 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from partages_ls.exporters.brat import brat_files
-from partages_ls.exporters.cas import cas_files
+from partages_ls.exporters.registry import format_generators
 from partages_ls.guides.loader import load_guides
 from partages_ls.guides.model import Guide
 from partages_ls.guides.table import readme_files
@@ -34,7 +33,7 @@ def guide_schema_files(guides: Mapping[str, Guide]) -> dict[str, str]:
     return {"guides/guide.schema.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n"}
 
 
-GENERATORS: list[Generator] = [guide_schema_files, label_config_files, cas_files, brat_files, plugin_files]
+GENERATORS: list[Generator] = [guide_schema_files, label_config_files, *format_generators(), plugin_files]
 
 
 def generated_files(guides: Mapping[str, Guide]) -> dict[str, str]:

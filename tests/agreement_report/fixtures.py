@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 
 from partages_ls.agreement.report import AgreementOptions, AgreementReport, compute_report
-from partages_ls.exporters.labelstudio import read_labelstudio
+from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.loader import load_guide
 
 from ..exporters.lsexport import annotation, choice, region, relation, task

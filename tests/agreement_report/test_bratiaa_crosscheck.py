@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from partages_ls.exporters.brat import write_brat_annotators
-from partages_ls.exporters.labelstudio import read_labelstudio
+from partages_ls.exporters.brat.write import write_brat_annotators
+from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.loader import load_guide
 
 from .fixtures import A, B, infectio_tasks, report_of

@@ -156,7 +156,7 @@ def test_a_single_annotator_gives_no_data_with_reasons() -> None:
 
 def test_a_class_left_empty_is_missing_data() -> None:
     from partages_ls.agreement.report import AgreementOptions, compute_report
-    from partages_ls.exporters.labelstudio import read_labelstudio
+    from partages_ls.exporters.labelstudio.read import read_labelstudio
     from partages_ls.guides.loader import load_guide
 
     tasks = treatment_tasks()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from partages_ls.agreement.render import render_json
 from partages_ls.agreement.report import AgreementOptions, compute_report
 from partages_ls.errors import PartagesError
-from partages_ls.exporters.labelstudio import read_labelstudio
+from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.loader import load_guide
 
 from ..exporters.lsexport import annotation, choice, region, relation, task

@@ -19,7 +19,7 @@ from partages_ls.curation.strategy import Strategy
 from partages_ls.errors import DiagnosticError
 from partages_ls.exporters.export import ExportRequest, run_export, validate_tasks
 from partages_ls.exporters.gold import GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.projects import list_tasks

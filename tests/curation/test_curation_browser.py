@@ -13,7 +13,7 @@ from partages_ls.curation.prepare import prepare_curation
 from partages_ls.curation.strategy import Strategy
 from partages_ls.exporters.export import ExportRequest, run_export
 from partages_ls.exporters.gold import GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.projects import list_tasks
 from partages_ls.studio.pull import pull_project

@@ -15,17 +15,12 @@ from bratsubset.projectconfig import ProjectConfiguration, get_attribute_type_hi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partages_ls.exporters.brat import (
-    DOCUMENT_TYPE,
-    BratError,
-    annotation_conf,
-    brat_files,
-    read_brat,
-    visual_conf,
-    write_brat,
-    write_brat_annotators,
-)
+from partages_ls.exporters.brat.generate import annotation_conf, brat_files, visual_conf
+from partages_ls.exporters.brat.read import read_brat
+from partages_ls.exporters.brat.schema import DOCUMENT_TYPE, BratError
+from partages_ls.exporters.brat.write import write_brat, write_brat_annotators
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Relation, Span
+from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.output import OutputExistsError
 from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.guides.model import Guide
@@ -193,7 +188,7 @@ def test_undirected_relations_are_kept_in_the_stored_direction(tmp_path: Path) -
     ]
     relations = [Relation("a", "RefersTo", "her2", "pos"), Relation("b", "RefersTo", "ihc", "her2")]
     corpus = corpus_of(guide, Document("ANAPATH-1", text, [Annotation(spans, relations)]))
-    write_brat(corpus, guide, tmp_path)
+    write_brat(corpus, guide, tmp_path, WriteOptions())
     ann = (tmp_path / "ANAPATH-1.ann").read_text(encoding="utf-8")
     assert "R1\tRefersTo Arg1:T1 Arg2:T2\nR2\tRefersTo Arg1:T3 Arg2:T1\n" in ann
     assert "A1\tNormalized T1 HER2\nA2\tPresence T2 Positive\n" in ann
@@ -212,7 +207,7 @@ def test_brat_files_are_the_committed_paths() -> None:
 
 def test_offsets_are_code_points_and_text_is_byte_exact(tmp_path: Path) -> None:
     corpus = corpus_of(INFECTIO, Document("INFECTIO-00001_CRH", TEXT, [infectio_annotation()]))
-    stats = write_brat(corpus, INFECTIO, tmp_path)
+    stats = write_brat(corpus, INFECTIO, tmp_path, WriteOptions())
     assert stats == {
         "format": "brat",
         "guide": "infectiologie",
@@ -264,14 +259,14 @@ def test_round_trip_is_identity_and_byte_identical(tmp_path: Path) -> None:
         relations=[Relation("x>y", "AGENT_PATHOGENE", "x", "y")],
     )
     corpus = corpus_of(INFECTIO, Document("B-2", second_text, [second]), Document("A-1", TEXT, [infectio_annotation()]))
-    write_brat(corpus, INFECTIO, tmp_path / "one")
+    write_brat(corpus, INFECTIO, tmp_path / "one", WriteOptions())
     again = read_brat(tmp_path / "one", INFECTIO)
     assert content(again) == content(corpus)
     assert [d.report for d in again.documents] == ["A-1", "B-2"]
     assert again.skipped == [] and again.warnings == []
     first_span = again.documents[0].annotations[0].spans[0]
     assert first_span.provenance.where() == f'{tmp_path / "one" / "A-1.ann"}:1 / result "T1"'
-    write_brat(again, INFECTIO, tmp_path / "two")
+    write_brat(again, INFECTIO, tmp_path / "two", WriteOptions())
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "two")
 
 
@@ -281,7 +276,7 @@ def test_document_fields_ride_on_a_zero_width_anchor(tmp_path: Path) -> None:
     justification = Span("j", "Justification", "Justification", *_at(text, "réponse partielle selon RECIST"))
     annotation = Annotation(spans=[justification], fields={"Nomenclature": ["ReponsePartielle"]})
     corpus = corpus_of(guide, Document("ONCO-1_CRH", text, [annotation]))
-    stats = write_brat(corpus, guide, tmp_path / "gold")
+    stats = write_brat(corpus, guide, tmp_path / "gold", WriteOptions())
     assert stats["document_fields"] == 1
     assert (tmp_path / "gold" / "ONCO-1_CRH.ann").read_text(encoding="utf-8") == (
         "T1\tJustification 10 40\tréponse partielle selon RECIST\n"
@@ -392,7 +387,7 @@ def test_corpus_problems_are_all_listed_and_nothing_is_written(tmp_path: Path) -
         Document("a/b", TEXT, [good]),
     )
     with pytest.raises(BratError) as caught:
-        write_brat(corpus, INFECTIO, tmp_path)
+        write_brat(corpus, INFECTIO, tmp_path, WriteOptions())
     messages = [d.render() for d in caught.value.diagnostics]
     assert any("report twice" in m and "2 annotations" in m for m in messages)
     assert any("span v" in m and "Virus is not in the guide" in m for m in messages)
@@ -406,13 +401,13 @@ def test_corpus_problems_are_all_listed_and_nothing_is_written(tmp_path: Path) -
 
 def test_existing_files_are_never_overwritten(tmp_path: Path) -> None:
     corpus = corpus_of(INFECTIO, Document("A-1", TEXT, [infectio_annotation()]))
-    write_brat(corpus, INFECTIO, tmp_path)
+    write_brat(corpus, INFECTIO, tmp_path, WriteOptions())
     with pytest.raises(OutputExistsError, match="already exists"):
-        write_brat(corpus, INFECTIO, tmp_path)
+        write_brat(corpus, INFECTIO, tmp_path, WriteOptions())
 
 
 def test_a_changed_annotation_conf_is_reported(tmp_path: Path) -> None:
-    write_brat(corpus_of(INFECTIO, Document("A-1", TEXT, [infectio_annotation()])), INFECTIO, tmp_path)
+    write_brat(corpus_of(INFECTIO, Document("A-1", TEXT, [infectio_annotation()])), INFECTIO, tmp_path, WriteOptions())
     (tmp_path / "annotation.conf").write_text("[entities]\nBacterie\n", encoding="utf-8")
     corpus = read_brat(tmp_path, INFECTIO)
     assert [(w.kind, w.rule) for w in corpus.warnings] == [("config", "brat-config")]
@@ -535,7 +530,7 @@ def corpora(draw: st.DrawFn) -> Corpus:
 def test_random_spans_round_trip(corpus: Corpus) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         first, second = Path(tmp) / "first", Path(tmp) / "second"
-        write_brat(corpus, INFECTIO, first)
+        write_brat(corpus, INFECTIO, first, WriteOptions())
         for document in corpus.documents:
             ann = (first / f"{document.report}.ann").read_text(encoding="utf-8")
             assert ann.splitlines() == ann.split("\n")[:-1]  # no line break inside a line, for any reader
@@ -543,7 +538,7 @@ def test_random_spans_round_trip(corpus: Corpus) -> None:
                 assert shown == " ".join(document.text[b:e] for b, e in pieces)
         again = read_brat(first, INFECTIO)
         assert content(again) == content(corpus)
-        write_brat(again, INFECTIO, second)
+        write_brat(again, INFECTIO, second, WriteOptions())
         assert snapshot(first) == snapshot(second)
 
 
@@ -558,6 +553,6 @@ def test_span_order_reads_digit_runs_as_numbers_of_any_length() -> None:
 
 
 def test_cas_id_order_takes_numeric_ids_of_any_length() -> None:
-    from partages_ls.exporters.cas import _id_key
+    from partages_ls.exporters.cas.schema import id_key
 
-    assert sorted(["10", "9", "a", "9" * 5000], key=_id_key) == ["9", "10", "9" * 5000, "a"]
+    assert sorted(["10", "9", "a", "9" * 5000], key=id_key) == ["9", "10", "9" * 5000, "a"]

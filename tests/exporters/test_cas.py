@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from partages_ls.errors import PartagesError
-from partages_ls.exporters.cas import CasReadError, CasWriteError, cas_files, read_cas, typesystem_xml, write_cas
-from partages_ls.exporters.cas_typesystem import (
+from partages_ls.exporters.cas.generate import cas_files, typesystem_xml
+from partages_ls.exporters.cas.read import CasReadError, read_cas
+from partages_ls.exporters.cas.schema import (
     ANNOTATION,
     ANNOTATION_BASE,
     CUSTOM_PREFIX,
@@ -26,7 +27,9 @@ from partages_ls.exporters.cas_typesystem import (
     CasSchemaError,
     cas_schema,
 )
+from partages_ls.exporters.cas.write import CasWriteError, write_cas
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Relation, Span
+from partages_ls.exporters.format import WriteOptions
 from partages_ls.guides.loader import guide_files, load_guide
 from partages_ls.guides.model import Guide
 
@@ -185,7 +188,7 @@ def test_relation_ends_on_two_layers_are_refused(guides: dict[str, Guide]) -> No
 def test_cassis_finds_the_corpus_annotations(name: str, guides: dict[str, Guide], tmp_path: Path) -> None:
     guide = guides[name]
     corpus = sample_corpus(guide)
-    stats = write_cas(corpus, guide, tmp_path)
+    stats = write_cas(corpus, guide, tmp_path, WriteOptions())
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f"{d.report}.json" for d in corpus.documents] + ["typesystem.xml"]
     )
@@ -256,15 +259,15 @@ def test_round_trip_is_an_identity(name: str, guides: dict[str, Guide], tmp_path
     first, second, third = tmp_path / "1", tmp_path / "2", tmp_path / "3"
     for folder in (first, second, third):
         folder.mkdir()
-    write_cas(corpus, guide, first)
+    write_cas(corpus, guide, first, WriteOptions())
     read_back = read_cas(first, guide)
     assert content(read_back) == content(corpus)
     assert all(d.annotations[0].ground_truth for d in read_back.documents)
-    write_cas(read_back, guide, second)
+    write_cas(read_back, guide, second, WriteOptions())
     assert folder_bytes(second) == folder_bytes(first)
     again = read_cas(second, guide)
     assert again == read_back, "ids and order are stable through a second round trip"
-    write_cas(again, guide, third)
+    write_cas(again, guide, third, WriteOptions())
     assert folder_bytes(third) == folder_bytes(first)
 
 
@@ -278,8 +281,8 @@ def test_output_does_not_depend_on_storage_order(guides: dict[str, Guide], tmp_p
         document.annotations[0].relations.reverse()
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    write_cas(corpus, guide, tmp_path / "a")
-    write_cas(shuffled, guide, tmp_path / "b")
+    write_cas(corpus, guide, tmp_path / "a", WriteOptions())
+    write_cas(shuffled, guide, tmp_path / "b", WriteOptions())
     assert folder_bytes(tmp_path / "a") == folder_bytes(tmp_path / "b")
 
 
@@ -302,7 +305,7 @@ def test_offsets_around_astral_characters_crlf_and_combining_accents(guides: dic
     text = builder.text
     document = Document("REPORT-00001_CRH", text, [Annotation(spans=spans, relations=relations)])
     corpus = Corpus(guide.name, guide.version, [document])
-    write_cas(corpus, guide, tmp_path)
+    write_cas(corpus, guide, tmp_path, WriteOptions())
 
     typesystem = cassis.load_typesystem((tmp_path / "typesystem.xml").read_text(encoding="utf-8"))
     raw_text = (tmp_path / "REPORT-00001_CRH.json").read_text(encoding="utf-8")
@@ -338,7 +341,7 @@ def test_document_field_with_several_values_spills_into_ordered_structures(
     (doc_field,) = guide.document_fields
     values = [doc_field.values[-1].id, doc_field.values[0].id]
     document = Document("ONCO-00001_CRH", "Texte.", [Annotation(fields={doc_field.name: values})])
-    write_cas(Corpus(guide.name, guide.version, [document]), guide, tmp_path)
+    write_cas(Corpus(guide.name, guide.version, [document]), guide, tmp_path, WriteOptions())
     raw = json.loads((tmp_path / "ONCO-00001_CRH.json").read_text(encoding="utf-8"))
     layer = CUSTOM_PREFIX + (guide.export.document_layer or "")
     structures = [fs for fs in raw["%FEATURE_STRUCTURES"] if fs["%TYPE"] == layer]
@@ -365,7 +368,7 @@ def test_write_reports_every_unknown_id_at_once(guides: dict[str, Guide], tmp_pa
     relations = [Relation("r", "CAUSE", "b", "b"), Relation("s", "ORIGINE", "b", "zz")]
     document = Document("R-1", "abc def ghi", [Annotation(spans=spans, relations=relations)])
     with pytest.raises(CasWriteError) as caught:
-        write_cas(Corpus(guide.name, guide.version, [document]), guide, tmp_path)
+        write_cas(Corpus(guide.name, guide.version, [document]), guide, tmp_path, WriteOptions())
     message = str(caught.value)
     for expected in ("'Virus'", "'Peut-etre'", "8-99", "'AUTRE'", "'CAUSE'", "'zz'"):
         assert expected in message
@@ -383,19 +386,19 @@ def test_write_refuses_ambiguous_or_unsafe_documents(guides: dict[str, Guide], t
         Document("R-3", "a\ud800", [Annotation()]),
     ]
     with pytest.raises(CasWriteError) as caught:
-        write_cas(Corpus(guide.name, guide.version, documents), guide, tmp_path)
+        write_cas(Corpus(guide.name, guide.version, documents), guide, tmp_path, WriteOptions())
     message = str(caught.value)
     assert "2 annotations" in message
     assert "'../evil'" in message
     assert "same file name" in message
     assert "surrogate" in message
     with pytest.raises(CasWriteError, match="not 'infectiologie'"):
-        write_cas(Corpus("pseudonymisation", "1.0.0", []), guide, tmp_path)
+        write_cas(Corpus("pseudonymisation", "1.0.0", []), guide, tmp_path, WriteOptions())
 
 
 def test_read_lists_file_annotation_and_unknown_value(guides: dict[str, Guide], tmp_path: Path) -> None:
     guide = guides["infectiologie"]
-    write_cas(sample_corpus(guide), guide, tmp_path)
+    write_cas(sample_corpus(guide), guide, tmp_path, WriteOptions())
     path = tmp_path / "CARDIOLOGIE-00054_CRH.json"
     raw = json.loads(path.read_text(encoding="utf-8"))
     structures = raw["%FEATURE_STRUCTURES"]
@@ -423,7 +426,7 @@ def test_read_lists_file_annotation_and_unknown_value(guides: dict[str, Guide], 
 def test_an_unknown_attribute_value_leaves_out_the_value_only(guides: dict[str, Guide], tmp_path: Path) -> None:
     """What an annotator stored is data: the span (and its relations) are imported, only the value is listed."""
     guide = guides["infectiologie"]
-    write_cas(sample_corpus(guide), guide, tmp_path)
+    write_cas(sample_corpus(guide), guide, tmp_path, WriteOptions())
     clean = read_cas(tmp_path, guide)
     path = tmp_path / "CARDIOLOGIE-00054_CRH.json"
     raw = json.loads(path.read_text(encoding="utf-8"))
@@ -458,7 +461,7 @@ def test_read_refuses_offsets_inside_a_utf16_pair_and_unlabelled_spans(
     guide = guides["infectiologie"]
     span = Span("s", "LABEL", "Bacterie", 1, 3)
     document = Document("R-1", f"{EMOJI}E. coli", [Annotation(spans=[span])])
-    write_cas(Corpus(guide.name, guide.version, [document]), guide, tmp_path)
+    write_cas(Corpus(guide.name, guide.version, [document]), guide, tmp_path, WriteOptions())
     path = tmp_path / "R-1.json"
     raw = json.loads(path.read_text(encoding="utf-8"))
     (structure,) = [fs for fs in raw["%FEATURE_STRUCTURES"] if fs["%TYPE"] == CUSTOM_PREFIX + "Infectiologie"]
@@ -544,12 +547,12 @@ def test_random_texts_and_spans_round_trip(data: st.DataObject) -> None:
         first, second = Path(scratch) / "1", Path(scratch) / "2"
         first.mkdir()
         second.mkdir()
-        write_cas(corpus, guide, first)
+        write_cas(corpus, guide, first, WriteOptions())
         read_back = read_cas(first, guide)
         assert content(read_back) == content(corpus)
         (back,) = read_back.documents
         for span in back.annotations[0].spans:
             assert 0 <= span.begin <= span.end <= len(document.text)
-        write_cas(read_back, guide, second)
+        write_cas(read_back, guide, second, WriteOptions())
         assert folder_bytes(second) == folder_bytes(first)
         assert read_cas(second, guide) == read_back

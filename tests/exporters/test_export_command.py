@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
-from partages_ls.exporters.parhaf_read import read_parhaf
+from partages_ls.exporters.parhaf.read import read_parhaf
 from partages_ls.guides.loader import load_guide
 
 from .lsexport import annotation, choice, region, relation, task
@@ -220,8 +220,8 @@ CU1 = "Patient : M. H. Martin, 12 rue des Lilas, 69003 Lyon.\n"
 @pytest.mark.parametrize("target", ["parhaf", "cas", "brat"])
 def test_every_writer_holds_a_published_style_cu1_annotation(tmp_path: Path, target: str) -> None:
     """RolePER only (as the published subsets) and an initial with its dot: written, read back the same."""
-    from partages_ls.exporters.brat import read_brat
-    from partages_ls.exporters.cas import read_cas
+    from partages_ls.exporters.brat.read import read_brat
+    from partages_ls.exporters.cas.read import read_cas
 
     h, m, v = CU1.index("H."), CU1.index("Martin"), CU1.index("Lyon")
     results = [

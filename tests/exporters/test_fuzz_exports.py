@@ -23,14 +23,17 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from partages_ls.errors import PartagesError
-from partages_ls.exporters.brat import read_brat, write_brat
-from partages_ls.exporters.cas import read_cas, write_cas
+from partages_ls.exporters.brat.read import read_brat
+from partages_ls.exporters.brat.write import write_brat
+from partages_ls.exporters.cas.read import read_cas
+from partages_ls.exporters.cas.write import write_cas
 from partages_ls.exporters.corpus import Corpus
+from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.gold import GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio import load_export, read_labelstudio
-from partages_ls.exporters.parhaf import write_parhaf
-from partages_ls.exporters.parhaf_read import read_parhaf
-from partages_ls.guides.loader import load_guides
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
+from partages_ls.exporters.parhaf.read import read_parhaf
+from partages_ls.exporters.parhaf.write import write_parhaf
+from partages_ls.guides.loader import load_guide, load_guides
 
 from .mutations import damaged_text, hostile, sample_export, unaccounted
 
@@ -58,13 +61,15 @@ def content(corpus: Corpus) -> list[Any]:
 def _write_and_read(gold: Corpus, guide_name: str, target: str, folder: Path) -> Corpus:
     guide = GUIDES[guide_name]
     if target == "cas":
-        write_cas(gold, guide, folder)
+        write_cas(gold, guide, folder, WriteOptions())
         return read_cas(folder, guide)
     if target == "brat":
-        write_brat(gold, guide, folder)
+        write_brat(gold, guide, folder, WriteOptions())
         return read_brat(folder, guide)
     splits = {d.report: "train" for d in gold.documents}
-    write_parhaf(gold, guide, folder, splits, gold_policy=str(POLICY), annotators=["camille.martin@exemple.fr"])
+    write_parhaf(
+        gold, guide, folder, WriteOptions(splits, gold_policy=str(POLICY), annotators=["camille.martin@exemple.fr"])
+    )
     return read_parhaf(folder, guide)
 
 

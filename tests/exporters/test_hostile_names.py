@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
-from partages_ls.exporters.brat import read_brat
-from partages_ls.exporters.cas import read_cas
-from partages_ls.exporters.parhaf_read import read_parhaf
+from partages_ls.exporters.brat.read import read_brat
+from partages_ls.exporters.cas.read import read_cas
+from partages_ls.exporters.parhaf.read import read_parhaf
 from partages_ls.guides.loader import load_guide
 
 from .lsexport import annotation, choice, region, task

@@ -9,7 +9,7 @@ import pytest
 
 from partages_ls.errors import DiagnosticError
 from partages_ls.exporters.gold import GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.guides.loader import load_guide
 
 from .lsexport import annotation, choice, region, relation, task

@@ -15,14 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Relation, Span
-from partages_ls.exporters.parhaf import (
-    ParhafError,
-    ParhafReadError,
-    SpanTextMismatchError,
-    parhaf_schemas,
-    write_parhaf,
-)
-from partages_ls.exporters.parhaf_read import read_parhaf, read_parhaf_splits
+from partages_ls.exporters.format import WriteOptions
+from partages_ls.exporters.parhaf.read import read_parhaf, read_parhaf_splits
+from partages_ls.exporters.parhaf.schema import ParhafError, ParhafReadError, SpanTextMismatchError, parhaf_schemas
+from partages_ls.exporters.parhaf.write import write_parhaf
 from partages_ls.guides.loader import load_guide
 from partages_ls.guides.model import Guide
 
@@ -105,7 +101,10 @@ INFECTIO_SPLITS = {
 def write(corpus: Corpus, guide: Guide, folder: Path, splits: dict[str, str]) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     return write_parhaf(
-        corpus, guide, folder, splits, gold_policy="curator:curatrice@example.fr", annotators=["a@x.fr", "b@x.fr"]
+        corpus,
+        guide,
+        folder,
+        WriteOptions(splits, gold_policy="curator:curatrice@example.fr", annotators=["a@x.fr", "b@x.fr"]),
     )
 
 

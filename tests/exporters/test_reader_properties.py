@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.export import validate_tasks
-from partages_ls.exporters.labelstudio import read_labelstudio
+from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.rules.engine import relation_key
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
 from partages_ls.content import content_dir
-from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.predict.registry import PREFIX
 from partages_ls.predict.run import predict_project

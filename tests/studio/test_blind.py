@@ -14,7 +14,7 @@ from partages_ls.cli.main import cli
 from partages_ls.content import content_dir
 from partages_ls.curation.prepare import prepare_curation
 from partages_ls.curation.status import curation_status
-from partages_ls.exporters.labelstudio import load_export
+from partages_ls.exporters.labelstudio.read import load_export
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.blind import (
     PROVENANCE,

@@ -11,8 +11,9 @@ import pytest
 
 from partages_ls.content import content_dir
 from partages_ls.exporters.export import read_sidecar
-from partages_ls.exporters.labelstudio import load_export, read_labelstudio
-from partages_ls.exporters.labelstudio_write import corpus_to_results
+from partages_ls.exporters.format import WriteOptions
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.write import write_labelstudio
 from partages_ls.exporters.output import OutputExistsError
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import AnnotatorError, add_annotators, login_help
@@ -128,7 +129,7 @@ def test_two_annotators_loaded_one_at_a_time(studio: StudioClient, tmp_path: Pat
         for annotation in document.annotations:
             variant = 0 if annotation.annotator == anne else 1
             expected = make_results(guide, texts[document.report], variant=variant)
-            assert canonical(corpus_to_results(annotation, guide, text=document.text)) == canonical(expected)
+            assert canonical(write_labelstudio(annotation, guide, text=document.text)) == canonical(expected)
 
 
 def _flawed_brat(folder: Path) -> tuple[Path, str]:
@@ -214,7 +215,7 @@ def test_unstorable_result_items_are_left_out_alone(studio: StudioClient, tmp_pa
 
 
 def test_predictions_from_a_brat_folder(studio: StudioClient, tmp_path: Path) -> None:
-    from partages_ls.exporters.brat import write_brat
+    from partages_ls.exporters.brat.write import write_brat
 
     guide = load_guide(GUIDE)
     project = create_project(studio, guide).project
@@ -224,7 +225,7 @@ def test_predictions_from_a_brat_folder(studio: StudioClient, tmp_path: Path) ->
         tasks.append({"id": position + 1, "data": {"text": text, "report": report}, "annotations": [annotation]})
     folder = tmp_path / "brat"
     folder.mkdir()
-    write_brat(read_labelstudio(tasks, guide), guide, folder)
+    write_brat(read_labelstudio(tasks, guide), guide, folder, WriteOptions())
 
     first = import_sources(studio, project.id, [folder])
     assert (first.mode, first.tasks_created, first.predictions_created) == ("predictions", 4, 4)

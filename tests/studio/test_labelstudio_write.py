@@ -8,8 +8,8 @@ import pytest
 
 from partages_ls.content import content_dir
 from partages_ls.exporters.corpus import Annotation, Relation, Span
-from partages_ls.exporters.labelstudio import read_labelstudio
-from partages_ls.exporters.labelstudio_write import corpus_to_results, document_results, field_result_id
+from partages_ls.exporters.labelstudio.read import read_labelstudio
+from partages_ls.exporters.labelstudio.write import document_results, field_result_id, write_labelstudio
 from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.rules.compile import compile_rules
 from partages_ls.rules.engine import check_results
@@ -67,7 +67,7 @@ def test_items_have_the_shape_the_interface_writes() -> None:
         ],
         relations=[Relation("a1>b2:AGENT_PATHOGENE", "AGENT_PATHOGENE", "a1", "b2")],
     )
-    results = corpus_to_results(annotation, guide, text=text)
+    results = write_labelstudio(annotation, guide, text=text)
     assert results[0] == {
         "id": "a1",
         "from_name": "LABEL",
@@ -89,13 +89,13 @@ def test_items_have_the_shape_the_interface_writes() -> None:
         "direction": "right",
         "labels": ["AGENT_PATHOGENE"],
     }
-    assert all("text" not in r.get("value", {}) for r in corpus_to_results(annotation, guide))
+    assert all("text" not in r.get("value", {}) for r in write_labelstudio(annotation, guide))
 
 
 def test_document_fields_are_choices_without_offsets() -> None:
     guide = load_guide("reponse-traitement")
     annotation = Annotation(fields={"Nomenclature": ["MaladieStable"]})
-    assert corpus_to_results(annotation, guide) == [
+    assert write_labelstudio(annotation, guide) == [
         {
             "id": field_result_id("Nomenclature"),
             "from_name": "Nomenclature",

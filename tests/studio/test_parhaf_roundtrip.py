@@ -12,10 +12,11 @@ import pytest
 
 from partages_ls.content import content_dir
 from partages_ls.exporters.export import ExportRequest, run_export
+from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.gold import GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio import read_labelstudio
-from partages_ls.exporters.parhaf import write_parhaf
-from partages_ls.exporters.parhaf_read import read_parhaf_splits
+from partages_ls.exporters.labelstudio.read import read_labelstudio
+from partages_ls.exporters.parhaf.read import read_parhaf_splits
+from partages_ls.exporters.parhaf.write import write_parhaf
 from partages_ls.exporters.splits import SplitPlan, assign_splits
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import add_annotators
@@ -54,7 +55,10 @@ def test_parhaf_through_label_studio_gives_the_same_rows(studio: StudioClient, t
     original = tmp_path / "original"
     original.mkdir()
     write_parhaf(
-        gold, guide, original, assign_splits(gold, SplitPlan()), gold_policy=str(policy), annotators=[ANNOTATOR]
+        gold,
+        guide,
+        original,
+        WriteOptions(assign_splits(gold, SplitPlan()), gold_policy=str(policy), annotators=[ANNOTATOR]),
     )
 
     create_project(studio, guide)
@@ -94,7 +98,10 @@ def test_a_published_style_cu1_subset_with_only_roleper_round_trips(studio: Stud
     original = tmp_path / "original"
     original.mkdir()
     write_parhaf(
-        gold, guide, original, assign_splits(gold, SplitPlan()), gold_policy=str(policy), annotators=[ANNOTATOR]
+        gold,
+        guide,
+        original,
+        WriteOptions(assign_splits(gold, SplitPlan()), gold_policy=str(policy), annotators=[ANNOTATOR]),
     )
     rows = sum(t.num_rows for n, t in _tables(original).items() if n.startswith("data/spans/"))
     assert pq.read_table(next((original / "data" / "spans").glob("*.parquet"))).column_names.count("attribute_RolePER")

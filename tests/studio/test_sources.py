@@ -12,7 +12,8 @@ import pytest
 from partages_ls.content import content_dir
 from partages_ls.errors import DiagnosticError
 from partages_ls.exporters.corpus import Corpus
-from partages_ls.exporters.labelstudio import read_labelstudio
+from partages_ls.exporters.format import WriteOptions
+from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.guides.model import Guide
 from partages_ls.studio.sources import SourceError, detect_kind, read_source
@@ -70,18 +71,18 @@ def test_exported_folders_read_back_to_the_same_annotations(tmp_path: Path, kind
     folder = tmp_path / kind
     folder.mkdir()
     if kind == "parhaf":
-        from partages_ls.exporters.parhaf import write_parhaf
+        from partages_ls.exporters.parhaf.write import write_parhaf
 
         splits = {d.report: "train" for d in corpus.documents}
-        write_parhaf(corpus, guide, folder, splits, gold_policy="single", annotators=["a@exemple.fr"])
+        write_parhaf(corpus, guide, folder, WriteOptions(splits, gold_policy="single", annotators=["a@exemple.fr"]))
     elif kind == "cas":
-        from partages_ls.exporters.cas import write_cas
+        from partages_ls.exporters.cas.write import write_cas
 
-        write_cas(corpus, guide, folder)
+        write_cas(corpus, guide, folder, WriteOptions())
     else:
-        from partages_ls.exporters.brat import write_brat
+        from partages_ls.exporters.brat.write import write_brat
 
-        write_brat(corpus, guide, folder)
+        write_brat(corpus, guide, folder, WriteOptions())
     assert detect_kind(folder) == kind
     source = read_source(folder, guide)
     assert source.kind == kind and source.has_annotations
@@ -136,12 +137,12 @@ def test_a_bad_parhaf_row_is_left_out_alone(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from partages_ls.exporters.parhaf import write_parhaf
+    from partages_ls.exporters.parhaf.write import write_parhaf
 
     guide = load_guide("infectiologie")
     corpus, expected = _gold(guide)
     splits = {d.report: "train" for d in corpus.documents}
-    write_parhaf(corpus, guide, tmp_path, splits, gold_policy="single", annotators=["a@exemple.fr"])
+    write_parhaf(corpus, guide, tmp_path, WriteOptions(splits, gold_policy="single", annotators=["a@exemple.fr"]))
     path = tmp_path / "data" / "spans" / "spans_train.parquet"
     table = pq.read_table(path)
     rows = table.to_pylist()
@@ -163,11 +164,11 @@ def test_a_bad_parhaf_row_is_left_out_alone(tmp_path: Path) -> None:
 
 
 def test_a_cas_span_with_an_unknown_attribute_value_is_imported_without_it(tmp_path: Path) -> None:
-    from partages_ls.exporters.cas import write_cas
+    from partages_ls.exporters.cas.write import write_cas
 
     guide = load_guide("infectiologie")
     corpus, expected = _gold(guide)
-    write_cas(corpus, guide, tmp_path)
+    write_cas(corpus, guide, tmp_path, WriteOptions())
     path = sorted(tmp_path.glob("*.json"))[0]
     raw = json.loads(path.read_text(encoding="utf-8"))
     structure = next(fs for fs in raw["%FEATURE_STRUCTURES"] if fs.get("NEGATION"))

@@ -27,7 +27,7 @@ from partages_ls.agreement.results import Note
 from partages_ls.curation.gold import CURATED_FLAG, guide_view, is_curation_task
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.corpus import Annotation, Corpus, Provenance
-from partages_ls.exporters.labelstudio import annotator_of, read_annotation, read_labelstudio
+from partages_ls.exporters.labelstudio.read import annotator_of, read_annotation, read_labelstudio
 from partages_ls.exporters.shape import obj, objects
 from partages_ls.guides.model import Guide
 from partages_ls.rules.compile import compile_rules

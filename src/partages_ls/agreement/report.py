@@ -244,7 +244,7 @@ def run_agreement(request: AgreementRequest) -> AgreementReport:
     """Read the export, compute the report and write the four files atomically into ``request.out``."""
     from partages_ls.agreement.render import write_outputs
     from partages_ls.exporters.export import resolve_guide
-    from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+    from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
     from partages_ls.exporters.output import OutputFolder
 
     request.options.check()

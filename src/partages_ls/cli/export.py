@@ -10,14 +10,14 @@ import click
 from partages_ls.errors import DiagnosticError, Level, errors_in
 from partages_ls.exporters.export import (
     INVALID_MODES,
-    WRITERS,
     ExportRequest,
     resolve_guide,
     run_export,
     validate_tasks,
 )
 from partages_ls.exporters.gold import POLICY_HELP
-from partages_ls.exporters.labelstudio import load_export
+from partages_ls.exporters.labelstudio.read import load_export
+from partages_ls.exporters.registry import FORMATS
 from partages_ls.exporters.splits import SplitPlan
 
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -25,7 +25,7 @@ HELP = {"help_option_names": ["-h", "--help"]}
 
 @click.command("export", context_settings=HELP)
 @click.argument("export_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--to", "target", type=click.Choice(sorted(WRITERS)), required=True, help="Output format.")
+@click.option("--to", "target", type=click.Choice(sorted(FORMATS)), required=True, help="Output format.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
 @click.option("--guide", default=None, help="Guide name (default: the one recorded by `pull`).")
 @click.option("--force-guide", is_flag=True, help="Accept a --guide that differs from the pull record.")

@@ -21,7 +21,7 @@ from partages_ls.curation.merge import MergeResult
 from partages_ls.curation.studio_format import DONE_CONTROL, DONE_VALUE, starting_results
 from partages_ls.errors import Diagnostic, DiagnosticError
 from partages_ls.exporters.corpus import Annotation, Document, Relation, Span
-from partages_ls.exporters.labelstudio_write import corpus_to_results
+from partages_ls.exporters.labelstudio.write import write_labelstudio
 from partages_ls.guides.model import Guide
 
 
@@ -105,7 +105,7 @@ def curated_results(
 ) -> list[dict[str, Any]]:
     """What a curator following ``decisions`` submits: resolved units, markers of undecided conflicts, done box."""
     resolved, undecided = resolve(document, merged, decisions)
-    results = corpus_to_results(resolved, guide, text=document.text)
+    results = write_labelstudio(resolved, guide, text=document.text)
     if undecided:
         kept = [c for c in merged.conflicts if c.key in undecided]
         left = MergeResult(merged.report, merged.strategy, merged.annotators, Annotation(), kept)

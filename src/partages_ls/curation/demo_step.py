@@ -19,7 +19,7 @@ from partages_ls.curation.prepare import prepare_curation
 from partages_ls.curation.status import curation_status
 from partages_ls.curation.strategy import Strategy
 from partages_ls.curation.studio_format import is_done
-from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.guides.model import Guide
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.projects import list_tasks

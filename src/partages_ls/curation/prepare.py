@@ -31,7 +31,7 @@ from partages_ls.curation.strategy import Strategy
 from partages_ls.curation.studio_format import curation_config, is_done, results_digest, starting_results
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.corpus import Document
-from partages_ls.exporters.labelstudio import read_labelstudio
+from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.model import Guide
 from partages_ls.studio.annotators import user_id, users_by_email
 from partages_ls.studio.blind import find_group, group_tasks

@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 from partages_ls.curation.merge import MergeResult
-from partages_ls.exporters.labelstudio_write import corpus_to_results
+from partages_ls.exporters.labelstudio.write import write_labelstudio
 from partages_ls.exporters.shape import obj
 from partages_ls.guides.model import Guide
 from partages_ls.label_configs.render import render_label_config
@@ -70,7 +70,7 @@ def curation_config(guide: Guide) -> str:
 
 def starting_results(result: MergeResult, guide: Guide, text: str) -> list[dict[str, Any]]:
     """The curator's starting annotation: the merged units, then one marker per conflict."""
-    results = corpus_to_results(result.merged, guide, text=text)
+    results = write_labelstudio(result.merged, guide, text=text)
     to_name = guide.text.data_key
     lines = []
     for index, conflict in enumerate(result.conflicts, start=1):

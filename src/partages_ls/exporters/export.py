@@ -6,7 +6,6 @@ into a folder atomically, and records what was exported and what was skipped, an
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,9 +16,11 @@ from partages_ls.curation.gold import curation_provenance, guide_view, is_curati
 from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
 from partages_ls.exporters.contamination import find_contaminated
 from partages_ls.exporters.corpus import Corpus, Provenance, Skipped
+from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.gold import NO_ANNOTATION, GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio import SIDECAR_SUFFIX, annotator_of, load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import SIDECAR_SUFFIX, annotator_of, load_export, read_labelstudio
 from partages_ls.exporters.output import OutputFolder
+from partages_ls.exporters.registry import get_format
 from partages_ls.exporters.shape import screen_results
 from partages_ls.exporters.splits import SplitPlan, assign_splits
 from partages_ls.guides.loader import load_guide
@@ -52,14 +53,6 @@ class NothingToExportError(PartagesError):
     """No document would be written; the message says why in words."""
 
     exit_code = EXIT_NOTHING
-
-
-# Writers are looked up lazily: each pulls its own dependencies (pyarrow, cassis) only when used.
-WRITERS = {
-    "parhaf": "partages_ls.exporters.parhaf:write_parhaf",
-    "cas": "partages_ls.exporters.cas:write_cas",
-    "brat": "partages_ls.exporters.brat:write_brat",
-}
 
 
 def read_sidecar(export_path: Path) -> dict[str, Any] | None:
@@ -142,13 +135,6 @@ class ExportRequest:
     overwrite: bool = False
     force_guide: bool = False
     invalid: str = "keep"
-
-
-def _load_writer(target: str) -> Any:
-    if target not in WRITERS:
-        raise PartagesError(f"unknown target {target!r}: choose one of {', '.join(WRITERS)}")
-    module, _, name = WRITERS[target].partition(":")
-    return getattr(importlib.import_module(module), name)
 
 
 def lost_items(gold: Corpus) -> list[Skipped]:
@@ -243,7 +229,7 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
     """
     if request.invalid not in INVALID_MODES:
         raise PartagesError(f"--invalid must be one of {', '.join(INVALID_MODES)}, got {request.invalid!r}")
-    writer = _load_writer(request.target)
+    target = get_format(request.target)
     policy = GoldPolicy.parse(request.gold)
     tasks = load_export(request.export_path)
     guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
@@ -285,12 +271,11 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
     reads = [request.export_path, request.export_path.with_name(request.export_path.name + SIDECAR_SUFFIX)]
     reads += [request.split.file] if request.split.file else []
     with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
-        if request.target == "parhaf":
+        splits: dict[str, str] = {}
+        if target.splits:
             splits = assign_splits(gold, request.split)
             report["split"] = request.split.describe()
-            stats = writer(gold, guide, folder, splits, gold_policy=str(policy), annotators=annotators)
-        else:
-            stats = writer(gold, guide, folder)
+        stats = target.write(gold, guide, folder, WriteOptions(splits, str(policy), annotators))
         report["summary"] = summarise(tasks, corpus, gold)
         contaminated = find_contaminated(tasks, guide.text.report_key)
         report["summary"]["contaminated"] = len(contaminated)

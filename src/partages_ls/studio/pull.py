@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import PartagesError
-from partages_ls.exporters.labelstudio import SIDECAR_SUFFIX
+from partages_ls.exporters.labelstudio.read import SIDECAR_SUFFIX
 from partages_ls.exporters.output import OutputExistsError
 from partages_ls.io import write_bytes_atomic, write_text_atomic
 from partages_ls.studio.client import StudioClient, StudioError

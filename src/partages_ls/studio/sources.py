@@ -10,8 +10,10 @@ A SOURCE is one of:
 - ``results``: a ``.json`` file holding a list of ``{"report": ID, "result": [...]}`` (Label
   Studio result items, e.g. one annotator's bundled sample annotations).
 
-Readers return plain :class:`SourceDocument` values; annotations travel as Label Studio result
-lists (written by :func:`~partages_ls.exporters.labelstudio_write.corpus_to_results`).
+The file formats (``parhaf``, ``cas``, ``brat``) are those of :mod:`partages_ls.exporters.registry`:
+each entry detects and reads its own kind. Readers return plain :class:`SourceDocument` values;
+annotations travel as Label Studio result lists (written by
+:func:`~partages_ls.exporters.labelstudio.write.write_labelstudio`).
 """
 
 from __future__ import annotations
@@ -22,14 +24,13 @@ from typing import Any
 
 from partages_ls.errors import Diagnostic, DiagnosticError, PartagesError
 from partages_ls.exporters.corpus import Corpus
-from partages_ls.exporters.labelstudio_write import corpus_to_results
+from partages_ls.exporters.labelstudio.write import write_labelstudio
+from partages_ls.exporters.registry import FORMATS
 from partages_ls.exporters.shape import JsonShapeError, parse_json, screen_results
 from partages_ls.guides.model import Guide
 from partages_ls.rules.engine import relation_key
 
-KINDS = ("reports", "parhaf", "cas", "brat", "results")
-_CAS_KEYS = ('"%FEATURE_STRUCTURES"', '"%TYPES"', '"%VIEWS"')
-_NOT_CAS = {"export-report.json"}
+KINDS = ("reports", *FORMATS, "results")
 KINDS_HELP = (
     "a folder of <REPORT>.txt reports, a PARHAF subset folder (data/document_metadata/*.parquet), "
     "a folder of UIMA CAS JSON files, a brat folder (.txt + .ann), or a .json file listing "
@@ -74,15 +75,6 @@ def _files(folder: Path, suffix: str) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == suffix and not p.name.startswith("."))
 
 
-def _looks_like_cas(path: Path) -> bool:
-    try:
-        with path.open("r", encoding="utf-8", errors="replace") as handle:
-            head = handle.read(8192)
-    except OSError:
-        return False
-    return any(key in head for key in _CAS_KEYS)
-
-
 def detect_kind(path: Path) -> str:
     """The kind of SOURCE at ``path``; an explained :class:`SourceError` when it is none of them."""
     if not path.exists():
@@ -91,13 +83,9 @@ def detect_kind(path: Path) -> str:
         if path.suffix == ".json":
             return "results"
         raise SourceError(f"{path}: a file SOURCE must be a .json list of report results; expected {KINDS_HELP}")
-    if (path / "data" / "document_metadata").is_dir():
-        return "parhaf"
-    if _files(path, ".ann"):
-        return "brat"
-    jsons = [p for p in _files(path, ".json") if p.name not in _NOT_CAS]
-    if jsons and _looks_like_cas(jsons[0]):
-        return "cas"
+    for entry in FORMATS.values():
+        if entry.detect(path):
+            return entry.name
     if _files(path, ".txt"):
         return "reports"
     if (path / "reports").is_dir() and _files(path / "reports", ".txt"):
@@ -147,7 +135,7 @@ def _from_corpus(path: Path, kind: str, corpus: Corpus, guide: Guide) -> Source:
         results = None
         if document.annotations:
             annotation = document.annotations[0]
-            results = corpus_to_results(annotation, guide, text=document.text)
+            results = write_labelstudio(annotation, guide, text=document.text)
             located = {span.id: span.provenance.source for span in annotation.spans if span.provenance.source}
             for item in results:
                 if item.get("type") == "relation":
@@ -209,14 +197,4 @@ def read_source(path: Path, guide: Guide) -> Source:
         return _read_reports(path)
     if kind == "results":
         return _read_results(path)
-    if kind == "parhaf":
-        from partages_ls.exporters.parhaf_read import read_parhaf
-
-        return _from_corpus(path, kind, read_parhaf(path, guide, partial=True), guide)
-    if kind == "cas":
-        from partages_ls.exporters.cas import read_cas
-
-        return _from_corpus(path, kind, read_cas(path, guide, partial=True), guide)
-    from partages_ls.exporters.brat import read_brat
-
-    return _from_corpus(path, kind, read_brat(path, guide, partial=True), guide)
+    return _from_corpus(path, kind, FORMATS[kind].read(path, guide, partial=True), guide)

@@ -20,10 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import cassis
-from lxml import etree
-
 from partages_ls.errors import Diagnostic, DiagnosticError
+from partages_ls.exporters.corpus import Span, number_key
 from partages_ls.guides.model import Guide, LabelSet, Value
 
 UIMA_NAMESPACE = "http://uima.apache.org/resourceSpecifier"
@@ -318,45 +316,11 @@ def cas_schema(guide: Guide) -> CasSchema:
     return schema
 
 
-def _element(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    child = etree.SubElement(parent, f"{{{UIMA_NAMESPACE}}}{tag}")
-    if text:
-        child.text = text
-    return child
+# Canonical order: the writer numbers structures in it, the reader lists spans in it.
+def id_key(identifier: str) -> tuple[int, int, str]:
+    """Numeric ids (those read back from CAS) sort as numbers, others as text: a stable tie-break."""
+    return number_key(identifier) if identifier.isascii() and identifier.isdigit() else (1, 0, identifier)
 
 
-def typesystem_xml(guide: Guide) -> str:
-    """The guide's UIMA type system XML: deterministic text, committed as ``exporters/<guide>/typesystem.xml``."""
-    schema = cas_schema(guide)
-    namespaces: Any = {None: UIMA_NAMESPACE}  # lxml-stubs do not allow the default (None) prefix
-    root = etree.Element(f"{{{UIMA_NAMESPACE}}}typeSystemDescription", nsmap=namespaces)
-    _element(root, "name", f"partages-{guide.name}")
-    _element(
-        root,
-        "description",
-        f"Calques INCEpTION du guide PARTAGES {guide.name} ({guide.cu}) : {guide.title}. "
-        "Généré par partages-ls à partir du guide ; ne pas modifier à la main.",
-    )
-    _element(root, "version", guide.version)
-    _element(root, "vendor", "PARTAGES (partages-ls)")
-    types = _element(root, "types")
-    for spec in schema.types:
-        node = _element(types, "typeDescription")
-        _element(node, "name", spec.name)
-        _element(node, "description", spec.description)
-        _element(node, "supertypeName", spec.supertype)
-        if spec.features:
-            features = _element(node, "features")
-            for feature in spec.features:
-                feature_node = _element(features, "featureDescription")
-                _element(feature_node, "name", feature.name)
-                _element(feature_node, "description", feature.description)
-                _element(feature_node, "rangeTypeName", feature.range)
-    etree.indent(root, space="  ")
-    body = etree.tostring(root, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
-
-
-def load_cas_typesystem(guide: Guide) -> Any:
-    """The guide's type system as a ``cassis.TypeSystem`` (parsed from :func:`typesystem_xml`)."""
-    return cassis.load_typesystem(typesystem_xml(guide))
+def span_key(span: Span) -> tuple[Any, ...]:
+    return (span.begin, span.end, span.label_set, span.label, sorted(span.attributes.items()), id_key(span.id))

@@ -11,14 +11,14 @@ holds. It carries no date or version of the tools, so identical input gives iden
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
-if TYPE_CHECKING:
-    from partages_ls.exporters.parhaf import ParhafTables
-    from partages_ls.guides.model import Guide, Value
+from partages_ls.exporters.parhaf.schema import ParhafTables, relative_path
+from partages_ls.guides.model import Guide, Value
 
 
 def _values(values: list[Value]) -> str:
@@ -32,8 +32,6 @@ def _labels(guide: Guide, ids: list[str], separator: str = " | ") -> str:
 
 def config_digests(folder: Path, built: ParhafTables) -> dict[str, str]:
     """SHA-256 of each config's parquet files as written in ``folder``, in split order."""
-    from partages_ls.exporters.parhaf import relative_path
-
     digests = {}
     for config in built.tables:
         digest = hashlib.sha256()
@@ -49,8 +47,6 @@ def config_description(guide: Guide, config: str, digest: str) -> str:
 
 
 def _header(guide: Guide, built: ParhafTables, empty: list[str], digests: dict[str, str]) -> dict[str, Any]:
-    from partages_ls.exporters.parhaf import relative_path
-
     configs = []
     for config in built.tables:
         files = [
@@ -194,7 +190,7 @@ def render_card(
     built: ParhafTables,
     *,
     gold_policy: str,
-    annotators: list[str],
+    annotators: Sequence[str],
     empty: list[str],
     digests: dict[str, str],
 ) -> str:

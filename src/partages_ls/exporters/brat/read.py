@@ -6,15 +6,15 @@ from itertools import pairwise
 from pathlib import Path
 
 from partages_ls.errors import Diagnostic
-from partages_ls.exporters.brat_conf import (
-    _FRAGMENT_SEPARATOR,
-    _ID,
-    _OFFSETS,
+from partages_ls.exporters.brat.generate import annotation_conf
+from partages_ls.exporters.brat.schema import (
     DOCUMENT_TYPE,
+    FRAGMENT_SEPARATOR,
+    ID_PATTERN,
+    OFFSETS_PATTERN,
     BratError,
-    _Schema,
-    _unsafe_name,
-    annotation_conf,
+    BratSchema,
+    unsafe_name,
 )
 from partages_ls.exporters.corpus import (
     Annotation,
@@ -54,7 +54,7 @@ def _merge(text: str, pieces: list[tuple[int, int]]) -> tuple[int, int] | None:
 class _AnnReader:
     """Parse one ``.ann`` against its text and the guide; problems are collected, never raised one by one."""
 
-    def __init__(self, schema: _Schema, text: str, path: Path, annotator: str | None) -> None:
+    def __init__(self, schema: BratSchema, text: str, path: Path, annotator: str | None) -> None:
         self.schema, self.text, self.path, self.annotator = schema, text, path, annotator
         self.problems: list[Diagnostic] = []
         self.notes: list[Skipped] = []
@@ -77,7 +77,7 @@ class _AnnReader:
             if not line.strip():
                 continue
             ident, tab, rest = line.partition("\t")
-            match = _ID.match(ident)
+            match = ID_PATTERN.match(ident)
             if not tab or not match:
                 self.fail(number, f"not a brat annotation line: {line[:60]!r}")
                 continue
@@ -119,7 +119,7 @@ class _AnnReader:
     def textbound(self, number: int, ident: str, rest: str) -> None:
         data, tab, shown = rest.partition("\t")
         entity_type, _, offsets = data.partition(" ")
-        found_offsets = [_OFFSETS.match(piece) for piece in offsets.split(";")]
+        found_offsets = [OFFSETS_PATTERN.match(piece) for piece in offsets.split(";")]
         if not all(found_offsets):
             self.fail(number, f"offsets {offsets!r} are not 'begin end[;begin end]…'")
             return
@@ -130,7 +130,7 @@ class _AnnReader:
         if any(not 0 <= b <= e <= len(self.text) for b, e in pieces):
             self.fail(number, f"offsets {offsets} outside the text of {len(self.text)} characters")
             return
-        expected = _FRAGMENT_SEPARATOR.join(self.text[b:e] for b, e in pieces)
+        expected = FRAGMENT_SEPARATOR.join(self.text[b:e] for b, e in pieces)
         if shown != expected:
             self.fail(number, f"text {shown!r} differs from the .txt at {offsets}: {expected!r}")
             return
@@ -211,6 +211,11 @@ class _AnnReader:
                 self.annotation.relations.append(Relation(ident, spec.id, source, target, provenance))
 
 
+def detect_brat(folder: Path) -> bool:
+    """Whether ``folder`` holds brat files (a ``.ann`` file at its top level)."""
+    return any(_listing(folder, ".ann"))
+
+
 def _listing(base: Path, suffix: str) -> dict[str, Path]:
     return {
         p.name.removesuffix(suffix): p
@@ -227,9 +232,9 @@ def read_brat(folder: Path, guide: Guide, *, annotator: str | None = None, parti
     With ``partial`` (import), each such problem leaves out its line (or its file) alone and is
     listed in ``corpus.skipped``; the rest of the file and of the folder is read.
     """
-    schema = _Schema(guide)
+    schema = BratSchema(guide)
     base = folder if annotator is None else folder / annotator
-    if annotator is not None and _unsafe_name(annotator):
+    if annotator is not None and unsafe_name(annotator):
         raise BratError("cannot read the brat folder", [Diagnostic(f"annotator {annotator!r}", "not a folder name")])
     if not base.is_dir():
         raise BratError("cannot read the brat folder", [Diagnostic(str(base), "no such folder")])

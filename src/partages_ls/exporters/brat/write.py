@@ -1,4 +1,4 @@
-"""brat standoff: per-guide ``annotation.conf``/``visual.conf``, and corpus ⇄ brat folders.
+"""brat standoff: write a corpus as brat folders (with the guide's ``annotation.conf``/``visual.conf``).
 
 One ``<report>.txt`` (the exact text, ``\\r\\n`` kept) and one ``<report>.ann`` per document. The
 conventions, chosen so that brat, bratiaa and edsnlp's ``read_standoff`` all parse the output:
@@ -27,19 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import Diagnostic
-from partages_ls.exporters.brat_conf import (
-    _BREAKS,
-    _FRAGMENT_SEPARATOR,
+from partages_ls.exporters.brat.generate import annotation_conf, visual_conf
+from partages_ls.exporters.brat.schema import (
     CONFIG_FILES,
     DOCUMENT_TYPE,
+    FRAGMENT_SEPARATOR,
+    LINE_BREAKS,
     BratError,
-    _Schema,
-    _unsafe_name,
-    annotation_conf,
-    brat_files,
-    visual_conf,
+    BratSchema,
+    unsafe_name,
 )
-from partages_ls.exporters.brat_read import read_brat
 from partages_ls.exporters.corpus import (
     Annotation,
     Corpus,
@@ -48,20 +45,9 @@ from partages_ls.exporters.corpus import (
     Span,
     natural_key,
 )
+from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.output import RUN_REPORT, OutputExistsError, file_name_problem
 from partages_ls.guides.model import Guide
-
-# The public face of brat support: names and config files live in brat_conf, the reader in brat_read.
-__all__ = [
-    "DOCUMENT_TYPE",
-    "BratError",
-    "annotation_conf",
-    "brat_files",
-    "read_brat",
-    "visual_conf",
-    "write_brat",
-    "write_brat_annotators",
-]
 
 # --- writing -------------------------------------------------------------------------------------
 
@@ -75,7 +61,7 @@ def _fragments(text: str, begin: int, end: int) -> list[tuple[int, int]]:
     pieces: list[tuple[int, int]] = []
     start: int | None = None
     for index in range(begin, end):
-        if text[index] in _BREAKS:
+        if text[index] in LINE_BREAKS:
             if start is not None:
                 pieces.append((start, index))
                 start = None
@@ -92,7 +78,7 @@ def _fragments(text: str, begin: int, end: int) -> list[tuple[int, int]]:
 
 def _t_line(tid: str, entity_type: str, text: str, pieces: list[tuple[int, int]]) -> str:
     offsets = ";".join(f"{b} {e}" for b, e in pieces)
-    return f"{tid}\t{entity_type} {offsets}\t{_FRAGMENT_SEPARATOR.join(text[b:e] for b, e in pieces)}"
+    return f"{tid}\t{entity_type} {offsets}\t{FRAGMENT_SEPARATOR.join(text[b:e] for b, e in pieces)}"
 
 
 def _where(document: Document, kind: str, item_id: str, provenance: Provenance) -> str:
@@ -103,7 +89,7 @@ def _where(document: Document, kind: str, item_id: str, provenance: Provenance) 
 def _render(
     document: Document,
     annotation: Annotation,
-    schema: _Schema,
+    schema: BratSchema,
     problems: list[Diagnostic],
     counts: Counter[str],
     *,
@@ -162,7 +148,7 @@ def _render(
 
 
 def _field_lines(
-    document: Document, annotation: Annotation, schema: _Schema, anchor: str, problems: list[Diagnostic]
+    document: Document, annotation: Annotation, schema: BratSchema, anchor: str, problems: list[Diagnostic]
 ) -> list[str]:
     by_name = {field.name: field for field in schema.guide.document_fields}
     for name in sorted(set(annotation.fields) - set(by_name)):
@@ -181,7 +167,7 @@ def _field_lines(
 def _relation_lines(
     document: Document,
     annotation: Annotation,
-    schema: _Schema,
+    schema: BratSchema,
     tids: dict[str, str],
     labels: dict[str, str],
     problems: list[Diagnostic],
@@ -205,7 +191,7 @@ def _relation_lines(
 def _check_names(names: Iterable[str], what: str, problems: list[Diagnostic]) -> None:
     seen: dict[str, str] = {}
     for name in names:
-        why = _unsafe_name(name) or file_name_problem(f"{name}.ann", (RUN_REPORT, *CONFIG_FILES))
+        why = unsafe_name(name) or file_name_problem(f"{name}.ann", (RUN_REPORT, *CONFIG_FILES))
         why = why or file_name_problem(f"{name}.txt", (RUN_REPORT, *CONFIG_FILES))
         if why:
             problems.append(Diagnostic(f"{what} {name!r}", f"cannot be a brat file name: {why}"))
@@ -235,9 +221,12 @@ def _check_guide(corpus: Corpus, guide: Guide, problems: list[Diagnostic]) -> No
         problems.append(Diagnostic("corpus", f"corpus of guide {corpus.guide!r}, not {guide.name!r}"))
 
 
-def write_brat(corpus: Corpus, guide: Guide, folder: Path) -> dict[str, Any]:
-    """Write ``<report>.txt`` + ``<report>.ann`` per document (one gold annotation each) and the configs."""
-    schema = _Schema(guide)
+def write_brat(corpus: Corpus, guide: Guide, folder: Path, options: WriteOptions) -> dict[str, Any]:
+    """Write ``<report>.txt`` + ``<report>.ann`` per document (one gold annotation each) and the configs.
+
+    brat has no room for splits or export metadata: ``options`` is not used.
+    """
+    schema = BratSchema(guide)
     problems: list[Diagnostic] = []
     _check_guide(corpus, guide, problems)
     _check_names((d.report for d in corpus.documents), "report", problems)
@@ -272,7 +261,7 @@ def write_brat_annotators(corpus: Corpus, guide: Guide, folder: Path) -> dict[st
     Document-level fields are left out: bratiaa scores every text-bound annotation, and identical
     ``Document`` anchors would count as agreed spans. Their number is reported instead.
     """
-    schema = _Schema(guide)
+    schema = BratSchema(guide)
     problems: list[Diagnostic] = []
     _check_guide(corpus, guide, problems)
     _check_names((d.report for d in corpus.documents), "report", problems)

@@ -1,4 +1,4 @@
-"""Write the corpus model back as Label Studio result items: the mirror of ``labelstudio.py``.
+"""Write the corpus model back as Label Studio result items: the mirror of ``labelstudio/read.py``.
 
 Used to import annotations from other formats (PARHAF parquet, CAS JSON, brat) into a project,
 as predictions or as an annotator's annotations. The items have the shape the real labeling
@@ -27,7 +27,7 @@ def _attribute_order(guide: Guide) -> dict[str, int]:
     return {name: index for index, name in enumerate(names)}
 
 
-def corpus_to_results(annotation: Annotation, guide: Guide, *, text: str | None = None) -> list[dict[str, Any]]:
+def write_labelstudio(annotation: Annotation, guide: Guide, *, text: str | None = None) -> list[dict[str, Any]]:
     """The ``result`` list of one annotation, in the guide's control names and ids.
 
     With ``text`` (the report), each region carries ``value.text = text[begin:end]`` as the
@@ -85,4 +85,4 @@ def corpus_to_results(annotation: Annotation, guide: Guide, *, text: str | None 
 
 def document_results(document: Document, guide: Guide) -> list[list[dict[str, Any]]]:
     """The result lists of every annotation of a document, with the region texts filled in."""
-    return [corpus_to_results(annotation, guide, text=document.text) for annotation in document.annotations]
+    return [write_labelstudio(annotation, guide, text=document.text) for annotation in document.annotations]

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from partages_ls.errors import Diagnostic
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Relation, Skipped, Span, unreadable
-from partages_ls.exporters.parhaf import (
+from partages_ls.exporters.parhaf.schema import (
     CONFIGS,
     DOCUMENTS,
     MULTI_VALUE_SEPARATOR,
@@ -21,9 +21,9 @@ from partages_ls.exporters.parhaf import (
     ParhafColumns,
     ParhafReadError,
     SpanTextMismatchError,
-    _nullable_key,
-    _ValueMap,
+    ValueMap,
     check_span_texts,
+    nullable_key,
     parhaf_columns,
     relative_path,
     split_order,
@@ -45,11 +45,11 @@ class _Reader:
         self.columns = columns
         self.schemas = columns.schemas()
         self.hub = guide.export.hub_columns
-        self.label_maps = {ls.name: _ValueMap.of(ls.labels) for ls in guide.label_sets}
+        self.label_maps = {ls.name: ValueMap.of(ls.labels) for ls in guide.label_sets}
         self.attribute_maps = {
-            (ls.name, a.name): _ValueMap.of(a.values) for ls in guide.label_sets for a in ls.attributes
+            (ls.name, a.name): ValueMap.of(a.values) for ls in guide.label_sets for a in ls.attributes
         }
-        self.field_maps = {f.name: _ValueMap.of(f.values) for f in guide.document_fields}
+        self.field_maps = {f.name: ValueMap.of(f.values) for f in guide.document_fields}
         self.relation_ids = {r.hub_value: r.id for r in guide.relations}
         self.problems: list[Diagnostic] = []
         self.warnings: list[Skipped] = []
@@ -194,7 +194,7 @@ class _Reader:
                 end,
                 label_set.hub_span_type,
                 self.label_maps[label_set.name].to_hub[label],
-                _nullable_key(features),
+                nullable_key(features),
                 index,
             )
             span = Span(span_id or "", label_set.name, label, begin, end, attributes, Provenance(source=where))
@@ -300,6 +300,11 @@ def read_parhaf(folder: Path, guide: Guide, *, partial: bool = False) -> Corpus:
     ``corpus.skipped`` instead of refusing the subset.
     """
     return tables_to_corpus(read_tables(folder), guide, partial=partial)
+
+
+def detect_parhaf(folder: Path) -> bool:
+    """Whether ``folder`` is a PARHAF subset folder (it has ``data/document_metadata/``)."""
+    return (folder / "data" / DOCUMENTS).is_dir()
 
 
 def read_parhaf_splits(folder: Path, guide: Guide) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""UIMA CAS JSON (INCEpTION): ``schema`` (type system naming), ``read``, ``write``, ``generate`` (typesystem.xml)."""

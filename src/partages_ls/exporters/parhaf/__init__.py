@@ -1,0 +1,1 @@
+"""PARHAF parquet subsets: ``schema`` (configs, columns), ``read``, ``write``, ``generate`` (dataset card)."""

@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import Connection
@@ -57,11 +58,13 @@ def synthetic_reports(folder: Path, count: int, size: int = 4000, seed: int = 73
 
 
 def bulk(client: StudioClient, folder: Path, chunk_size: int) -> tuple[float, int, int]:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     project = create_project(client, guide).project
     before = client.requests
     began = time.perf_counter()
-    report = import_sources(client, project.id, [folder], ImportOptions(chunk_size=chunk_size))
+    report = import_sources(
+        client, project.id, [folder], ImportOptions(chunk_size=chunk_size), guides=content_dir("guides")
+    )
     elapsed = time.perf_counter() - began
     assert len(list_tasks(client, project.id)) == report.tasks_created
     return elapsed, client.requests - before, report.tasks_created

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.cas import CasReadError, CasWriteError, cas_files, read_cas, typesystem_xml, write_cas
 from partages_ls.exporters.cas_typesystem import (
@@ -30,7 +31,7 @@ from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenanc
 from partages_ls.guides.loader import guide_files, load_guide
 from partages_ls.guides.model import Guide
 
-GUIDES = [path.stem for path in guide_files()]
+GUIDES = [path.stem for path in guide_files(content_dir("guides"))]
 EMOJI, MATH_A = "😷", "𝔸"
 DECOMPOSED_E = "e\u0301"  # "é" as e + combining acute accent: two code points
 
@@ -123,7 +124,7 @@ def sample_corpus(guide: Guide) -> Corpus:
 
 @pytest.fixture(scope="module")
 def guides() -> dict[str, Guide]:
-    return {name: load_guide(name) for name in GUIDES}
+    return {name: load_guide(name, content_dir("guides")) for name in GUIDES}
 
 
 # Type systems
@@ -537,7 +538,7 @@ def random_documents(draw: st.DrawFn, guide: Guide) -> Document:
 @settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_texts_and_spans_round_trip(data: st.DataObject) -> None:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     document = data.draw(random_documents(guide))
     corpus = Corpus(guide.name, guide.version, [document])
     with tempfile.TemporaryDirectory() as scratch:

@@ -22,6 +22,7 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.brat import read_brat, write_brat
 from partages_ls.exporters.cas import read_cas, write_cas
@@ -36,7 +37,8 @@ from .mutations import damaged_text, hostile, sample_export, unaccounted
 
 EXAMPLES = int(os.environ.get("PARTAGES_LS_FUZZ_EXAMPLES", "200"))
 GUIDES = {
-    name: load_guide(name) for name in ("biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement")
+    name: load_guide(name, content_dir("guides"))
+    for name in ("biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement")
 }
 BASES = {name: sample_export(name) for name in GUIDES}
 POLICY = GoldPolicy.parse("annotator:camille.martin@exemple.fr")

@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
+from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.errors import DiagnosticError
 from partages_ls.guides.loader import closest_name, load_guide
-from partages_ls.studio.demo import DemoOptions, run_demo
+from partages_ls.workflows.demo import DemoOptions, run_demo
 
 from ..agreement_report.fixtures import infectio_tasks, write_export
 
@@ -58,13 +59,13 @@ def test_closest_names() -> None:
     assert closest_name("biomarkers", known) == "biomarqueurs"
     assert closest_name("radiologie-xyz", known) is None
     with pytest.raises(DiagnosticError) as error:
-        load_guide("zzz")
+        load_guide("zzz", content_dir("guides"))
     assert str(error.value).splitlines()[0] == "unknown guide 'zzz'"
 
 
 def test_the_demo_reports_an_unknown_guide_the_same_way(tmp_path: Path) -> None:
     options = DemoOptions(out=tmp_path / "out", data_dir=tmp_path / "ls", guides=["infectiologie", "biomarqeurs"])
     with pytest.raises(DiagnosticError) as error:
-        run_demo(options)  # refused before any server is started
+        run_demo(options, bundled_workspace())  # refused before any server is started
     assert str(error.value).splitlines()[0] == "unknown guide 'biomarqeurs'; did you mean 'biomarqueurs'?"
     assert not (tmp_path / "ls").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.errors import DiagnosticError
 from partages_ls.guides.checks import check_guide
 from partages_ls.guides.loader import guide_files, load_guide, load_guides
@@ -14,12 +15,12 @@ EXPECTED = {"pseudonymisation", "biomarqueurs", "reponse-traitement", "infectiol
 
 @pytest.fixture(scope="module")
 def guides() -> dict[str, Guide]:
-    return load_guides()
+    return load_guides(content_dir("guides"))
 
 
 def test_the_four_guides_are_bundled(guides: dict[str, Guide]) -> None:
     assert set(guides) == EXPECTED
-    assert [p.stem for p in guide_files()] == sorted(EXPECTED)
+    assert [p.stem for p in guide_files(content_dir("guides"))] == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -49,4 +50,4 @@ def test_infectiologie_matches_reference(guides: dict[str, Guide]) -> None:
 
 def test_unknown_guide_names_the_known_ones() -> None:
     with pytest.raises(DiagnosticError, match=r"known guides: .*infectiologie"):
-        load_guide("no-such-guide")
+        load_guide("no-such-guide", content_dir("guides"))

@@ -77,7 +77,7 @@ def shown_attribute(guide: Guide) -> Attribute | None:
 
 @pytest.fixture
 def long_task(ls_server: Any, request: pytest.FixtureRequest) -> Iterator[tuple[int, int, Guide, str]]:
-    guide = load_guide(request.param)
+    guide = load_guide(request.param, content_dir("guides"))
     project = ls_server.api(
         "POST",
         "/api/projects",

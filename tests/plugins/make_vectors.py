@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from partages_ls.content import content_dir
 from partages_ls.exporters.validation import check_results
 from partages_ls.guides.loader import load_guides
 from partages_ls.guides.rules import compile_rules
@@ -806,7 +807,7 @@ def dump(data: Any) -> str:
 
 def build_files() -> tuple[dict[str, str], list[str]]:
     """Relative path → content of every vector and rules file, and the vectors that differ from their review."""
-    guides = load_guides()
+    guides = load_guides(content_dir("guides"))
     rules = {name: compile_rules(guide) for name, guide in guides.items()}
     files = {f"rules/{name}.json": dump(compiled) for name, compiled in sorted(rules.items())}
     problems: list[str] = []

@@ -63,12 +63,12 @@ process.stdout.write(
 
 @pytest.fixture(scope="module")
 def guides() -> dict[str, Guide]:
-    return load_guides()
+    return load_guides(content_dir("guides"))
 
 
 @pytest.fixture(scope="module")
 def files(guides: dict[str, Guide]) -> dict[str, str]:
-    return plugin_files(guides)
+    return plugin_files(guides, content_dir("samples"))
 
 
 def vector(name: str) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def test_manifest_lists_each_guide_folder(files: dict[str, str], guides: dict[st
 
 
 def test_generation_is_deterministic(files: dict[str, str], guides: dict[str, Guide]) -> None:
-    assert plugin_files(guides) == files
+    assert plugin_files(guides, content_dir("samples")) == files
 
 
 def test_view_xml_is_the_label_config(files: dict[str, str], guides: dict[str, Guide]) -> None:

@@ -57,7 +57,7 @@ def make_task(ls_server: Any) -> Iterator[Callable[..., Task]]:
     projects: list[int] = []
 
     def make(name: str, edit: Callable[[str], str] = lambda xml: xml) -> Task:
-        guide = load_guide(name)
+        guide = load_guide(name, content_dir("guides"))
         project = ls_server.api(
             "POST",
             "/api/projects",

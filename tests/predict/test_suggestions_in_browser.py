@@ -21,8 +21,8 @@ GUIDE = "infectiologie"
 def test_suggestions_show_as_regions_when_an_annotator_opens_a_task(
     studio: StudioClient, backend: Backend, browser_page: Any
 ) -> None:
-    project = create_project(studio, load_guide(GUIDE)).project
-    import_sources(studio, project.id, [content_dir("samples") / GUIDE / "reports"])
+    project = create_project(studio, load_guide(GUIDE, content_dir("guides"))).project
+    import_sources(studio, project.id, [content_dir("samples") / GUIDE / "reports"], guides=content_dir("guides"))
     connect_ml_backend(studio, project.id, backend.url)
     task_id = next(
         int(t["id"]) for t in list_tasks(studio, project.id) if t["data"]["report"] == "MALADIES-INFECTIEUSES-00048_CRH"

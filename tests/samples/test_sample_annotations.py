@@ -31,7 +31,7 @@ SpanKey = tuple[str, int, int, str]
 
 @cache
 def rules(guide: str) -> dict[str, Any]:
-    return compile_rules(load_guide(guide))
+    return compile_rules(load_guide(guide, content_dir("guides")))
 
 
 @cache

@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from partages_ls.studio.connection import KEY_VARIABLE, LOCAL_DATA_DIR, URL_VARIABLE
-from partages_ls.studio.demo import connect_hint, own_command
 from partages_ls.studio.server import (
     LocalServer,
     describe_plugin_status,
@@ -18,6 +17,7 @@ from partages_ls.studio.server import (
     stop_server,
 )
 from partages_ls.studio.server_setup import StudioServerError
+from partages_ls.workflows.demo import connect_hint, own_command
 
 HELP = {"help_option_names": ["-h", "--help"]}
 DEFAULT_DATA_DIR = LOCAL_DATA_DIR

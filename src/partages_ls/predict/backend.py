@@ -23,7 +23,6 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from partages_ls.guides.loader import load_guides
 from partages_ls.guides.model import Guide
 from partages_ls.predict.matcher import StringMatcher
 from partages_ls.predict.registry import GuideModels, model_version
@@ -45,8 +44,8 @@ class BackendError(Exception):
 class SuggestionService:
     """The models of every guide, one string matcher per Label Studio project."""
 
-    def __init__(self, guides: dict[str, Guide] | None = None) -> None:
-        self.guides = guides if guides is not None else load_guides()
+    def __init__(self, guides: dict[str, Guide]) -> None:
+        self.guides = guides
         self._rules = {name: GuideModels.for_guide(guide).rules for name, guide in self.guides.items()}
         self._projects: dict[tuple[str, str], GuideModels] = {}
         self._lock = threading.Lock()
@@ -186,11 +185,11 @@ def make_server(
     host: str = "127.0.0.1",
     port: int = 9090,
     *,
-    service: SuggestionService | None = None,
+    service: SuggestionService,
     log: Callable[[str], None] | None = None,
 ) -> ThreadingHTTPServer:
-    """A ready server (call ``serve_forever``); ``port=0`` picks a free port."""
-    handler = _handler(service or SuggestionService(), log or (lambda line: print(line, file=sys.stderr)))
+    """A ready server (call ``serve_forever``) for the guides of ``service``; ``port=0`` picks a free port."""
+    handler = _handler(service, log or (lambda line: print(line, file=sys.stderr)))
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server

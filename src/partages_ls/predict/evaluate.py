@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partages_ls.content import content_dir
 from partages_ls.errors import Diagnostic, DiagnosticError
 from partages_ls.guides.model import Guide
 from partages_ls.predict.matcher import StringMatcher
@@ -56,14 +55,15 @@ def parse_marked(path: Path) -> Document:
     return Document(path.stem, text, spans)
 
 
-def eval_documents(guide: Guide) -> list[Document]:
-    folder = content_dir("samples") / "eval" / guide.name
+def eval_documents(guide: Guide, samples: Path) -> list[Document]:
+    """The evaluation reports of the guide in ``samples/eval/``, their spans marked in the text."""
+    folder = samples / "eval" / guide.name
     return [parse_marked(p) for p in sorted(folder.glob("*.txt"))]
 
 
-def sample_documents(guide: Guide, annotator: str | None = None) -> list[Document]:
-    """The bundled sample reports with one annotator's annotations as reference (the first by name)."""
-    folder = content_dir("samples") / guide.name
+def sample_documents(guide: Guide, samples: Path, annotator: str | None = None) -> list[Document]:
+    """The sample reports of ``samples`` with one annotator's annotations as reference (the first by name)."""
+    folder = samples / guide.name
     files = sorted((folder / "annotations").glob("*.json"))
     if annotator is not None:
         files = [f for f in files if f.stem == annotator]
@@ -142,10 +142,10 @@ def evaluate(guide: Guide, model: str, documents: list[Document], corpus: str) -
     return evaluation
 
 
-def evaluate_guide(guide: Guide) -> list[Evaluation]:
-    """Every model of the guide on the samples and on the evaluation reports (when there are some)."""
+def evaluate_guide(guide: Guide, samples: Path) -> list[Evaluation]:
+    """Every model of the guide on the samples and on the evaluation reports (when there are some) of ``samples``."""
     out = []
-    corpora = {"samples": sample_documents(guide), "eval": eval_documents(guide)}
+    corpora = {"samples": sample_documents(guide, samples), "eval": eval_documents(guide, samples)}
     for model in GuideModels.for_guide(guide).names():
         for corpus, documents in corpora.items():
             if documents:

@@ -69,7 +69,7 @@ def _run(guide_name: str, model: str, count: int, chars: int, seed: int) -> dict
     texts = _texts(guide_name, count, chars, seed)
     guide = load_guide(guide_name, content_dir("guides"))
     started = time.perf_counter()
-    models = GuideModels.for_guide(guide)
+    models = GuideModels.for_guide(guide, content_dir("guides"))
     if model == "all":
         for document in sample_documents(guide, content_dir("samples")):
             models.matcher.learn(document.text, to_results(guide, document.text, document.reference))
@@ -96,11 +96,11 @@ def _run(guide_name: str, model: str, count: int, chars: int, seed: int) -> dict
 
 
 def _latency(requests: int, chars: int) -> dict[str, float]:
-    from partages_ls.guides.loader import load_guide, load_guides
+    from partages_ls.guides.loader import load_guide
     from partages_ls.label_configs.render import render_label_config
     from partages_ls.predict.backend import SuggestionService, make_server
 
-    service = SuggestionService(load_guides(content_dir("guides")))
+    service = SuggestionService(content_dir("guides"))
     server = make_server("127.0.0.1", 0, service=service, log=lambda line: None)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

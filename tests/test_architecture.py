@@ -23,8 +23,6 @@ KNOWN_CYCLES: set[frozenset[str]] = {
 # Who may pick the bundled content folders (partages_ls.content): the command line, and the Label
 # Studio server's plugin loader (it runs inside Label Studio, where no command line passes a folder).
 CONTENT_PICKERS = {"partages_ls.cli", "partages_ls.ls_plugin_loader", "partages_ls.content"}
-# Library modules that still read a bundled folder by themselves (see the closing note of issue 12).
-CONTENT_READERS_LEFT = {"partages_ls.predict.data"}
 
 
 def module_name(path: Path) -> str:
@@ -150,7 +148,7 @@ def test_only_the_command_line_picks_the_content_folders() -> None:
         for name, targets in graph.items()
         if "partages_ls.content" in targets and top(name) not in CONTENT_PICKERS and name not in CONTENT_PICKERS
     }
-    assert readers == CONTENT_READERS_LEFT, (
+    assert not readers, (
         "library code reads the bundled content by itself; take the folder (or a Workspace) as an argument: "
-        f"{sorted(readers - CONTENT_READERS_LEFT)}; no longer reading it: {sorted(CONTENT_READERS_LEFT - readers)}"
+        f"{sorted(readers)}"
     )

@@ -47,7 +47,7 @@ def test_scores_count_exact_span_and_label_matches() -> None:
     guide = load_guide("infectiologie", content_dir("guides"))
     text = "Pas d'abcès rénal. E. coli."
     reference = [Suggestion(6, 17, "Infection", (("NEGATION", "Present"),)), Suggestion(19, 26, "Site")]
-    evaluation = evaluate(guide, "rules", [Document("r", text, reference)], "test")
+    evaluation = evaluate(guide, "rules", [Document("r", text, reference)], "test", content_dir("guides"))
     infection, site, bacteria = (evaluation.labels[k].as_dict() for k in ("Infection", "Site", "Bacterie"))
     assert (infection["tp"], infection["attr_acc"]) == (1, 0.0)  # « Absent » was suggested
     assert (site["fn"], bacteria["fp"]) == (1, 1)

@@ -96,7 +96,7 @@ def predict_eval_command(guide_names: tuple[str, ...], as_json: bool) -> None:
         guides = [load_guide(name, workspace.guides) for name in guide_names]
     else:
         guides = list(load_guides(workspace.guides).values())
-    evaluations = [e for guide in guides for e in evaluate_guide(guide, workspace.samples)]
+    evaluations = [e for guide in guides for e in evaluate_guide(guide, workspace)]
     if as_json:
         data = [
             {
@@ -131,7 +131,7 @@ def ml_backend_serve_command(host: str, port: int) -> None:
     """
     from partages_ls.predict.backend import SuggestionService, make_server
 
-    service = SuggestionService(load_guides(bundled_workspace().guides))
+    service = SuggestionService(bundled_workspace().guides)
     server = make_server(host, port, service=service, log=lambda line: click.echo(line, err=True))
     bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
     click.echo(f"partages-ls ML backend on http://{bound_host}:{bound_port} (Ctrl-C to stop)", err=True)

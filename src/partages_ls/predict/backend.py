@@ -21,8 +21,10 @@ import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+from partages_ls.guides.loader import load_guides
 from partages_ls.guides.model import Guide
 from partages_ls.predict.matcher import StringMatcher
 from partages_ls.predict.registry import GuideModels, model_version
@@ -44,9 +46,10 @@ class BackendError(Exception):
 class SuggestionService:
     """The models of every guide, one string matcher per Label Studio project."""
 
-    def __init__(self, guides: dict[str, Guide]) -> None:
-        self.guides = guides
-        self._rules = {name: GuideModels.for_guide(guide).rules for name, guide in self.guides.items()}
+    def __init__(self, guides: Path) -> None:
+        """Serve every guide of the ``guides`` folder."""
+        self.guides = load_guides(guides)
+        self._rules = {name: GuideModels.for_guide(guide, guides).rules for name, guide in self.guides.items()}
         self._projects: dict[tuple[str, str], GuideModels] = {}
         self._lock = threading.Lock()
         self.learned = 0

@@ -21,6 +21,7 @@ from partages_ls.guides.model import Guide
 from partages_ls.predict.matcher import StringMatcher
 from partages_ls.predict.registry import GuideModels
 from partages_ls.predict.spans import Suggestion, from_results, to_results
+from partages_ls.workspace import Workspace
 
 _MARK = re.compile(r"\[([^\[\]\n]+)\]\{([A-Za-z0-9]+)((?: [A-Za-z0-9_]+=[A-Za-z0-9_]+)*)\}")
 
@@ -127,9 +128,9 @@ def _score(evaluation: Evaluation, predicted: list[Suggestion], reference: list[
         evaluation.labels.setdefault(key[2], LabelScore()).fn += 1
 
 
-def evaluate(guide: Guide, model: str, documents: list[Document], corpus: str) -> Evaluation:
+def evaluate(guide: Guide, model: str, documents: list[Document], corpus: str, guides: Path) -> Evaluation:
     """Score ``model`` on ``documents`` (the matcher learns from the other documents only)."""
-    models = GuideModels.for_guide(guide)
+    models = GuideModels.for_guide(guide, guides)
     evaluation = Evaluation(guide.name, model, corpus, len(documents))
     for index, document in enumerate(documents):
         if model in ("matcher", "all"):
@@ -142,14 +143,15 @@ def evaluate(guide: Guide, model: str, documents: list[Document], corpus: str) -
     return evaluation
 
 
-def evaluate_guide(guide: Guide, samples: Path) -> list[Evaluation]:
-    """Every model of the guide on the samples and on the evaluation reports (when there are some) of ``samples``."""
+def evaluate_guide(guide: Guide, workspace: Workspace) -> list[Evaluation]:
+    """Every model of the guide on the workspace's samples and evaluation reports (when there are some)."""
     out = []
+    samples = workspace.samples
     corpora = {"samples": sample_documents(guide, samples), "eval": eval_documents(guide, samples)}
-    for model in GuideModels.for_guide(guide).names():
+    for model in GuideModels.for_guide(guide, workspace.guides).names():
         for corpus, documents in corpora.items():
             if documents:
-                out.append(evaluate(guide, model, documents, corpus))
+                out.append(evaluate(guide, model, documents, corpus, workspace.guides))
     return out
 
 

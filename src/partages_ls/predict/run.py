@@ -74,7 +74,7 @@ def predict_project(
             f"annotation project (`partages-ls predict {source}`)"
         )
     guide = resolved.guide(guides)
-    models = GuideModels.for_guide(guide)
+    models = GuideModels.for_guide(guide, guides)
     chosen = models.get(model)
     version = model_version(guide, model, chosen.version)
     report = PredictReport(resolved.id, guide.name, model, version)

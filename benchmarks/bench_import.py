@@ -20,9 +20,10 @@ from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import Connection
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.server import LocalServer
+from partages_ls.workflows.imports import import_sources
 
 SPECIALTIES = ["CARDIOLOGIE", "PNEUMOLOGIE", "ONCOLOGIE", "NEUROLOGIE", "GERIATRIE", "HEMATOLOGIE"]
 TYPES = ["CRH", "CRC", "CRO", "URGENCES", "ANAPATH"]

@@ -15,8 +15,9 @@ from partages_ls.content import content_dir
 from partages_ls.studio.annotators import add_annotators
 from partages_ls.studio.client import RetryPolicy, StudioClient
 from partages_ls.studio.connection import Connection
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import create_project, list_projects
+from partages_ls.workflows.imports import import_sources
 
 GUIDE = "reponse-traitement"
 SAMPLE_ANNOTATORS = ("camille.martin@exemple.fr", "louis.bernard@exemple.fr")

@@ -235,7 +235,7 @@ def test_predict_refuses_a_curation_project(campaign: Campaign) -> None:
     """Found by the integration QA pass: `predict CURATION_PROJECT` learned from the curator's merge and switched
     the curation project to show model suggestions beside the annotators' versions."""
     from partages_ls.predict.registry import PredictError
-    from partages_ls.predict.run import predict_project
+    from partages_ls.workflows.predict import predict_project
 
     client = campaign.client
     report = prepare_curation(client, campaign.project, guides=content_dir("guides"))

@@ -14,12 +14,13 @@ from partages_ls.content import content_dir
 from partages_ls.exporters.labelstudio import load_export, read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.predict.registry import PREFIX
-from partages_ls.predict.run import predict_project
 from partages_ls.studio.annotators import add_annotators
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.pull import pull_project
+from partages_ls.workflows.imports import import_sources
+from partages_ls.workflows.predict import predict_project
 
 pytestmark = pytest.mark.server
 SAMPLES = content_dir("samples")

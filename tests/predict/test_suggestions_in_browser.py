@@ -9,8 +9,8 @@ import pytest
 from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import import_sources
 from partages_ls.studio.projects import connect_ml_backend, create_project, list_tasks
+from partages_ls.workflows.imports import import_sources
 
 from .conftest import Backend
 

@@ -28,9 +28,10 @@ from partages_ls.studio.blind import (
     pull_group,
 )
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import Project, create_project, find_guide_projects, list_tasks, resolve_project
 from partages_ls.workflows.agreement import AgreementRequest, run_agreement
+from partages_ls.workflows.imports import import_sources
 
 GUIDE = load_guide("reponse-traitement", content_dir("guides"))
 SAMPLES = content_dir("samples") / GUIDE.name

@@ -25,12 +25,13 @@ from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import login_help
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.pull import pull_project
 from partages_ls.studio.status import project_status
 from partages_ls.workflows.agreement import AgreementRequest, run_agreement
 from partages_ls.workflows.export import ExportRequest, run_export
+from partages_ls.workflows.imports import import_sources
 
 from .synthetic import make_results
 

@@ -18,9 +18,10 @@ from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import RetryPolicy, StudioClient
 from partages_ls.studio.connection import Connection
-from partages_ls.studio.importer import ImportFailedError, ImportOptions, import_sources
+from partages_ls.studio.importer import ImportFailedError, ImportOptions
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.server import LocalServer
+from partages_ls.workflows.imports import import_sources
 
 pytestmark = pytest.mark.server
 COUNT = 300

@@ -17,10 +17,11 @@ from partages_ls.exporters.output import OutputExistsError
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import AnnotatorError, add_annotators, login_help
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportFailedError, ImportOptions, ImportRefusedError, import_sources
+from partages_ls.studio.importer import ImportFailedError, ImportOptions, ImportRefusedError
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.pull import pull_project
 from partages_ls.studio.status import project_status
+from partages_ls.workflows.imports import import_sources
 
 from .synthetic import canonical, make_results
 

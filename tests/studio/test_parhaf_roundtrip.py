@@ -19,10 +19,11 @@ from partages_ls.exporters.splits import SplitPlan, assign_splits
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import add_annotators
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import create_project
 from partages_ls.studio.pull import pull_project
 from partages_ls.workflows.export import ExportRequest, run_export
+from partages_ls.workflows.imports import import_sources
 
 pytestmark = pytest.mark.server
 

@@ -9,8 +9,9 @@ from partages_ls.guides.loader import load_guide
 from partages_ls.guides.model import Guide
 from partages_ls.label_configs.render import render_label_config
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import ProjectError, create_project, read_marker, resolve_project
+from partages_ls.workflows.imports import import_sources
 
 from .synthetic import make_results
 

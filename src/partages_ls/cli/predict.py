@@ -43,7 +43,7 @@ def predict_command(
     (partages-ls:<guide>/<model>@<version>). Rerunning computes only what is missing; predictions
     are never exported as gold. Exit status 1 when a report of --reports is not in the project.
     """
-    from partages_ls.predict.run import predict_project
+    from partages_ls.workflows.predict import predict_project
 
     wanted = [r.strip() for r in reports.split(",") if r.strip()] if reports else None
     progress = _Progress("predicting")

@@ -19,10 +19,10 @@ import click
 from partages_ls.content import bundled_workspace
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import add_annotators, login_help
-from partages_ls.studio.blind import create_blind_group, find_group, group_status, import_group, pull_group
+from partages_ls.studio.blind import create_blind_group, find_group, group_status, pull_group
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import resolve_connection
-from partages_ls.studio.importer import MODES, ImportOptions, ImportReport, import_sources
+from partages_ls.studio.importer import MODES, ImportOptions, ImportReport
 from partages_ls.studio.plugin import set_project_plugin
 from partages_ls.studio.projects import connect_ml_backend, create_project, list_projects
 from partages_ls.studio.pull import pull_project
@@ -30,6 +30,7 @@ from partages_ls.studio.server import ensure_server_install, find_server
 from partages_ls.studio.sources import KINDS_HELP
 from partages_ls.studio.status import project_status
 from partages_ls.workflows.demo import DEFAULT_DATA_DIR, DEFAULT_OUT, DemoOptions, run_demo
+from partages_ls.workflows.imports import run_import
 
 HELP = {"help_option_names": ["-h", "--help"]}
 F = TypeVar("F", bound=Callable[..., Any])
@@ -303,15 +304,9 @@ def import_command(
         click.echo("note: --allow-invalid is deprecated and does nothing: every storable item is imported", err=True)
     options = ImportOptions(mode=mode, annotator=annotator, strict=strict, chunk_size=chunk_size)
     progress = _Progress("importing")
-    guides = bundled_workspace().guides
     with _client(url, api_key) as client:
         try:
-            group = find_group(client, project)
-            if group is None:
-                reports = [import_sources(client, project, list(sources), options, progress=progress, guides=guides)]
-            else:
-                guide = load_guide(group.guide, guides)
-                reports = import_group(client, group, guide, list(sources), options, progress)
+            reports, group = run_import(client, project, list(sources), options, bundled_workspace(), progress=progress)
         finally:
             progress.close()
     if as_json:

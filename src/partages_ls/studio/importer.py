@@ -22,7 +22,6 @@ anything is sent, when anything breaks a rule (warnings included) or would be le
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
@@ -32,8 +31,8 @@ from partages_ls.guides.rules import compile_rules
 from partages_ls.studio.annotators import user_id
 from partages_ls.studio.bulk import ProgressFn, chunked, post_chunks
 from partages_ls.studio.client import StudioClient, StudioError, StudioUnreachableError
-from partages_ls.studio.projects import Project, list_tasks, resolve_project
-from partages_ls.studio.sources import Source, read_source
+from partages_ls.studio.projects import Project, list_tasks
+from partages_ls.studio.sources import Source
 
 MODES = ("predictions", "annotations")
 
@@ -419,31 +418,3 @@ class ProjectImporter:
                     raise self._stopped(exc.cause, permanent=False) from None
             except StudioError as exc:
                 raise self._stopped(exc, permanent=True) from None
-
-
-def import_sources(
-    client: StudioClient,
-    project: str | int,
-    sources: list[Path],
-    options: ImportOptions | None = None,
-    *,
-    progress: ProgressFn | None = None,
-    guides: Path,
-) -> ImportReport:
-    """Import every SOURCE into the project (a project id or a guide name); see the module docstring.
-
-    The project's guide is read from the ``guides`` folder.
-    """
-    options = options or ImportOptions()
-    if options.mode is not None and options.mode not in MODES:
-        raise ImportFailedError(f"--as must be one of {', '.join(MODES)}, got {options.mode!r}")
-    if options.mode == "annotations" and not options.annotator:
-        raise ImportFailedError("--as annotations needs --annotator EMAIL (whose annotations they are)")
-    if options.annotator and options.mode != "annotations":
-        raise ImportFailedError("--annotator only applies with --as annotations")
-    if not sources:
-        raise ImportFailedError("nothing to import: give at least one SOURCE")
-    resolved = resolve_project(client, project)
-    guide = resolved.guide(guides)
-    read = [read_source(path, guide) for path in sources]
-    return ProjectImporter(client, resolved, guide, read, options, progress).run()

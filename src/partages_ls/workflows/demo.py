@@ -25,7 +25,7 @@ from partages_ls.guides.model import Guide
 from partages_ls.studio.annotators import add_annotators, login_help
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import LOCAL_DATA_DIR, Connection
-from partages_ls.studio.importer import ImportOptions, ImportReport, import_sources
+from partages_ls.studio.importer import ImportOptions, ImportReport
 from partages_ls.studio.projects import create_project
 from partages_ls.studio.pull import pull_project
 from partages_ls.studio.server import (
@@ -39,6 +39,7 @@ from partages_ls.studio.server import (
 from partages_ls.workflows.agreement import AgreementRequest, run_agreement
 from partages_ls.workflows.demo_curation import curate_demo, decisions_file
 from partages_ls.workflows.export import ExportRequest, run_export
+from partages_ls.workflows.imports import import_sources
 from partages_ls.workspace import Workspace
 
 DEFAULT_DATA_DIR = LOCAL_DATA_DIR

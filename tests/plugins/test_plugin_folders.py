@@ -20,6 +20,7 @@ from partages_ls.guides.model import Guide
 from partages_ls.guides.rules import compile_rules
 from partages_ls.label_configs.render import render_label_config
 from partages_ls.plugins.artifacts import STRUCTURAL_RULES, plugin_files
+from partages_ls.studio.plugin import plugin_script
 
 HERE = Path(__file__).resolve().parent
 
@@ -103,6 +104,13 @@ def test_manifest_lists_each_guide_folder(files: dict[str, str], guides: dict[st
 
 def test_generation_is_deterministic(files: dict[str, str], guides: dict[str, Guide]) -> None:
     assert plugin_files(guides, content_dir("samples")) == files
+
+
+def test_the_script_set_on_a_project_is_the_generated_plugin(files: dict[str, str], guides: dict[str, Guide]) -> None:
+    # studio/plugin.py renders the one script it sends: the plugin.js of the folder, without needing samples.
+    for name, guide in guides.items():
+        assert plugin_script(guide) == files[f"plugins/{name}/plugin.js"]
+        assert plugin_script(guide) == (content_dir("plugins") / name / "plugin.js").read_text(encoding="utf-8")
 
 
 def test_view_xml_is_the_label_config(files: dict[str, str], guides: dict[str, Guide]) -> None:

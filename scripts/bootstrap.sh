@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shared setup for scripts/test.sh and scripts/demo.sh: the development virtualenv at .venv with
-# partages-ls and its dev tools. Re-running is cheap: pip runs only when pyproject.toml changed.
+# partages-ls, its dev tools and every optional extra (the full test suite runs the tests that need
+# them). Re-running is cheap: pip runs only when pyproject.toml or this script changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,9 +16,9 @@ if [ ! -x .venv/bin/python ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
 fi
 stamp=.venv/.partages-ls-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "==> installing partages-ls and its dev tools into .venv"
-  .venv/bin/python -m pip install --quiet -e '.[dev]'
+  echo "==> installing partages-ls, its dev tools and optional extras into .venv"
+  .venv/bin/python -m pip install --quiet -e '.[dev,sdk]'
   echo "$want" > "$stamp"
 fi

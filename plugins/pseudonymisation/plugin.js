@@ -20,7 +20,7 @@
  */
 (() => {
   const RULES = {
-    "format": 1,
+    "format": 2,
     "guide": "pseudonymisation",
     "version": "1.0.0",
     "text": "text",
@@ -279,38 +279,103 @@
         ]
       }
     ],
-    "messages": {
-      "unknown-control": "Contrôle inconnu « {control} » : ce résultat ne correspond à aucun élément du guide.",
-      "unknown-label": "Étiquette inconnue « {label} » pour « {control} ».",
-      "label-count": "Une zone doit porter exactement une étiquette (ici : {count}).",
-      "offsets": "Position invalide ({start}–{end}) pour un texte de {length} caractères.",
-      "text-mismatch": "Le texte enregistré « {stored} » ne correspond pas aux positions ; le texte du compte rendu à ces positions est « {actual} ».",
-      "duplicate-region": "Zone en double : « {text} » est déjà annotée {label} aux mêmes positions.",
-      "duplicate-id": "Identifiant de zone « {result_id} » utilisé deux fois.",
-      "orphan-attribute": "L'attribut « {attribute} » se rapporte à une zone qui n'existe pas.",
-      "attribute-value": "Valeur « {value} » invalide pour l'attribut « {attribute} ».",
-      "attribute-count": "L'attribut « {attribute} » doit avoir une seule valeur (ici : {count}).",
-      "attribute-not-applicable": "L'attribut « {attribute} » ne s'applique pas à une zone « {label} ».",
-      "required-attribute": "Renseignez « {attribute} » pour la zone « {text} » ({label}).",
-      "relation-endpoint": "Relation {relation} : une de ses extrémités n'existe pas.",
-      "relation-label": "Choisissez le type de la relation entre « {source} » et « {target} ».",
-      "relation-unknown": "Type de relation inconnu « {relation} ».",
-      "relation-direction": "La relation {relation} a un sens : elle ne peut pas être bidirectionnelle.",
-      "relation-pair": "La relation {relation} ne peut pas aller de {source_label} vers {target_label} ; autorisé : {allowed}.",
-      "duplicate-relation": "Relation {relation} en double entre « {source} » et « {target} ».",
-      "document-field-value": "Valeur « {value} » invalide pour « {field} ».",
-      "document-field-missing": "Choisissez une valeur pour « {field} ».",
-      "document-field-count": "« {field} » n'accepte qu'une valeur (ici : {count})."
+    "checks": {
+      "unknown-control": {
+        "level": "error",
+        "message": "Contrôle inconnu « {control} » : ce résultat ne correspond à aucun élément du guide."
+      },
+      "unknown-label": {
+        "level": "error",
+        "message": "Étiquette inconnue « {label} » pour « {control} »."
+      },
+      "label-count": {
+        "level": "error",
+        "message": "Une zone doit porter exactement une étiquette (ici : {count})."
+      },
+      "offsets": {
+        "level": "error",
+        "message": "Position invalide ({start}–{end}) pour un texte de {length} caractères."
+      },
+      "text-mismatch": {
+        "level": "warning",
+        "message": "Le texte enregistré « {stored} » ne correspond pas aux positions ; le texte du compte rendu à ces positions est « {actual} »."
+      },
+      "duplicate-region": {
+        "level": "error",
+        "message": "Zone en double : « {text} » est déjà annotée {label} aux mêmes positions."
+      },
+      "duplicate-id": {
+        "level": "error",
+        "message": "Identifiant de zone « {result_id} » utilisé deux fois."
+      },
+      "orphan-attribute": {
+        "level": "error",
+        "message": "L'attribut « {attribute} » se rapporte à une zone qui n'existe pas."
+      },
+      "attribute-value": {
+        "level": "error",
+        "message": "Valeur « {value} » invalide pour l'attribut « {attribute} »."
+      },
+      "attribute-count": {
+        "level": "error",
+        "message": "L'attribut « {attribute} » doit avoir une seule valeur (ici : {count})."
+      },
+      "attribute-not-applicable": {
+        "level": "error",
+        "message": "L'attribut « {attribute} » ne s'applique pas à une zone « {label} »."
+      },
+      "required-attribute": {
+        "level": "error",
+        "message": "Renseignez « {attribute} » pour la zone « {text} » ({label})."
+      },
+      "relation-endpoint": {
+        "level": "error",
+        "message": "Relation {relation} : une de ses extrémités n'existe pas."
+      },
+      "relation-label": {
+        "level": "error",
+        "message": "Choisissez le type de la relation entre « {source} » et « {target} »."
+      },
+      "relation-unknown": {
+        "level": "error",
+        "message": "Type de relation inconnu « {relation} »."
+      },
+      "relation-direction": {
+        "level": "error",
+        "message": "La relation {relation} a un sens : elle ne peut pas être bidirectionnelle."
+      },
+      "relation-pair": {
+        "level": "error",
+        "message": "La relation {relation} ne peut pas aller de {source_label} vers {target_label} ; autorisé : {allowed}."
+      },
+      "duplicate-relation": {
+        "level": "error",
+        "message": "Relation {relation} en double entre « {source} » et « {target} »."
+      },
+      "document-field-value": {
+        "level": "error",
+        "message": "Valeur « {value} » invalide pour « {field} »."
+      },
+      "document-field-missing": {
+        "level": "error",
+        "message": "Choisissez une valeur pour « {field} »."
+      },
+      "document-field-count": {
+        "level": "error",
+        "message": "« {field} » n'accepte qu'une valeur (ici : {count})."
+      }
     }
   };
 
   /**
-   * partages-ls rule engine, JavaScript twin of `partages_ls/exporters/validation.py`.
+   * partages-ls rule engine, JavaScript twin of `partages_ls/rules/engine.py`. Every rule it checks is
+   * listed in `partages_ls/rules/table.py`, with the map of each rule's homes.
    *
-   * `partagesCheck(rules, text, results)` takes the compiled rules of a guide (`compile_rules`), the
+   * `partagesCheck(rules, text, results)` takes the compiled rules of a guide (`rules/compile.py`), the
    * report text and one annotation's Label Studio result items, and returns every violation as
    * `{target, rule, level, message}`: same rule ids, levels, targets and French messages as the Python
-   * engine, deduplicated and sorted the same way. The shared vectors in tests/plugins/vectors/ hold
+   * engine, deduplicated and sorted the same way. Levels and messages are read from the compiled rules
+   * (`checks` for the checks every guide gets, each item of `rules` for the guide's own), never written here. The shared vectors in tests/plugins/vectors/ hold
    * the two engines together; change both, then the vectors, never one alone.
    *
    * Python semantics this file reproduces on purpose:
@@ -399,8 +464,10 @@
     const add = (target, rule, level, template, values) => {
       violations.push({ target, rule, level, message: fill(template, values) });
     };
-    const structural = (target, rule, values, level = "error") => {
-      add(target, rule, level, rules.messages[rule], values);
+    // A check every guide gets: its level and message come from the compiled rules' `checks`.
+    const structural = (target, rule, values) => {
+      const check = rules.checks[rule];
+      add(target, rule, check.level, check.message, values);
     };
     const inBounds = (region) => region.start >= 0 && region.start < region.end && region.end <= chars.length;
     const shown = (region) => (inBounds(region) ? chars.slice(region.start, region.end).join("") : "");
@@ -438,7 +505,7 @@
       if (!inBounds(region)) {
         structural(id, "offsets", { start, end, length: chars.length });
       } else if (region.stored !== null && region.stored !== shown(region)) {
-        structural(id, "text-mismatch", { stored: region.stored, actual: shown(region) }, "warning");
+        structural(id, "text-mismatch", { stored: region.stored, actual: shown(region) });
       }
     };
 

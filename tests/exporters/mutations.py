@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from partages_ls.exporters.corpus import Corpus
-from partages_ls.exporters.validation import relation_key
+from partages_ls.rules.engine import relation_key
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

@@ -31,15 +31,12 @@ from partages_ls.exporters.gold import GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio import load_export, read_labelstudio
 from partages_ls.exporters.parhaf import write_parhaf
 from partages_ls.exporters.parhaf_read import read_parhaf
-from partages_ls.guides.loader import load_guide
+from partages_ls.guides.loader import load_guides
 
 from .mutations import damaged_text, hostile, sample_export, unaccounted
 
 EXAMPLES = int(os.environ.get("PARTAGES_LS_FUZZ_EXAMPLES", "200"))
-GUIDES = {
-    name: load_guide(name, content_dir("guides"))
-    for name in ("biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement")
-}
+GUIDES = load_guides(content_dir("guides"))
 BASES = {name: sample_export(name) for name in GUIDES}
 POLICY = GoldPolicy.parse("annotator:camille.martin@exemple.fr")
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from partages_ls.cli.main import cli
 from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.errors import DiagnosticError
-from partages_ls.guides.loader import closest_name, load_guide
+from partages_ls.guides.loader import closest_name, load_guide, load_guides
 from partages_ls.workflows.demo import DemoOptions, run_demo
 
 from ..agreement_report.fixtures import infectio_tasks, write_export
@@ -41,7 +41,7 @@ def test_a_typo_in_the_guide_name_is_reported_first(pulled: Path, tmp_path: Path
     assert result.exit_code == 1, result.output
     first = result.output.splitlines()[0]
     assert first == "Error: unknown guide 'infectiology'; did you mean 'infectiologie'?"
-    assert "known guides: biomarqueurs, infectiologie, pseudonymisation, reponse-traitement" in result.output
+    assert f"known guides: {', '.join(sorted(load_guides(content_dir('guides'))))}" in result.output
     assert "--force-guide" not in result.output  # not the misleading "pulled from another project" message
     assert not (tmp_path / "out").exists()
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.labelstudio import read_labelstudio
-from partages_ls.exporters.validation import relation_key
 from partages_ls.guides.loader import load_guide
+from partages_ls.rules.engine import relation_key
 from partages_ls.workflows.validate import validate_tasks
 
 from .mutations import hostile, unaccounted

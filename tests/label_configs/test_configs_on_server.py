@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from partages_ls.content import content_dir
-from partages_ls.guides.loader import load_guide
+from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.label_configs.render import render_instructions, render_label_config
 
-GUIDES = ["biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement"]
+GUIDES = sorted(load_guides(content_dir("guides")))
 
 
 def _first_sample(name: str) -> tuple[str, str]:

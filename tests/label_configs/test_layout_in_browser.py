@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 
 from partages_ls.content import content_dir
-from partages_ls.guides.loader import load_guide
+from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.guides.model import Attribute, Guide
 from partages_ls.label_configs.render import render_instructions, render_label_config
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 VIEWPORT = {"width": 1280, "height": 800}
-GUIDES = ["biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement"]
+GUIDES = sorted(load_guides(content_dir("guides")))
 
 _SCROLL_TO_JS = """(needle) => {
   const root = document.querySelector('.lsf-htx-richtext');

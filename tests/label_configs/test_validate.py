@@ -6,6 +6,7 @@ import pytest
 
 from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guides
+from partages_ls.label_configs import validate
 from partages_ls.label_configs.render import render_label_config
 from partages_ls.label_configs.validate import check_label_config
 
@@ -43,3 +44,24 @@ def test_broken_configs_are_refused(broken: str, expected: str) -> None:
 def test_every_generated_config_passes_all_checks() -> None:
     for name, guide in load_guides(content_dir("guides")).items():
         assert check_label_config(render_label_config(guide), where=name) == []
+
+
+def test_the_sdk_validator_is_asked_and_its_refusal_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    interface = pytest.importorskip(
+        "label_studio_sdk.label_interface.interface",
+        reason="label-studio-sdk is the optional `sdk` extra: pip install 'partages-ls[sdk]'",
+    )
+
+    def refuse(self: object) -> None:
+        raise ValueError("tag Labels: no object named text")
+
+    monkeypatch.setattr(interface.LabelInterface, "validate", refuse)
+    problems = [p.render() for p in check_label_config(GOOD, where="x.xml")]
+    assert problems == ["x.xml: error: rejected by label-studio-sdk: tag Labels: no object named text"]
+
+
+def test_without_the_sdk_our_checks_still_decide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate, "sdk_installed", lambda: False)
+    assert check_label_config(GOOD) == []
+    broken = GOOD.replace('value="B"', 'value="A"')
+    assert any("share value='A'" in p.render() for p in check_label_config(broken))

@@ -65,3 +65,23 @@ test("offsets count code points: an astral character before a span does not shif
     "UTF-16 offsets run one past the end of the text",
   );
 });
+
+test("levels and messages come from the compiled rules, not from the engine", () => {
+  const vector = readJson(join(here, "vectors", "infectiologie-text-mismatch.json"));
+  const edited = structuredClone(rulesOf(vector.guide));
+  edited.checks["text-mismatch"] = { level: "error", message: "Autre texte : {stored}" };
+  const found = partagesCheck(edited, vector.text, structuredClone(vector.results));
+  assert.deepEqual(
+    found.map((v) => [v.rule, v.level, v.message]),
+    [["text-mismatch", "error", "Autre texte : Escherichia  coli"]],
+  );
+  const boundaries = readJson(join(here, "vectors", "infectiologie-span-boundaries.json"));
+  for (const rule of edited.rules) {
+    rule.level = "warning";
+    rule.message = `${rule.id} : « {text} »`;
+  }
+  const flagged = partagesCheck(edited, boundaries.text, structuredClone(boundaries.results));
+  assert.ok(flagged.length > 0);
+  assert.deepEqual([...new Set(flagged.map((v) => v.level))], ["warning"]);
+  assert.ok(flagged.every((v) => v.message.startsWith(`${v.rule} : « `)));
+});

@@ -9,8 +9,9 @@ short text, with the violations the engines must return. ``expected`` is compute
 engine, but only after it matches the hand-reviewed ``review`` list below: (target, rule, level) of
 every violation, in the engines' sort order. A vector whose engine output differs from its review
 stops the script, so a behaviour change is a deliberate edit here, not a silent regeneration.
-The compiled rules of each guide are written beside them (``rules/<guide>.json``) for the
-JavaScript test, which cannot compile guides.
+The compiled rules of each guide these vectors use are written beside them (``rules/<guide>.json``)
+for the JavaScript test, which cannot compile guides. Every guide, including one without vectors
+here, is also checked by both engines on its samples (test_engines_agree_on_samples.py).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.content import content_dir
-from partages_ls.exporters.validation import check_results
 from partages_ls.guides.loader import load_guides
-from partages_ls.guides.rules import compile_rules
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.engine import check_results
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -809,10 +810,12 @@ def build_files() -> tuple[dict[str, str], list[str]]:
     """Relative path → content of every vector and rules file, and the vectors that differ from their review."""
     guides = load_guides(content_dir("guides"))
     rules = {name: compile_rules(guide) for name, guide in guides.items()}
-    files = {f"rules/{name}.json": dump(compiled) for name, compiled in sorted(rules.items())}
+    vectors = all_vectors()
+    used = sorted({vector.guide for vector in vectors})
+    files = {f"rules/{name}.json": dump(rules[name]) for name in used}
     problems: list[str] = []
     names: set[str] = set()
-    for vector in all_vectors():
+    for vector in vectors:
         if vector.name in names:
             problems.append(f"{vector.name}: name used twice")
         names.add(vector.name)

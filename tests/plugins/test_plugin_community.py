@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
 from partages_ls.content import content_dir
-from partages_ls.guides.loader import load_guide
+from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import Connection
 from partages_ls.studio.plugin import set_project_plugin
@@ -39,25 +39,23 @@ from partages_ls.studio.server import (
 )
 
 from ..conftest import BrowserPage, ServerHandle
-from .test_plugin_in_browser import (
-    BLOCKED,
-    NOT_BLOCKING,
-    SaveRequests,
+from .labeling import (
+    Session,
     Task,
-    _choices,
-    _close_modal,
-    _delete_region,
-    _modal,
-    _selected_span,
-    _spans,
-    _stored,
-    _submit,
+    boundary_flaw_then_fix,
+    flaw_is_saved,
+    import_sample,
+    overlap_warns_and_saves,
+    saved_shot,
+    screenshot,
+    watch_saves,
+    zero_then_two_justifications,
 )
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 SCREENSHOTS = Path(tempfile.gettempdir()) / "partages-ls-community-proof"
-GUIDES = ("biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement")
+GUIDES = tuple(sorted(load_guides(content_dir("guides"))))
 PLUGIN_ACTIVE = "() => window.LSI?.adapter?.describe().handlers.includes('beforeSaveAnnotation') === true"
 
 
@@ -73,15 +71,7 @@ def make_project(ls_server: ServerHandle) -> Iterator[Callable[..., Task]]:
             made.append((server, project_id))
             plugin = set_project_plugin(client, project_id, guide)
         assert plugin.status == expect, plugin.message
-        report = sorted((content_dir("samples") / name / "reports").glob("*.txt"))[0]
-        text = report.read_text(encoding="utf-8")
-        server.api(
-            "POST",
-            f"/api/projects/{project_id}/import",
-            [{guide.text.data_key: text, guide.text.report_key: report.stem}],
-        )
-        task_id = server.api("GET", f"/api/tasks?project={project_id}")["tasks"][0]["id"]
-        return Task(project_id, task_id, text)
+        return import_sample(server, project_id, name)
 
     try:
         yield make
@@ -90,7 +80,7 @@ def make_project(ls_server: ServerHandle) -> Iterator[Callable[..., Task]]:
             server.api("DELETE", f"/api/projects/{project_id}")
 
 
-def _open(browser_page: BrowserPage, task: Task, guide: str) -> SaveRequests:
+def _open(server: ServerHandle, browser_page: BrowserPage, task: Task, guide: str) -> Session:
     """Open the task as an annotator does; wait for the loader to activate the guide's plugin by itself."""
     browser_page.open_task(task.project_id, task.task_id)
     page = browser_page.page
@@ -99,128 +89,32 @@ def _open(browser_page: BrowserPage, task: Task, guide: str) -> SaveRequests:
     assert state == {"injected": True, "project": task.project_id, "guide": guide, "handlers": ["beforeSaveAnnotation"]}
     loaded = page.evaluate("() => [...document.scripts].map((s) => s.dataset.partagesLs).filter(Boolean)")
     assert sorted(loaded) == sorted(["boot", "lsi", f"plugin:{guide}"]), loaded
-    saves = SaveRequests()
-    page.on("request", saves)
-    return saves
-
-
-def _choose(page: Any, choice: str) -> None:
-    """Tick a choice by its displayed name (Label Studio names each checkbox after its choice)."""
-    page.locator(f'.lsf-choices input[name="{choice}"]:visible').click()
-
-
-def _shot(page: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
-
-
-def _saved_shot(page: Any, name: str) -> Path:
-    """Screenshot of the stored annotation, once Label Studio shows it as saved (its Update button)."""
-    page.get_by_test_id("bottombar-update-button").wait_for(timeout=15_000)
-    page.wait_for_timeout(500)
-    return _shot(page, name)
-
-
-def _blocked(server: ServerHandle, page: Any, task: Task, saves: SaveRequests, *needles: str, shot: str) -> str:
-    """Label Studio's error modal names the problem; no save request left the page; nothing is stored."""
-    message = _modal(page, "error")
-    _shot(page, shot)
-    assert BLOCKED in message, message
-    for needle in needles:
-        assert needle in message, f"{needle!r} is not in the message:\n{message}"
-    page.wait_for_timeout(1000)  # time for a request that should not happen
-    assert saves.seen == []
-    assert server.api("GET", f"/api/tasks/{task.task_id}/annotations/") == []
-    return message
+    return Session(server, browser_page, task, watch_saves(page), SCREENSHOTS)
 
 
 # --- CU6: boundary flaw ------------------------------------------------------------------------------
 def test_cu6_boundary_flaw_is_blocked_then_the_fix_is_saved(
     ls_server: ServerHandle, browser_page: BrowserPage, make_project: Any
 ) -> None:
-    task = make_project("infectiologie")
-    saves = _open(browser_page, task, "infectiologie")
-    page = browser_page.page
-    browser_page.label_text("Bactérie", "(SAMS).")
-    _choose(page, "Présent")
-    _submit(page)
-    message = _blocked(
-        ls_server, page, task, saves, "Zone « (SAMS). »", "resserrez la sélection sur les mots", shot="cu6-bornes"
-    )
-    assert message.count("1. ") == 1 and "2. " not in message  # the negation is there: one problem
-    assert _selected_span(page) == ["(SAMS)."]  # the plugin selected the offending span
-    _close_modal(page)
-    _delete_region(page, "(SAMS).")
-    browser_page.label_text("Bactérie", "Staphylococcus aureus")
-    _choose(page, "Présent")
-    _submit(page)
-    results = _stored(ls_server, task, saves)
-    spans = _spans(results, "LABEL")
-    assert [(labels, text) for _, labels, text in spans] == [(["Bacterie"], "Staphylococcus aureus")]
-    start = task.text.index("Staphylococcus aureus")
-    stored = next(r for r in results if r["type"] == "labels")["value"]
-    assert (stored["start"], stored["end"]) == (start, start + len("Staphylococcus aureus"))
-    assert _choices(results, "NEGATION") == [(spans[0][0], ["Present"])]
-    _saved_shot(page, "cu6-enregistre")
+    session = _open(ls_server, browser_page, make_project("infectiologie"), "infectiologie")
+    boundary_flaw_then_fix(session)
+    session.saved_shot("cu6-enregistre")
     browser_page.assert_no_errors()
 
 
 # --- CU5b: zero, then two justifications --------------------------------------------------------------
-FIRST_JUSTIFICATION = "Adénocarcinome du pancréas en progression hépatique et péritonéale"
-SECOND_JUSTIFICATION = "signent une progression de la maladie"
-
-
 def test_cu5b_zero_and_two_justifications_are_blocked(
     ls_server: ServerHandle, browser_page: BrowserPage, make_project: Any
 ) -> None:
-    task = make_project("reponse-traitement")
-    saves = _open(browser_page, task, "reponse-traitement")
-    page = browser_page.page
-    _choose(page, "Maladie progressive")
-    _submit(page)
-    message = _blocked(
-        ls_server, page, task, saves, "Annotez le passage qui justifie la classe choisie", shot="cu5b-aucune"
-    )
-    assert "[Compte rendu]" in message
-    _close_modal(page)
-    browser_page.label_text("Justification", FIRST_JUSTIFICATION)
-    browser_page.label_text("Justification", SECOND_JUSTIFICATION)
-    _submit(page)
-    message = _blocked(ls_server, page, task, saves, "Un compte rendu n'a qu'une justification", shot="cu5b-deux")
-    assert "Annotez le passage" not in message
-    _close_modal(page)
-    _delete_region(page, SECOND_JUSTIFICATION)
-    _submit(page)
-    results = _stored(ls_server, task, saves)
-    assert [(labels, text) for _, labels, text in _spans(results, "Justification")] == [
-        (["Justification"], FIRST_JUSTIFICATION)
-    ]
-    assert [choices for _, choices in _choices(results, "Nomenclature")] == [["MaladieProgressive"]]
-    _saved_shot(page, "cu5b-enregistre")
+    session = _open(ls_server, browser_page, make_project("reponse-traitement"), "reponse-traitement")
+    zero_then_two_justifications(session)
+    session.saved_shot("cu5b-enregistre")
     browser_page.assert_no_errors()
 
 
 # --- CU1: a warning does not block ---------------------------------------------------------------------
 def test_cu1_overlap_warns_and_saves(ls_server: ServerHandle, browser_page: BrowserPage, make_project: Any) -> None:
-    task = make_project("pseudonymisation")
-    saves = _open(browser_page, task, "pseudonymisation")
-    page = browser_page.page
-    address = "7 impasse des Glycines, 45992 Saint-Aubin-les-Prés"
-    for label, needle in (("Adresse", address), ("Ville", "Saint-Aubin-les-Prés")):
-        browser_page.label_text(label, needle)
-        _choose(page, "Patient")
-    _submit(page)
-    message = _modal(page, "warning")
-    _shot(page, "cu1-avertissement")
-    assert NOT_BLOCKING in message and "Deux entités identifiantes se chevauchent" in message, message
-    assert "Zone « Saint-Aubin-les-Prés »" in message and BLOCKED not in message
-    assert page.locator(".ant-modal-confirm-error").count() == 0
-    results = _stored(ls_server, task, saves)
-    spans = sorted((labels, text) for _, labels, text in _spans(results, "Categorie"))
-    assert spans == [(["Adresse"], address), (["Ville"], "Saint-Aubin-les-Prés")]
-    assert sorted(choices for _, choices in _choices(results, "RoleLOC")) == [["Patient"], ["Patient"]]
+    overlap_warns_and_saves(_open(ls_server, browser_page, make_project("pseudonymisation"), "pseudonymisation"))
     browser_page.assert_no_errors()
 
 
@@ -263,7 +157,7 @@ def test_no_plugin_outside_the_labeling_interface(
         assert [s.split("?")[0] for s in scripts] == [f"{ls_server.url}/partages-ls/static/boot.js"], (path, scripts)
         assert page.evaluate("() => [typeof window.LSI, typeof window.PartagesLsShim]") == ["undefined", "undefined"]
     assert not [url for url in asked if "plugin" in url or "lsi.js" in url], asked
-    _shot(page, "hors-annotation")
+    screenshot(SCREENSHOTS, page, "hors-annotation")
     # Then the annotator opens a task from the data manager, without a page load: the plugin comes then.
     page.goto(f"{ls_server.url}/projects/{task.project_id}/data")
     page.get_by_text(task.text.strip().splitlines()[0][:25]).first.click(timeout=30_000)  # the task's row
@@ -329,13 +223,7 @@ def test_when_the_guard_is_off_the_page_says_so_and_saves_as_label_studio_does(
         "saves are not checked while annotating; `partages-ls validate` checks every rule on export"
     ], console
     assert page.evaluate("() => typeof window.LSI") == "undefined"
-    saves = SaveRequests()
-    page.on("request", saves)
-    browser_page.label_text("Bactérie", "(SAMS).")
-    _choose(page, "Présent")
-    _submit(page)
-    results = _stored(ls_server, task, saves)
-    assert [(labels, text) for _, labels, text in _spans(results, "LABEL")] == [(["Bacterie"], "(SAMS).")]
+    flaw_is_saved(ls_server, browser_page, task, watch_saves(page))
     browser_page.assert_no_errors()
 
 
@@ -424,14 +312,8 @@ def test_control_without_the_loader_the_flaw_is_saved(
         page.wait_for_function("() => window.Htx?.annotationStore?.selected", timeout=30_000)
         page.wait_for_timeout(1500)
         assert _partages_scripts(page) == [] and page.evaluate("() => typeof window.LSI") == "undefined"
-        saves = SaveRequests()
-        page.on("request", saves)
-        browser_page.label_text("Bactérie", "(SAMS).")
-        _choose(page, "Présent")
-        _submit(page)
-        results = _stored(stock_server, task, saves)
-        _saved_shot(page, "controle-sans-chargeur")
-        assert [(labels, text) for _, labels, text in _spans(results, "LABEL")] == [(["Bacterie"], "(SAMS).")]
+        flaw_is_saved(stock_server, browser_page, task, watch_saves(page))
+        saved_shot(SCREENSHOTS, page, "controle-sans-chargeur")
         assert page.locator(".ant-modal-confirm").count() == 0
     finally:
         context.close()

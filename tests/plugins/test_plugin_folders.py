@@ -17,9 +17,10 @@ import pytest
 from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guides
 from partages_ls.guides.model import Guide
-from partages_ls.guides.rules import compile_rules
 from partages_ls.label_configs.render import render_label_config
-from partages_ls.plugins.artifacts import STRUCTURAL_RULES, plugin_files
+from partages_ls.plugins.artifacts import plugin_files
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.table import CHECKS, checks_for
 from partages_ls.studio.plugin import plugin_script
 
 HERE = Path(__file__).resolve().parent
@@ -148,11 +149,14 @@ def test_readme_lists_every_rule_with_its_level(files: dict[str, str], guides: d
             assert f"- `{rule.id}` ({rule.level}):" in readme
         for needle in ("beforeSaveAnnotation", "Enterprise", "Community", "partages-ls validate", "Labeling Interface"):
             assert needle in readme
+        for check in checks_for(guide):
+            assert f"- `{check.id}` ({check.level}): {check.meaning}." in readme
     # The README's levels of the structural checks are the ones the engines give.
+    levels = {check.id: check.level for check in CHECKS}
     for path in sorted((HERE / "vectors").glob("*.json")):
         for violation in vector(path.stem)["expected"]:
-            if violation["rule"] in STRUCTURAL_RULES:
-                assert STRUCTURAL_RULES[violation["rule"]][0] == violation["level"], violation
+            if violation["rule"] in levels:
+                assert levels[violation["rule"]] == violation["level"], violation
 
 
 @pytest.mark.parametrize(

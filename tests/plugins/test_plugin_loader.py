@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from partages_ls.content import content_dir
-from partages_ls.guides.loader import load_guide
+from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.ls_plugin_loader import (
     HOOK_EVENT,
     HOOK_FLAG,
@@ -25,7 +25,7 @@ from partages_ls.ls_plugin_loader.bundle import prepare_bundle
 from partages_ls.studio.projects import marker_line, project_description
 from partages_ls.studio.server import describe_plugin_status
 
-GUIDES = ("biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement")
+GUIDES = tuple(sorted(load_guides(content_dir("guides"))))
 
 
 @pytest.fixture

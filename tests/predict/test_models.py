@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from partages_ls.content import content_dir
-from partages_ls.exporters.validation import check_results
 from partages_ls.guides.loader import load_guide
-from partages_ls.guides.rules import compile_rules
 from partages_ls.predict.lexicon import Lexicon, Tokens, fold
 from partages_ls.predict.matcher import StringMatcher
 from partages_ls.predict.pseudonymisation import nir_key_ok
 from partages_ls.predict.registry import GuideModels, PredictError
 from partages_ls.predict.spans import Suggestion, fit, from_results, resolve_overlaps, to_results
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.engine import check_results
 
 GUIDES = ("pseudonymisation", "infectiologie", "biomarqueurs", "reponse-traitement")
 

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from partages_ls.content import content_dir
-from partages_ls.exporters.validation import check_results
-from partages_ls.guides.loader import load_guide
-from partages_ls.guides.rules import compile_rules
+from partages_ls.guides.loader import load_guide, load_guides
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.engine import check_results
 
 SAMPLES = content_dir("samples")
-GUIDES = ["biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement"]
+GUIDES = sorted(load_guides(content_dir("guides")))
 ANNOTATORS = ["camille.martin@exemple.fr", "louis.bernard@exemple.fr"]
 ID = re.compile(r"^[A-Za-z0-9]{10}$")
 F1_RANGE = (0.6, 0.97)

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from partages_ls.guides.model import Guide
-from partages_ls.guides.rules import compile_rules
+from partages_ls.rules.compile import compile_rules
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]{7,}")
 

@@ -10,13 +10,13 @@ from partages_ls.content import content_dir
 from partages_ls.exporters.corpus import Annotation, Relation, Span
 from partages_ls.exporters.labelstudio import read_labelstudio
 from partages_ls.exporters.labelstudio_write import corpus_to_results, document_results, field_result_id
-from partages_ls.exporters.validation import check_results
-from partages_ls.guides.loader import load_guide
-from partages_ls.guides.rules import compile_rules
+from partages_ls.guides.loader import load_guide, load_guides
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.engine import check_results
 
 from .synthetic import canonical, make_results
 
-GUIDES = ["biomarqueurs", "infectiologie", "pseudonymisation", "reponse-traitement"]
+GUIDES = sorted(load_guides(content_dir("guides")))
 
 
 def _samples(name: str) -> list[tuple[str, str]]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from partages_ls.agreement.results import Agreement, Note
-from partages_ls.errors import PartagesError
 
 DEFAULT_SAMPLES = 1000
 DEFAULT_SEED = 1
@@ -147,10 +146,8 @@ class Ledger:
             self._intervals(live, samples, seed)
 
     def _intervals(self, live: list[tuple[list[Figure], GroupFunction]], samples: int, seed: int) -> None:
-        try:
-            import numpy as np
-        except ImportError:  # pragma: no cover - numpy comes with the Label Studio SDK
-            raise PartagesError("bootstrap intervals need numpy: pip install numpy (or pass --bootstrap 0)") from None
+        import numpy as np  # a declared dependency, imported here only to keep the CLI's start fast
+
         size = len(self.documents)
         matrix = np.zeros((size, max(1, len(self._columns))))
         for row, cells in enumerate(self._cells):

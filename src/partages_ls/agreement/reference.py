@@ -30,7 +30,7 @@ from partages_ls.exporters.corpus import Annotation, Corpus, Provenance
 from partages_ls.exporters.labelstudio import annotator_of, read_annotation, read_labelstudio
 from partages_ls.exporters.shape import obj, objects
 from partages_ls.guides.model import Guide
-from partages_ls.guides.rules import compile_rules
+from partages_ls.rules.compile import compile_rules
 
 REFERENCE_HELP = (
     "curated (the curated gold of a curation project export), predictions:MODEL_VERSION (the "

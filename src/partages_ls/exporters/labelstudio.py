@@ -27,9 +27,10 @@ from partages_ls.exporters.corpus import (
 )
 from partages_ls.exporters.gold import GoldPolicy
 from partages_ls.exporters.shape import JsonShapeError, encodable, escaped, parse_json, screen_results
-from partages_ls.exporters.validation import UNREPRESENTABLE, Violation, analyse, relation_key
 from partages_ls.guides.model import Guide
-from partages_ls.guides.rules import compile_rules
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.engine import Violation, analyse, relation_key
+from partages_ls.rules.table import UNREPRESENTABLE
 
 SIDECAR_SUFFIX = ".meta.json"
 

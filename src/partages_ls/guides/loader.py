@@ -10,14 +10,14 @@ import csv
 import difflib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import ValidationError
 
 from partages_ls.errors import Diagnostic, DiagnosticError, Level
 from partages_ls.guides.checks import check_guide
-from partages_ls.guides.model import Guide
+from partages_ls.guides.model import Guide, Rule
 
 PathKey = tuple[int | str, ...]
 
@@ -125,7 +125,15 @@ def _pydantic_diagnostics(error: ValidationError, locate: _Locator) -> Iterator[
         yield Diagnostic(locate(path), message)
 
 
-_UNION_TAGS = {"span_boundaries", "leading_words", "no_line_break", "count", "no_overlap"}
+def _union_tags() -> frozenset[str]:
+    """The ``kind`` of every rule model of the guide's ``Rule`` union: pydantic puts the tag of the
+    member it tried in an error's location (``rules[0].span_boundaries.labels``), which a guide's
+    author never wrote, so locations leave it out."""
+    union = get_args(Rule)[0]
+    return frozenset(tag for member in get_args(union) for tag in get_args(member.model_fields["kind"].annotation))
+
+
+_UNION_TAGS = _union_tags()
 
 
 def parse_guide(text: str, *, source: Path) -> Guide:

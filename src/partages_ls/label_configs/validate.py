@@ -2,11 +2,14 @@
 
 The server's ``/validate/`` endpoint and ``LabelInterface.validate()`` both accept single-quoted
 attributes, duplicate label values, misspelt tags and ``perRegion="maybe"``; these checks refuse
-them, and then ask the SDK too. Every problem is returned, each with the element's line.
+them, and then ask the SDK too when the optional ``sdk`` extra (label-studio-sdk) is installed. The
+server itself checks every config again when a project is created or updated. Every problem is
+returned, each with the element's line.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter
 
@@ -203,8 +206,15 @@ def _check_children(element: etree._Element, at: str) -> list[Diagnostic]:
     return problems
 
 
+def sdk_installed() -> bool:
+    """Whether label-studio-sdk (the optional ``sdk`` extra) can be imported."""
+    return importlib.util.find_spec("label_studio_sdk") is not None
+
+
 def _sdk_problems(xml: str, where: str) -> list[Diagnostic]:
-    """Ask the Label Studio SDK's own validator (imported lazily: the SDK is heavy)."""
+    """Ask the Label Studio SDK's own validator, when installed (imported lazily: the SDK is heavy)."""
+    if not sdk_installed():
+        return []
     from label_studio_sdk.label_interface.interface import LabelInterface
 
     try:

@@ -14,17 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import PartagesError
-from partages_ls.guides.model import (
-    CountRule,
-    Guide,
-    LeadingWordsRule,
-    NoLineBreakRule,
-    NoOverlapRule,
-    Rule,
-    SpanBoundariesRule,
-)
-from partages_ls.guides.rules import STRUCTURAL_MESSAGES, compile_rules
+from partages_ls.guides.model import Guide
 from partages_ls.label_configs.render import render_label_config
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.table import RULE_KINDS, checks_for
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 ENGINE_FILE = JS_DIR / "engine.js"
@@ -34,56 +27,12 @@ SUMMARY_TOKEN = "__SUMMARY__"
 ENGINE_TOKEN = "/*__ENGINE__*/"
 RULES_TOKEN = "/*__RULES__*/ null"
 
-# Level and English meaning of every structural check of the engines (kept in step with
-# STRUCTURAL_MESSAGES; the shared vectors check the levels).
-STRUCTURAL_RULES: dict[str, tuple[str, str]] = {
-    "unknown-control": ("error", "a result comes from a control the guide does not define"),
-    "unknown-label": ("error", "a span carries a label its label set does not define"),
-    "label-count": ("error", "a span carries no label, or several"),
-    "offsets": ("error", "a span's offsets are missing, empty or outside the text (Unicode code points)"),
-    "text-mismatch": ("warning", "the text stored with a span differs from the report text at its offsets"),
-    "duplicate-region": ("error", "the same label on the same offsets twice"),
-    "duplicate-id": ("error", "two spans share one result id"),
-    "orphan-attribute": ("error", "a per-region attribute belongs to no span"),
-    "attribute-value": ("error", "an attribute value outside the attribute's closed list"),
-    "attribute-count": ("error", "an attribute given more than one value"),
-    "attribute-not-applicable": ("error", "an attribute set on a label it does not apply to"),
-    "required-attribute": ("error", "a required attribute left empty"),
-    "relation-endpoint": ("error", "a relation whose source or target span does not exist"),
-    "relation-label": ("error", "a relation without a type (or with several)"),
-    "relation-unknown": ("error", "a relation type the guide does not define"),
-    "relation-direction": ("error", "a directed relation drawn as bidirectional"),
-    "relation-pair": ("error", "a relation between labels it may not link"),
-    "duplicate-relation": (
-        "error",
-        "the same relation twice between the same spans (in either direction when direction does not matter)",
-    ),
-    "document-field-value": ("error", "a document-level value outside the field's closed list"),
-    "document-field-missing": ("error", "a required document-level field left empty"),
-    "document-field-count": ("error", "several values in a single-value document-level field"),
-}
-_ATTRIBUTE_CHECKS = ("orphan-attribute", "attribute-value", "attribute-count", "attribute-not-applicable")
-_RELATION_CHECKS = (
-    "relation-endpoint",
-    "relation-label",
-    "relation-unknown",
-    "relation-direction",
-    "relation-pair",
-    "duplicate-relation",
-)
-_FIELD_CHECKS = ("document-field-value", "document-field-missing", "document-field-count")
-
 
 def plugin_files(guides: Mapping[str, Guide], samples: Path) -> dict[str, str]:
     """``plugins/manifest.json`` and, per guide, ``plugins/<guide>/{plugin.js,view.xml,data.json,README.md}``.
 
     ``data.json`` is the first sample report of the guide in the ``samples`` folder.
     """
-    if set(STRUCTURAL_RULES) != set(STRUCTURAL_MESSAGES):
-        raise PartagesError(
-            "plugins: the structural checks described in partages_ls/plugins/artifacts.py differ from "
-            "STRUCTURAL_MESSAGES in partages_ls/guides/rules.py; describe every check in both"
-        )
     files: dict[str, str] = {}
     manifest: list[dict[str, Any]] = []
     for name, guide in sorted(guides.items()):
@@ -127,7 +76,7 @@ def render_plugin(guide: Guide) -> str:
 
 
 def sample_task(guide: Guide, samples: Path) -> str:
-    """One task in Label Studio's import shape, from the first sample report of the guide in ``samples``."""
+    """One task in Label Studio's import shape, from the first bundled sample report of the guide."""
     folder = samples / guide.name / "reports"
     reports = sorted(folder.glob("*.txt")) if folder.is_dir() else []
     if not reports:
@@ -135,36 +84,6 @@ def sample_task(guide: Guide, samples: Path) -> str:
     text = reports[0].read_bytes().decode("utf-8")
     task = {"data": {guide.text.data_key: text, guide.text.report_key: reports[0].stem}}
     return json.dumps(task, indent=2, ensure_ascii=False) + "\n"
-
-
-def _labels(guide: Guide, labels: list[str]) -> str:
-    if labels == ["*"]:
-        return "every label"
-    return ", ".join(f"`{label}`" for label in labels)
-
-
-def _rule_meaning(guide: Guide, rule: Rule) -> str:
-    if isinstance(rule, SpanBoundariesRule):
-        shown = _characters(rule.forbidden)
-        meaning = f"spans of {_labels(guide, rule.labels)} must not start or end with one of: {shown}"
-        if rule.initial_dot_labels:
-            meaning += f" (the dot closing an initial is part of spans of {_labels(guide, rule.initial_dot_labels)})"
-        return meaning
-    if isinstance(rule, LeadingWordsRule):
-        words = ", ".join(f"« {word} »" for word in rule.words)
-        meaning = f"spans of {_labels(guide, rule.labels)} must not start with: {words}"
-        if rule.particle_labels:
-            meaning += f" (a capitalised name particle is allowed in {_labels(guide, rule.particle_labels)})"
-        return meaning
-    if isinstance(rule, NoLineBreakRule):
-        return f"spans of {_labels(guide, rule.labels)} must not cross a line break"
-    if isinstance(rule, NoOverlapRule):
-        return f"spans of {_labels(guide, rule.labels)} must not overlap each other"
-    if isinstance(rule, CountRule):
-        bounds = [f"at least {rule.min}"] if rule.min is not None else []
-        bounds += [f"at most {rule.max}"] if rule.max is not None else []
-        return f"{' and '.join(bounds) or 'any number of'} span(s) of {_labels(guide, rule.labels)} per report"
-    raise PartagesError(f"plugins: no description for rules of kind {rule.kind!r}")
 
 
 def _try_it(guide: Guide) -> str:
@@ -178,31 +97,6 @@ def _try_it(guide: Guide) -> str:
         if field.required:
             return f"submit without choosing « {field.display} »"
     return "break one of the rules above and submit"
-
-
-_CHARACTER_NAMES = {" ": "space", "\t": "tab", "\r": "CR", "\n": "LF", "\u00a0": "no-break space"}
-
-
-def _characters(forbidden: str) -> str:
-    named = [name for char, name in _CHARACTER_NAMES.items() if char in forbidden]
-    others = "".join(char for char in forbidden if char not in _CHARACTER_NAMES)
-    return ", ".join([*named, f"`{others}`"] if others else named)
-
-
-def _applicable_checks(guide: Guide) -> list[str]:
-    has_attributes = any(ls.attributes for ls in guide.label_sets)
-    skipped: set[str] = set()
-    if not has_attributes:
-        skipped.update(_ATTRIBUTE_CHECKS)
-    if not any(a.required for ls in guide.label_sets for a in ls.attributes):
-        skipped.add("required-attribute")
-    if not guide.relations:
-        skipped.update(_RELATION_CHECKS)
-    if not guide.document_fields:
-        skipped.update(_FIELD_CHECKS)
-    if not guide.label_sets:
-        skipped.update({"unknown-label", "label-count", "offsets", "text-mismatch", "duplicate-region", "duplicate-id"})
-    return [rule for rule in STRUCTURAL_MESSAGES if rule not in skipped]
 
 
 def render_readme(guide: Guide) -> str:
@@ -229,9 +123,8 @@ def render_readme(guide: Guide) -> str:
         "Structural checks (the annotation must be readable as the guide's data):",
         "",
     ]
-    for rule in _applicable_checks(guide):
-        level, meaning = STRUCTURAL_RULES[rule]
-        lines.append(f"- `{rule}` ({level}): {meaning}.")
+    for check in checks_for(guide):
+        lines.append(f"- `{check.id}` ({check.level}): {check.meaning}.")
     required = [
         f"`{a.name}` for {', '.join(f'`{label}`' for label in a.applies_to)}"
         for ls in guide.label_sets
@@ -257,7 +150,8 @@ def render_readme(guide: Guide) -> str:
     if guide.rules:
         lines += ["", "Rules of the guide:", ""]
         for item in guide.rules:
-            lines.append(f"- `{item.id}` ({item.level}): {_rule_meaning(guide, item)}. Message: « {item.message} »")
+            meaning = RULE_KINDS[item.kind].meaning(item)
+            lines.append(f"- `{item.id}` ({item.level}): {meaning}. Message: « {item.message} »")
     lines += [
         "",
         "## Events and APIs used",

@@ -1,8 +1,10 @@
 """A small REST client for Label Studio: retries with backoff, clear errors, counted requests.
 
-We speak to the server's REST API directly (with httpx, which the SDK already brings) rather than
-through the generated SDK: its types follow the Enterprise API, and we need bounded retries,
-request counting for the benchmarks and a guarantee that the token never leaks into messages.
+We speak to the server's REST API directly with httpx rather than through label-studio-sdk (an
+optional extra): the SDK's client retries any 5xx, 408, 409 and 429 answer of any method, so a
+project import would be repeated blindly, and has no overall deadline; we need bounded retries that
+never repeat a non-idempotent call, request counting for the benchmarks and a guarantee that the
+token never leaks into messages. Its import also loads pandas, for calls this module makes in a few lines.
 """
 
 from __future__ import annotations

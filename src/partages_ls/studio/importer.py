@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
-from partages_ls.exporters.validation import UNREPRESENTABLE, Violation, check_results, relation_key
 from partages_ls.guides.model import Guide
-from partages_ls.guides.rules import compile_rules
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.engine import Violation, check_results, relation_key
+from partages_ls.rules.table import UNREPRESENTABLE
 from partages_ls.studio.annotators import user_id
 from partages_ls.studio.bulk import ProgressFn, chunked, post_chunks
 from partages_ls.studio.client import StudioClient, StudioError, StudioUnreachableError

@@ -19,8 +19,8 @@ from typing import Any
 from partages_ls.errors import PartagesError
 from partages_ls.guides.loader import load_guide
 from partages_ls.guides.model import Guide
-from partages_ls.guides.rules import compile_rules
 from partages_ls.label_configs.render import render_instructions, render_label_config
+from partages_ls.rules.compile import compile_rules
 from partages_ls.studio.client import StudioClient, StudioError
 
 MARKER = "partages-ls:guide="

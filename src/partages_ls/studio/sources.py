@@ -24,8 +24,8 @@ from partages_ls.errors import Diagnostic, DiagnosticError, PartagesError
 from partages_ls.exporters.corpus import Corpus
 from partages_ls.exporters.labelstudio_write import corpus_to_results
 from partages_ls.exporters.shape import JsonShapeError, parse_json, screen_results
-from partages_ls.exporters.validation import relation_key
 from partages_ls.guides.model import Guide
+from partages_ls.rules.engine import relation_key
 
 KINDS = ("reports", "parhaf", "cas", "brat", "results")
 _CAS_KEYS = ('"%FEATURE_STRUCTURES"', '"%TYPES"', '"%VIEWS"')

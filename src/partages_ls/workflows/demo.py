@@ -1,6 +1,6 @@
 """`partages-ls demo`: the whole workflow on the bundled samples, against a local server.
 
-Starts (or reuses) the persistent local Label Studio, creates the four guide projects, imports the
+Starts (or reuses) the persistent local Label Studio, creates one project per guide, imports the
 sample reports, adds the demo annotators and loads their bundled annotations (when the sample
 annotation files exist), pulls the exports, then writes the exported subsets and the agreement
 reports (and curates a guide whose samples bundle curator decisions). Every step is idempotent, so running the demo
@@ -125,8 +125,8 @@ def _annotation_files(samples: Path, guide: str) -> list[Path]:
 def subset_folder(out: Path, guide: Guide, target: str) -> Path:
     """Where the demo writes a guide's subset; the parquet one is named after the hub dataset it mirrors.
 
-    A folder's base name is what `datasets` names a local dataset (and its cache entry), so the four
-    PARHAF subsets get four different names rather than four folders called ``parhaf``.
+    A folder's base name is what `datasets` names a local dataset (and its cache entry), so the PARHAF
+    subsets get different names rather than folders all called ``parhaf``.
     """
     name = guide.export.hub_dataset.rsplit("/", 1)[-1] if target == "parhaf" else target
     return out / "subsets" / guide.name / name

@@ -10,9 +10,9 @@ from partages_ls.errors import Diagnostic, Level
 from partages_ls.exporters.corpus import Provenance
 from partages_ls.exporters.labelstudio import annotator_of, load_export
 from partages_ls.exporters.shape import screen_results
-from partages_ls.exporters.validation import check_results
 from partages_ls.guides.model import Guide
-from partages_ls.guides.rules import compile_rules
+from partages_ls.rules.compile import compile_rules
+from partages_ls.rules.engine import check_results
 from partages_ls.workflows.guide import resolve_guide
 from partages_ls.workspace import Workspace
 

@@ -1,10 +1,12 @@
 /**
- * partages-ls rule engine, JavaScript twin of `partages_ls/exporters/validation.py`.
+ * partages-ls rule engine, JavaScript twin of `partages_ls/rules/engine.py`. Every rule it checks is
+ * listed in `partages_ls/rules/table.py`, with the map of each rule's homes.
  *
- * `partagesCheck(rules, text, results)` takes the compiled rules of a guide (`compile_rules`), the
+ * `partagesCheck(rules, text, results)` takes the compiled rules of a guide (`rules/compile.py`), the
  * report text and one annotation's Label Studio result items, and returns every violation as
  * `{target, rule, level, message}`: same rule ids, levels, targets and French messages as the Python
- * engine, deduplicated and sorted the same way. The shared vectors in tests/plugins/vectors/ hold
+ * engine, deduplicated and sorted the same way. Levels and messages are read from the compiled rules
+ * (`checks` for the checks every guide gets, each item of `rules` for the guide's own), never written here. The shared vectors in tests/plugins/vectors/ hold
  * the two engines together; change both, then the vectors, never one alone.
  *
  * Python semantics this file reproduces on purpose:
@@ -93,8 +95,10 @@ function partagesCheck(rules, text, results) {
   const add = (target, rule, level, template, values) => {
     violations.push({ target, rule, level, message: fill(template, values) });
   };
-  const structural = (target, rule, values, level = "error") => {
-    add(target, rule, level, rules.messages[rule], values);
+  // A check every guide gets: its level and message come from the compiled rules' `checks`.
+  const structural = (target, rule, values) => {
+    const check = rules.checks[rule];
+    add(target, rule, check.level, check.message, values);
   };
   const inBounds = (region) => region.start >= 0 && region.start < region.end && region.end <= chars.length;
   const shown = (region) => (inBounds(region) ? chars.slice(region.start, region.end).join("") : "");
@@ -132,7 +136,7 @@ function partagesCheck(rules, text, results) {
     if (!inBounds(region)) {
       structural(id, "offsets", { start, end, length: chars.length });
     } else if (region.stored !== null && region.stored !== shown(region)) {
-      structural(id, "text-mismatch", { stored: region.stored, actual: shown(region) }, "warning");
+      structural(id, "text-mismatch", { stored: region.stored, actual: shown(region) });
     }
   };
 

@@ -1,8 +1,10 @@
 """The Python rule engine: check one Label Studio annotation's results against compiled guide rules.
 
-It mirrors the JavaScript engine of the plugins line for line in behaviour (same inputs, same
-violations, same French messages); shared test vectors keep the two from drifting. Offsets are
-Unicode code points, end exclusive, as Label Studio stores them.
+The rules it knows are listed in ``rules/table.py``, with the map of every rule's homes. It mirrors
+the JavaScript engine of the plugins (``plugins/js/engine.js``) line for line in behaviour: same
+inputs (the compiled rules of ``rules/compile.py``, which carry every level and French message),
+same violations; shared test vectors keep the two from drifting. Offsets are Unicode code points,
+end exclusive, as Label Studio stores them.
 """
 
 from __future__ import annotations
@@ -11,23 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
-# Rules whose violation leaves an item that no format can hold: a region without a (known) label
-# or with offsets outside the text, an attribute or relation pointing to a region that does not
-# exist, a relation without a known type. Such an item alone is left out (and listed); every
-# other violation describes an item that is kept as stored and reported.
-UNREPRESENTABLE = frozenset(
-    {
-        "unknown-control",
-        "unknown-label",
-        "label-count",
-        "offsets",
-        "duplicate-id",
-        "orphan-attribute",
-        "relation-endpoint",
-        "relation-label",
-        "relation-unknown",
-    }
-)
+from partages_ls.rules.table import RULE_KINDS
 
 
 @dataclass(frozen=True, order=True)
@@ -77,43 +63,6 @@ def _is_offset(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-# Characters that end a leading word (the JavaScript engine uses the same set).
-WORD_END = " \t\r\n\u00a0\u202f"
-APOSTROPHES = "'\u2019"
-
-
-def capitalised(char: str) -> bool:
-    """An upper-case (or title-case) letter: it has a different lower-case form."""
-    return char != char.lower()
-
-
-def leading_word(shown: str, words: list[str]) -> str | None:
-    """The word of ``words`` the span starts with, as written, or None.
-
-    A word ending with an apostrophe (``l'``) matches the typographic one too and is glued to the next
-    word; any other word must be followed by a space. The span must hold more than the word itself.
-    """
-    for word in sorted(words, key=lambda w: (-len(w), w)):
-        elided = word[-1:] in APOSTROPHES
-        size = len(word)
-        head = shown[:size].lower()
-        if elided:
-            head = head[:-1] + "'" if head[-1:] in APOSTROPHES else head
-            word = word[:-1] + "'"
-        if len(shown) <= size or head != word:
-            continue
-        if elided or shown[size] in WORD_END:
-            return shown[:size]
-    return None
-
-
-def closes_initial(shown: str) -> bool:
-    """The span ends with an initial's dot: « H. », « J.-B. », « Jean H. »."""
-    if len(shown) < 2 or shown[-1] != "." or not capitalised(shown[-2]):
-        return False
-    return len(shown) == 2 or shown[-3] in " -.\u00a0"
-
-
 def relation_key(item: dict[str, Any]) -> str:
     """A stable name for a relation item (Label Studio relations carry no id)."""
     labels = ",".join(item.get("labels") or [])
@@ -128,11 +77,13 @@ class _Checker:
         self.regions: dict[str, Region] = {}
         self.display: dict[str, str] = rules["label_display"]
 
-    def add(self, subject: str, rule: str, level: str, template: str, /, **values: object) -> None:
+    def add(self, subject: str, rule: str, level: str, template: str, /, values: dict[str, object]) -> None:
         self.violations.append(Violation(subject, rule, level, fill(template, values)))
 
-    def structural(self, subject: str, rule: str, level: str = "error", /, **values: object) -> None:
-        self.add(subject, rule, level, self.rules["messages"][rule], **values)
+    def structural(self, subject: str, rule: str, /, **values: object) -> None:
+        """A violation of one of the checks every guide gets (``rules/table.py`` ``CHECKS``)."""
+        check = self.rules["checks"][rule]
+        self.add(subject, rule, check["level"], check["message"], values)
 
     def shown(self, region: Region) -> str:
         return region.text
@@ -196,7 +147,7 @@ class _Checker:
         if not region.in_bounds:
             self.structural(result_id, "offsets", start=start, end=end, length=len(self.text))
         elif region.stored_text is not None and region.stored_text != self.shown(region):
-            self.structural(result_id, "text-mismatch", "warning", stored=region.stored_text, actual=self.shown(region))
+            self.structural(result_id, "text-mismatch", stored=region.stored_text, actual=self.shown(region))
 
     # --- checks --------------------------------------------------------------------------
     def check_regions(self) -> None:
@@ -308,43 +259,15 @@ class _Checker:
                 self.structural(target, "document-field-count", field=spec["display"], count=len(chosen))
 
     def check_guide_rules(self) -> None:
+        """The guide's own rules, each checked by its kind (``rules/kinds.py``)."""
         for rule in self.rules["rules"]:
             labels = set(rule["labels"])
-            regions = sorted(
+            spans = sorted(
                 (r for r in self.regions.values() if r.label in labels and r.in_bounds),
                 key=lambda r: (r.start, r.end, r.id),
             )
-            kind = rule["kind"]
-            if kind == "span_boundaries":
-                for region in regions:
-                    shown = self.shown(region)
-                    last_ok = region.label in rule.get("initial_dot_labels", []) and closes_initial(shown)
-                    if shown[0] in rule["forbidden"] or (shown[-1] in rule["forbidden"] and not last_ok):
-                        self.add(region.id, rule["id"], rule["level"], rule["message"], text=shown)
-            elif kind == "leading_words":
-                for region in regions:
-                    shown = self.shown(region)
-                    word = leading_word(shown, rule["words"])
-                    if word is None or (region.label in rule["particle_labels"] and capitalised(shown[0])):
-                        continue
-                    self.add(region.id, rule["id"], rule["level"], rule["message"], text=shown, word=word)
-            elif kind == "no_line_break":
-                for region in regions:
-                    shown = self.shown(region)
-                    if "\n" in shown or "\r" in shown:
-                        self.add(region.id, rule["id"], rule["level"], rule["message"], text=shown)
-            elif kind == "count":
-                count = len(regions)
-                too_few = rule["min"] is not None and count < rule["min"]
-                too_many = rule["max"] is not None and count > rule["max"]
-                if too_few or too_many:
-                    self.add(f"rule:{rule['id']}", rule["id"], rule["level"], rule["message"], count=count)
-            elif kind == "no_overlap":
-                for index, region in enumerate(regions):
-                    for other in regions[:index]:
-                        if other.end > region.start:
-                            self.add(region.id, rule["id"], rule["level"], rule["message"], text=self.shown(region))
-                            break
+            for target, values in RULE_KINDS[rule["kind"]].check(rule, list(spans)):
+                self.add(target, rule["id"], rule["level"], rule["message"], values)
 
 
 def analyse(

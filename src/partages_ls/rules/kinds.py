@@ -1,0 +1,227 @@
+"""The kinds of rule a guide declares: how each compiles, how it checks, what it means.
+
+A guide's ``rules:`` item names its kind (``kind: span_boundaries``) and gives the rule's id,
+level and French message; the kind owns the rest. Each kind here is one class:
+
+- ``model``: the guide model class the YAML item is read into (``guides/model.py``);
+- ``compile``: the kind's parameters in the compiled rules (JSON, read by both engines), beside
+  the rule's id, kind, level, message and labels that every kind has;
+- ``check``: the Python check, on the in-bounds spans of the rule's labels (sorted by position);
+  its JavaScript twin is the branch ``rule.kind === "<kind>"`` of ``plugins/js/engine.js``;
+- ``meaning``: what the rule asks, in English, for the generated plugin README.
+
+``rules/table.py`` lists them in ``RULE_KINDS``; see its docstring for the map of a rule's homes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from partages_ls.guides.model import (
+    CountRule,
+    LeadingWordsRule,
+    NoLineBreakRule,
+    NoOverlapRule,
+    SpanBoundariesRule,
+)
+
+
+class Span(Protocol):
+    """What a kind's check reads of a region (``rules.engine.Region``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def label(self) -> str | None: ...
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+
+
+# What a check finds: the target (a region's result id, or ``rule:<id>``) and the message's values.
+Finding = tuple[str, dict[str, object]]
+
+ModelT = TypeVar("ModelT", SpanBoundariesRule, LeadingWordsRule, NoLineBreakRule, CountRule, NoOverlapRule)
+
+# Characters that end a leading word (the JavaScript engine uses the same set).
+WORD_END = " \t\r\n\u00a0\u202f"
+APOSTROPHES = "'\u2019"
+
+
+def capitalised(char: str) -> bool:
+    """An upper-case (or title-case) letter: it has a different lower-case form."""
+    return char != char.lower()
+
+
+def leading_word(shown: str, words: list[str]) -> str | None:
+    """The word of ``words`` the span starts with, as written, or None.
+
+    A word ending with an apostrophe (``l'``) matches the typographic one too and is glued to the next
+    word; any other word must be followed by a space. The span must hold more than the word itself.
+    """
+    for word in sorted(words, key=lambda w: (-len(w), w)):
+        elided = word[-1:] in APOSTROPHES
+        size = len(word)
+        head = shown[:size].lower()
+        if elided:
+            head = head[:-1] + "'" if head[-1:] in APOSTROPHES else head
+            word = word[:-1] + "'"
+        if len(shown) <= size or head != word:
+            continue
+        if elided or shown[size] in WORD_END:
+            return shown[:size]
+    return None
+
+
+def closes_initial(shown: str) -> bool:
+    """The span ends with an initial's dot: « H. », « J.-B. », « Jean H. »."""
+    if len(shown) < 2 or shown[-1] != "." or not capitalised(shown[-2]):
+        return False
+    return len(shown) == 2 or shown[-3] in " -.\u00a0"
+
+
+def described_labels(labels: list[str]) -> str:
+    if labels == ["*"]:
+        return "every label"
+    return ", ".join(f"`{label}`" for label in labels)
+
+
+def spans_must(labels: list[str], what: str, note: str = "", note_labels: list[str] | None = None) -> str:
+    """« spans of <labels> must <what> », with « (<note> <note_labels>) » when there are such labels."""
+    meaning = f"spans of {described_labels(labels)} must {what}"
+    return meaning + (f" ({note} {described_labels(note_labels)})" if note_labels else "")
+
+
+_CHARACTER_NAMES = {" ": "space", "\t": "tab", "\r": "CR", "\n": "LF", "\u00a0": "no-break space"}
+
+
+def described_characters(forbidden: str) -> str:
+    named = [name for char, name in _CHARACTER_NAMES.items() if char in forbidden]
+    others = "".join(char for char in forbidden if char not in _CHARACTER_NAMES)
+    return ", ".join([*named, f"`{others}`"] if others else named)
+
+
+class RuleKind(ABC, Generic[ModelT]):
+    """One kind of guide rule; subclasses set ``kind`` and ``model`` and implement the three parts."""
+
+    kind: ClassVar[str]
+    model: type[ModelT]
+
+    def compile(self, rule: ModelT) -> dict[str, Any]:
+        """The kind's parameters, added to the rule's id, kind, level, message and labels (none here)."""
+        return {}
+
+    @abstractmethod
+    def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
+        """Violations of one compiled rule by the spans of its labels (in bounds, sorted by position)."""
+
+    @abstractmethod
+    def meaning(self, rule: ModelT) -> str:
+        """What the rule asks, in English (plugin README)."""
+
+
+class SpanBoundaries(RuleKind[SpanBoundariesRule]):
+    """A span starts and ends on a word: none of the ``forbidden`` characters at either end."""
+
+    kind = "span_boundaries"
+    model = SpanBoundariesRule
+
+    def compile(self, rule: SpanBoundariesRule) -> dict[str, Any]:
+        return {
+            "forbidden": rule.forbidden,
+            "initial_dot_labels": list(rule.initial_dot_labels),
+        }
+
+    def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
+        for span in spans:
+            shown = span.text
+            last_ok = span.label in rule.get("initial_dot_labels", []) and closes_initial(shown)
+            if shown[0] in rule["forbidden"] or (shown[-1] in rule["forbidden"] and not last_ok):
+                yield span.id, {"text": shown}
+
+    def meaning(self, rule: SpanBoundariesRule) -> str:
+        what = f"not start or end with one of: {described_characters(rule.forbidden)}"
+        note = "the dot closing an initial is part of spans of"
+        return spans_must(rule.labels, what, note, rule.initial_dot_labels)
+
+
+class LeadingWords(RuleKind[LeadingWordsRule]):
+    """A span does not start with a determiner or another listed word."""
+
+    kind = "leading_words"
+    model = LeadingWordsRule
+
+    def compile(self, rule: LeadingWordsRule) -> dict[str, Any]:
+        return {
+            "words": [word.lower() for word in rule.words],
+            "particle_labels": list(rule.particle_labels),
+        }
+
+    def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
+        for span in spans:
+            shown = span.text
+            word = leading_word(shown, rule["words"])
+            if word is None or (span.label in rule["particle_labels"] and capitalised(shown[0])):
+                continue
+            yield span.id, {"text": shown, "word": word}
+
+    def meaning(self, rule: LeadingWordsRule) -> str:
+        what = "not start with: " + ", ".join(f"« {word} »" for word in rule.words)
+        return spans_must(rule.labels, what, "a capitalised name particle is allowed in", rule.particle_labels)
+
+
+class NoLineBreak(RuleKind[NoLineBreakRule]):
+    """A span stays on one line."""
+
+    kind = "no_line_break"
+    model = NoLineBreakRule
+
+    def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
+        for span in spans:
+            if "\n" in span.text or "\r" in span.text:
+                yield span.id, {"text": span.text}
+
+    def meaning(self, rule: NoLineBreakRule) -> str:
+        return spans_must(rule.labels, "not cross a line break")
+
+
+class Count(RuleKind[CountRule]):
+    """How many spans of the labels a report holds (``min``, ``max``, either optional)."""
+
+    kind = "count"
+    model = CountRule
+
+    def compile(self, rule: CountRule) -> dict[str, Any]:
+        return {"min": rule.min, "max": rule.max}
+
+    def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
+        count = len(spans)
+        too_few = rule["min"] is not None and count < rule["min"]
+        too_many = rule["max"] is not None and count > rule["max"]
+        if too_few or too_many:
+            yield f"rule:{rule['id']}", {"count": count}
+
+    def meaning(self, rule: CountRule) -> str:
+        bounds = [f"at least {rule.min}"] if rule.min is not None else []
+        bounds += [f"at most {rule.max}"] if rule.max is not None else []
+        return f"{' and '.join(bounds) or 'any number of'} span(s) of {described_labels(rule.labels)} per report"
+
+
+class NoOverlap(RuleKind[NoOverlapRule]):
+    """Spans of the labels do not overlap one another (each later span that does is reported)."""
+
+    kind = "no_overlap"
+    model = NoOverlapRule
+
+    def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
+        for index, span in enumerate(spans):
+            if any(other.end > span.start for other in spans[:index]):
+                yield span.id, {"text": span.text}
+
+    def meaning(self, rule: NoOverlapRule) -> str:
+        return spans_must(rule.labels, "not overlap each other")

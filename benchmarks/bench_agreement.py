@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from partages_ls.content import content_dir
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synthetic import SyntheticSpec, synthetic_export
@@ -52,7 +54,7 @@ def _full_report(export: str, out: str, samples: int, seed: int) -> dict[str, An
     from partages_ls.exporters.output import OutputFolder
     from partages_ls.guides.loader import load_guide
 
-    guide = load_guide(GUIDE)
+    guide = load_guide(GUIDE, content_dir("guides"))
     baseline = _rss_mb()
     start = time.perf_counter()
     corpus = read_labelstudio(load_export(Path(export)), guide, source=Path(export).name)
@@ -89,7 +91,7 @@ def _span_f1(export: str) -> dict[str, Any]:
     from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
     from partages_ls.guides.loader import load_guide
 
-    corpus = read_labelstudio(load_export(Path(export)), load_guide(GUIDE))
+    corpus = read_labelstudio(load_export(Path(export)), load_guide(GUIDE, content_dir("guides")))
     sides: dict[str, list[tuple[str, int, int, str]]] = {}
     for document in corpus.documents:
         for annotation in document.annotations:
@@ -116,7 +118,7 @@ def _write_brat(export: str, folder: str) -> dict[str, Any]:
     from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
     from partages_ls.guides.loader import load_guide
 
-    guide = load_guide(GUIDE)
+    guide = load_guide(GUIDE, content_dir("guides"))
     return write_brat_annotators(read_labelstudio(load_export(Path(export)), guide), guide, Path(folder))
 
 
@@ -156,7 +158,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-agreement-") as tmp:
         start = time.perf_counter()
-        tasks = synthetic_export(load_guide(GUIDE), SyntheticSpec(reports=args.reports))
+        tasks = synthetic_export(load_guide(GUIDE, content_dir("guides")), SyntheticSpec(reports=args.reports))
         export = Path(tmp) / "export.json"
         export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
         characters = sum(len(t["data"]["text"]) for t in tasks)

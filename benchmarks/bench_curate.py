@@ -19,6 +19,7 @@ import time
 
 from synthetic import SyntheticSpec, synthetic_export
 
+from partages_ls.content import content_dir
 from partages_ls.curation.merge import merge_document
 from partages_ls.curation.prepare import prepare_curation
 from partages_ls.curation.strategy import Strategy
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--strategy", default="complete", help="merge strategy (default complete)")
     parser.add_argument("--merge-only", action="store_true", help="skip the Label Studio part")
     args = parser.parse_args(argv)
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     strategy = Strategy.parse(args.strategy)
     spec = SyntheticSpec(reports=args.n)
     began = time.perf_counter()
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
             import_time, import_requests = time.perf_counter() - began, client.requests - before
             before = client.requests
             began = time.perf_counter()
-            report = prepare_curation(client, project, strategy=strategy)
+            report = prepare_curation(client, project, strategy=strategy, guides=content_dir("guides"))
             curate_time, curate_requests = time.perf_counter() - began, client.requests - before
     prepared = len(report.review) + len(report.adjudication)
     print()

@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from partages_ls.content import bundled_workspace, content_dir
+
 HERE = Path(__file__).resolve().parent
 GOLD = "annotator:annotateur1@parhaf.fr"
 
@@ -54,16 +56,16 @@ def _child(kind: str, export: Path, workdir: Path) -> None:
         from partages_ls.guides.loader import load_guide
         from partages_ls.label_configs.render import render_label_config
 
-        config = render_label_config(load_guide("infectiologie"))
+        config = render_label_config(load_guide("infectiologie", content_dir("guides")))
         start = time.perf_counter()
         converter = Converter(config=config, project_dir=str(workdir), download_resources=False)
         converter.convert_to_conll2003(str(export), str(out), is_dir=False)
     else:
-        from partages_ls.exporters.export import ExportRequest, run_export
+        from partages_ls.workflows.export import ExportRequest, run_export
 
         request = ExportRequest(export, kind, out, guide="infectiologie", gold=GOLD, overwrite=True)
         start = time.perf_counter()
-        run_export(request)
+        run_export(request, bundled_workspace())
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
@@ -88,7 +90,7 @@ def main() -> None:
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-export-"))
     workdir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    tasks = synthetic_export(load_guide("infectiologie"), SyntheticSpec(reports=args.reports))
+    tasks = synthetic_export(load_guide("infectiologie", content_dir("guides")), SyntheticSpec(reports=args.reports))
     export = workdir / "export.json"
     export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     (workdir / "export.json.meta.json").write_text(json.dumps({"guide": "infectiologie"}), encoding="utf-8")

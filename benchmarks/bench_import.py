@@ -16,12 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import Connection
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.server import LocalServer
+from partages_ls.workflows.imports import import_sources
 
 SPECIALTIES = ["CARDIOLOGIE", "PNEUMOLOGIE", "ONCOLOGIE", "NEUROLOGIE", "GERIATRIE", "HEMATOLOGIE"]
 TYPES = ["CRH", "CRC", "CRO", "URGENCES", "ANAPATH"]
@@ -57,11 +59,13 @@ def synthetic_reports(folder: Path, count: int, size: int = 4000, seed: int = 73
 
 
 def bulk(client: StudioClient, folder: Path, chunk_size: int) -> tuple[float, int, int]:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     project = create_project(client, guide).project
     before = client.requests
     began = time.perf_counter()
-    report = import_sources(client, project.id, [folder], ImportOptions(chunk_size=chunk_size))
+    report = import_sources(
+        client, project.id, [folder], ImportOptions(chunk_size=chunk_size), guides=content_dir("guides")
+    )
     elapsed = time.perf_counter() - began
     assert len(list_tasks(client, project.id)) == report.tasks_created
     return elapsed, client.requests - before, report.tasks_created

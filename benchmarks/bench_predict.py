@@ -26,6 +26,8 @@ import time
 import urllib.request
 from typing import Any
 
+from partages_ls.content import content_dir
+
 GUIDES = ("pseudonymisation", "infectiologie", "biomarqueurs")
 
 
@@ -34,10 +36,13 @@ def _texts(guide_name: str, count: int, chars: int, seed: int) -> list[str]:
     from partages_ls.guides.loader import load_guide
     from partages_ls.predict.evaluate import eval_documents, sample_documents
 
-    guide = load_guide(guide_name)
+    guide = load_guide(guide_name, content_dir("guides"))
     paragraphs = [
         p
-        for document in [*sample_documents(guide), *eval_documents(guide)]
+        for document in [
+            *sample_documents(guide, content_dir("samples")),
+            *eval_documents(guide, content_dir("samples")),
+        ]
         for p in document.text.split("\n\n")
         if p.strip()
     ]
@@ -62,11 +67,11 @@ def _run(guide_name: str, model: str, count: int, chars: int, seed: int) -> dict
     from partages_ls.predict.spans import to_results
 
     texts = _texts(guide_name, count, chars, seed)
-    guide = load_guide(guide_name)
+    guide = load_guide(guide_name, content_dir("guides"))
     started = time.perf_counter()
-    models = GuideModels.for_guide(guide)
+    models = GuideModels.for_guide(guide, content_dir("guides"))
     if model == "all":
-        for document in sample_documents(guide):
+        for document in sample_documents(guide, content_dir("samples")):
             models.matcher.learn(document.text, to_results(guide, document.text, document.reference))
     chosen = models.get(model)
     ready = time.perf_counter()
@@ -93,9 +98,10 @@ def _run(guide_name: str, model: str, count: int, chars: int, seed: int) -> dict
 def _latency(requests: int, chars: int) -> dict[str, float]:
     from partages_ls.guides.loader import load_guide
     from partages_ls.label_configs.render import render_label_config
-    from partages_ls.predict.backend import make_server
+    from partages_ls.predict.backend import SuggestionService, make_server
 
-    server = make_server("127.0.0.1", 0, log=lambda line: None)
+    service = SuggestionService(content_dir("guides"))
+    server = make_server("127.0.0.1", 0, service=service, log=lambda line: None)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/predict"
@@ -103,7 +109,7 @@ def _latency(requests: int, chars: int) -> dict[str, float]:
     out: dict[str, float] = {}
     try:
         for guide_name in GUIDES:
-            guide = load_guide(guide_name)
+            guide = load_guide(guide_name, content_dir("guides"))
             config = render_label_config(guide)
             texts = _texts(guide_name, requests, chars, 7)
             timings = []

@@ -19,7 +19,7 @@ def test_committed_generated_files_are_up_to_date() -> None:
 
 def _copy_checkout(tmp_path: Path) -> Path:
     root = tmp_path / "checkout"
-    for folder in ("guides", "label_configs", "plugins", "exporters"):
+    for folder in ("guides", "label_configs", "plugins", "exporters", "samples"):
         if (REPO / folder).is_dir():
             shutil.copytree(REPO / folder, root / folder)
     shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
@@ -51,3 +51,19 @@ def test_a_guide_change_makes_the_config_stale(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["build", "--check", "--root", str(root)])
     assert result.exit_code == 1
     assert "label_configs/infectiologie.xml (differs)" in result.output
+
+
+def test_build_root_reads_that_checkouts_samples(tmp_path: Path) -> None:
+    # The plugins' sample task comes from the samples of the checkout being built, not from this package's.
+    root = _copy_checkout(tmp_path)
+    first = sorted((root / "samples" / "infectiologie" / "reports").glob("*.txt"))[0]
+    first.write_text("Compte rendu fictif réécrit pour ce test.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--check", "--root", str(root)])
+    assert result.exit_code == 1
+    assert "plugins/infectiologie/data.json (differs)" in result.output
+    assert "plugins/biomarqueurs/data.json" not in result.output
+
+    shutil.rmtree(root / "samples" / "biomarqueurs")
+    result = CliRunner().invoke(cli, ["build", "--check", "--root", str(root)])
+    assert result.exit_code == 1
+    assert "plugins/biomarqueurs/data.json needs a sample report in samples/biomarqueurs/reports/" in result.output

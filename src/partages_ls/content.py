@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from partages_ls.errors import PartagesError
+from partages_ls.workspace import Workspace
 
 CONTENT_FOLDERS = ("guides", "label_configs", "plugins", "exporters", "samples")
 
@@ -49,3 +50,8 @@ def project_root(start: Path | None = None) -> Path:
         if (candidate / "guides").is_dir() and (candidate / "pyproject.toml").is_file():
             return candidate
     raise PartagesError("`partages-ls build` regenerates files of a partages-ls checkout; run it inside one")
+
+
+def bundled_workspace() -> Workspace:
+    """The workspace of this installation's own content (the command line's default)."""
+    return Workspace(*(content_dir(name) for name in ("guides", "label_configs", "plugins", "exporters", "samples")))

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 
 from partages_ls.agreement.report import AgreementOptions, AgreementReport, compute_report
+from partages_ls.content import content_dir
 from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.loader import load_guide
 
@@ -214,7 +215,7 @@ def biomarker_tasks() -> list[Task]:
 
 def report_of(guide_name: str, tasks: list[Task], **options: Any) -> AgreementReport:
     """The report of an in-memory export (the reader must accept every item of these fixtures)."""
-    guide = load_guide(guide_name)
+    guide = load_guide(guide_name, content_dir("guides"))
     corpus = read_labelstudio(tasks, guide, source="export.json")
     problems = [s for s in corpus.skipped if s.rule not in {"cancelled", "draft", "prediction"}]
     assert problems == [], problems

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.exporters.brat.write import write_brat_annotators
 from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.loader import load_guide
@@ -26,7 +27,7 @@ def two_annotator_tasks() -> list[dict[str, object]]:
 
 
 def test_bratiaa_instance_f1_equals_exact_micro_f1(tmp_path: Path) -> None:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     tasks = two_annotator_tasks()
     corpus = read_labelstudio(tasks, guide)
     write_brat_annotators(corpus, guide, tmp_path)

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from partages_ls.agreement.report import AgreementOptions, AgreementRequest, run_agreement
+from partages_ls.agreement.report import AgreementOptions
+from partages_ls.content import bundled_workspace
+from partages_ls.workflows.agreement import AgreementRequest, run_agreement
 
 from ..exporters.lsexport import annotation, relation, task
 from .fixtures import SCHEMA, A, B, entity, report_of, write_export
@@ -79,7 +81,7 @@ def test_relations_in_both_endpoint_modes() -> None:
 def test_conformance_is_reported_per_annotator_and_rule(tmp_path: Path) -> None:
     export = write_export(_tasks(), tmp_path)
     out = tmp_path / "rapport"
-    run_agreement(AgreementRequest(export, out, "infectiologie", AgreementOptions(bootstrap=0)))
+    run_agreement(AgreementRequest(export, out, "infectiologie", AgreementOptions(bootstrap=0)), bundled_workspace())
     data = json.loads((out / "agreement.json").read_text(encoding="utf-8"))
     conformance = data["conformance"]
     assert conformance["counted_annotations"] == 2 and conformance["violations"] == 3

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from partages_ls.content import content_dir
+
 from .fixtures import A, B, C, biomarker_tasks, infectio_tasks, report_of, treatment_tasks
 
 AB, AC, BC = f"{A}|{B}", f"{A}|{C}", f"{B}|{C}"
@@ -162,7 +164,7 @@ def test_a_class_left_empty_is_missing_data() -> None:
     tasks = treatment_tasks()
     rt4 = tasks[3]["annotations"][1]  # B on RT-4
     rt4["result"] = [item for item in rt4["result"] if item["from_name"] != "Nomenclature"]
-    guide = load_guide("reponse-traitement")
+    guide = load_guide("reponse-traitement", content_dir("guides"))
     corpus = read_labelstudio(tasks, guide)
     assert corpus.skipped == []  # counted as stored: the empty class is missing data, not a removal
     report = compute_report(corpus, guide, AgreementOptions(bootstrap=0))

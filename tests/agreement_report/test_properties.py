@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from partages_ls.agreement.render import render_json
 from partages_ls.agreement.report import AgreementOptions, compute_report
+from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.loader import load_guide
@@ -109,7 +110,7 @@ def test_random_exports(tasks: list[dict[str, Any]], seed: int) -> None:
 def test_type_swapped_and_damaged_exports_give_a_report_or_a_located_error(tasks: list[dict[str, Any]]) -> None:
     """Any JSON value where a field is expected: the report is computed from what can be read, or a
     located error says why not; never an unhandled exception."""
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     try:
         corpus = read_labelstudio(tasks, guide, source="export.json")
         report = compute_report(corpus, guide, AgreementOptions(bootstrap=20), source="export.json")

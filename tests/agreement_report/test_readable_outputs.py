@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from partages_ls.agreement.disagreements import CSV_COLUMNS, context, make, spreadsheet_safe, to_csv
 from partages_ls.agreement.render import DisagreementNames, render_html, render_markdown
 from partages_ls.cli.agreement import agreement_command
+from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 
 from ..exporters.lsexport import annotation, task
@@ -65,7 +66,7 @@ def test_without_a_selection_everyone_is_counted_and_nobody_left_out() -> None:
 
 # --- item 7: French display names in the HTML table, ids in tooltips ----------------------------------
 def test_disagreement_names_are_the_guides_french_names() -> None:
-    names = DisagreementNames(load_guide("infectiologie"))
+    names = DisagreementNames(load_guide("infectiologie", content_dir("guides")))
     assert names.layer("NEGATION") == "Négation"
     assert names.value("LABEL", "Bacterie") == "Bactérie"
     assert names.value("NEGATION", "Indetermine") == "Indéterminé"
@@ -74,8 +75,8 @@ def test_disagreement_names_are_the_guides_french_names() -> None:
         "Agent pathogène : Bactériémie → Bactérie"
     )
     assert names.value("LABEL", "Inconnu") == "Inconnu"  # an id the guide does not know stays as stored
-    fields = DisagreementNames(load_guide("reponse-traitement"))
-    (spec,) = load_guide("reponse-traitement").document_fields
+    fields = DisagreementNames(load_guide("reponse-traitement", content_dir("guides")))
+    (spec,) = load_guide("reponse-traitement", content_dir("guides")).document_fields
     first, second = spec.values[0], spec.values[1]
     assert fields.value(spec.name, f"{first.id}+{second.id}") == f"{first.display} + {second.display}"
 

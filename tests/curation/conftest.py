@@ -15,8 +15,9 @@ from partages_ls.content import content_dir
 from partages_ls.studio.annotators import add_annotators
 from partages_ls.studio.client import RetryPolicy, StudioClient
 from partages_ls.studio.connection import Connection
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import create_project, list_projects
+from partages_ls.workflows.imports import import_sources
 
 GUIDE = "reponse-traitement"
 SAMPLE_ANNOTATORS = ("camille.martin@exemple.fr", "louis.bernard@exemple.fr")
@@ -58,7 +59,7 @@ def campaign(studio: StudioClient, tmp_path: Path) -> Campaign:
         (reports / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
     extra = "ONCOLOGIE-09999_CRC"
     (reports / f"{extra}.txt").write_text("Compte rendu sans annotation.\n" * 3, encoding="utf-8")
-    import_sources(studio, project, [reports])
+    import_sources(studio, project, [reports], guides=content_dir("guides"))
     add_annotators(studio, project, annotators)
     for index, (email, sample) in enumerate(zip(annotators, SAMPLE_ANNOTATORS, strict=True)):
         items = json.loads((samples / "annotations" / f"{sample}.json").read_text(encoding="utf-8"))
@@ -66,11 +67,13 @@ def campaign(studio: StudioClient, tmp_path: Path) -> Campaign:
             items = [i for i in items if i["report"] != "HEMATOLOGIE-00329_CRC"]  # a review task
         file = tmp_path / f"{email}.json"
         file.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
-        import_sources(studio, project, [file], ImportOptions(mode="annotations", annotator=email))
+        import_sources(
+            studio, project, [file], ImportOptions(mode="annotations", annotator=email), guides=content_dir("guides")
+        )
     return Campaign(studio, project, annotators, extra)
 
 
 def _guide() -> Any:
     from partages_ls.guides.loader import load_guide
 
-    return load_guide(GUIDE)
+    return load_guide(GUIDE, content_dir("guides"))

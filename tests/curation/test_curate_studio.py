@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
+from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.curation.decisions import curated_results
 from partages_ls.curation.gold import guide_view
 from partages_ls.curation.merge import merge_document
@@ -17,18 +18,19 @@ from partages_ls.curation.prepare import prepare_curation
 from partages_ls.curation.status import curation_status
 from partages_ls.curation.strategy import Strategy
 from partages_ls.errors import DiagnosticError
-from partages_ls.exporters.export import ExportRequest, run_export, validate_tasks
 from partages_ls.exporters.gold import GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.projects import list_tasks
 from partages_ls.studio.pull import pull_project
+from partages_ls.workflows.export import ExportRequest, run_export
+from partages_ls.workflows.validate import validate_tasks
 
 from .conftest import Campaign
 
 pytestmark = pytest.mark.server
-GUIDE = load_guide("reponse-traitement")
+GUIDE = load_guide("reponse-traitement", content_dir("guides"))
 ADJUDICATED = ["GASTRO-ENTEROLOGIE-00722_CRH", "ONCOLOGIE-00655_CRC", "PNEUMOLOGIE-01208_CRC"]
 DISPUTED = "PNEUMOLOGIE-01208_CRC"  # sample annotators disagree on the class and on the justification
 
@@ -43,7 +45,7 @@ def _curator_annotation(task: dict[str, Any], curator_id: int) -> dict[str, Any]
 
 
 def _source_documents(client: StudioClient, project: int, tmp_path: Path) -> dict[str, Any]:
-    pulled = pull_project(client, project, tmp_path / "source.json", overwrite=True)
+    pulled = pull_project(client, project, tmp_path / "source.json", overwrite=True, guides=content_dir("guides"))
     corpus = read_labelstudio(load_export(pulled.path), GUIDE)
     return {d.report: d for d in corpus.documents}
 
@@ -51,7 +53,7 @@ def _source_documents(client: StudioClient, project: int, tmp_path: Path) -> dic
 def test_prepare_curate_export_and_rerun(campaign: Campaign, tmp_path: Path) -> None:
     client = campaign.client
     anne, bruno = campaign.annotators
-    report = prepare_curation(client, campaign.project)
+    report = prepare_curation(client, campaign.project, guides=content_dir("guides"))
     assert report.review == ["HEMATOLOGIE-00329_CRC"]
     assert report.adjudication == ADJUDICATED
     assert report.skipped == {campaign.extra_report: "aucune annotation soumise"}
@@ -71,7 +73,7 @@ def test_prepare_curate_export_and_rerun(campaign: Campaign, tmp_path: Path) -> 
     assert not any(r["from_name"] == "Nomenclature" for r in start)  # the disputed class is left to the curator
     assert len(_curator_annotation(tasks["HEMATOLOGIE-00329_CRC"], curator_id)["result"]) == 2  # review: as is
 
-    status = curation_status(client, campaign.project).as_dict()["totals"]
+    status = curation_status(client, campaign.project, guides=content_dir("guides")).as_dict()["totals"]
     assert status == {
         "reports": 4,
         "review": 1,
@@ -95,9 +97,11 @@ def test_prepare_curate_export_and_rerun(campaign: Campaign, tmp_path: Path) -> 
         f"/api/annotations/{gastro['id']}",
         {"result": curated_results(documents["GASTRO-ENTEROLOGIE-00722_CRH"], gastro_merge, {}, GUIDE)},
     )
-    export = pull_project(client, report.curation_project, tmp_path / "curation.json").path
+    export = pull_project(
+        client, report.curation_project, tmp_path / "curation.json", guides=content_dir("guides")
+    ).path
     with pytest.raises(DiagnosticError) as refused:
-        run_export(ExportRequest(export, "brat", tmp_path / "refused", gold="curated"))
+        run_export(ExportRequest(export, "brat", tmp_path / "refused", gold="curated"), bundled_workspace())
     assert "2 curated annotation(s) still hold a conflict marker" in str(refused.value)
     assert f'({DISPUTED}) / annotation {annotation_id} / result "conflit' in str(refused.value)
     assert not (tmp_path / "refused").exists()
@@ -117,8 +121,10 @@ def test_prepare_curate_export_and_rerun(campaign: Campaign, tmp_path: Path) -> 
         f"/api/annotations/{annotation_id}",
         {"result": curated_results(documents[DISPUTED], merged, decisions, GUIDE)},
     )
-    export = pull_project(client, report.curation_project, tmp_path / "curation.json", overwrite=True).path
-    written = run_export(ExportRequest(export, "brat", tmp_path / "gold", gold="curated"))
+    export = pull_project(
+        client, report.curation_project, tmp_path / "curation.json", overwrite=True, guides=content_dir("guides")
+    ).path
+    written = run_export(ExportRequest(export, "brat", tmp_path / "gold", gold="curated"), bundled_workspace())
     assert written["summary"]["documents_exported"] == 2
     assert sorted(written["curation"]) == ["GASTRO-ENTEROLOGIE-00722_CRH", DISPUTED]
     provenance = written["curation"][DISPUTED]
@@ -147,7 +153,7 @@ def test_prepare_curate_export_and_rerun(campaign: Campaign, tmp_path: Path) -> 
                 for r in annotation["result"]
             ]
             client.patch(f"/api/annotations/{annotation['id']}", {"result": changed})
-    again = prepare_curation(client, str(campaign.project))
+    again = prepare_curation(client, str(campaign.project), guides=content_dir("guides"))
     assert again.updated == ["ONCOLOGIE-00655_CRC"] and again.adjudication == ["ONCOLOGIE-00655_CRC"]
     assert again.kept == {
         "GASTRO-ENTEROLOGIE-00722_CRH": "curation terminée : conservée telle quelle",
@@ -160,7 +166,7 @@ def test_prepare_curate_export_and_rerun(campaign: Campaign, tmp_path: Path) -> 
     assert _curator_annotation(after["HEMATOLOGIE-00329_CRC"], curator_id)["result"] == touched
     onco = _curator_annotation(after["ONCOLOGIE-00655_CRC"], curator_id)["result"]
     assert [r["value"]["choices"] for r in onco if r["from_name"] == "Nomenclature"] == [["NonDetermine"]]
-    final = curation_status(client, campaign.project).as_dict()["totals"]
+    final = curation_status(client, campaign.project, guides=content_dir("guides")).as_dict()["totals"]
     assert (final["curated"], final["not_curated"]) == (2, 2)
 
 
@@ -181,15 +187,15 @@ def test_curate_cli_says_what_it_did(campaign: Campaign) -> None:
 
 
 def test_demo_curation_step_is_idempotent(campaign: Campaign, tmp_path: Path) -> None:
-    from partages_ls.curation.demo_step import curate_demo
+    from partages_ls.workflows.demo_curation import curate_demo
 
     client = campaign.client
     anne, bruno = campaign.annotators
     decisions = tmp_path / "decisions.json"
     chosen = {"field:Nomenclature": anne, "span:Justification:1593-1710": None, "span:Justification:1690-1767": anne}
     decisions.write_text(json.dumps({"strategy": "complete", "reports": {DISPUTED: chosen}}), encoding="utf-8")
-    export = pull_project(client, campaign.project, tmp_path / "source.json").path
-    first = curate_demo(client, GUIDE, campaign.project, export, decisions, tmp_path / "out")
+    export = pull_project(client, campaign.project, tmp_path / "source.json", guides=content_dir("guides")).path
+    first = curate_demo(client, GUIDE, campaign.project, export, decisions, tmp_path / "out", bundled_workspace())
     assert first.decided == sorted([*ADJUDICATED, "HEMATOLOGIE-00329_CRC"])
     assert first.gold is not None and first.feedback is not None
     for target in ("parhaf", "cas", "brat"):
@@ -203,7 +209,7 @@ def test_demo_curation_step_is_idempotent(campaign: Campaign, tmp_path: Path) ->
         "zone en trop",
         "zone manquante",
     }
-    second = curate_demo(client, GUIDE, campaign.project, export, decisions, tmp_path / "out")
+    second = curate_demo(client, GUIDE, campaign.project, export, decisions, tmp_path / "out", bundled_workspace())
     assert second.decided == []
     assert "kept as curated: 4; curated in all: 4" in second.lines[0]
 
@@ -212,11 +218,13 @@ def test_the_curation_project_never_shadows_the_guide_project(campaign: Campaign
     from partages_ls.studio.projects import create_project, resolve_project
 
     client = campaign.client
-    report = prepare_curation(client, "reponse-traitement")
+    report = prepare_curation(client, "reponse-traitement", guides=content_dir("guides"))
     assert report.source_project == campaign.project and report.curation_project != campaign.project
     assert resolve_project(client, "reponse-traitement").id == campaign.project
     assert create_project(client, GUIDE).action == "unchanged"
-    again = prepare_curation(client, "reponse-traitement", reports=["PNEUMOLOGIE-01208_CRC", "NOPE-00000_CRC"])
+    again = prepare_curation(
+        client, "reponse-traitement", reports=["PNEUMOLOGIE-01208_CRC", "NOPE-00000_CRC"], guides=content_dir("guides")
+    )
     assert again.curation_project == report.curation_project
     assert again.unchanged == ["PNEUMOLOGIE-01208_CRC"] and again.skipped == {
         "NOPE-00000_CRC": "compte rendu absent du projet"
@@ -227,12 +235,12 @@ def test_predict_refuses_a_curation_project(campaign: Campaign) -> None:
     """Found by the integration QA pass: `predict CURATION_PROJECT` learned from the curator's merge and switched
     the curation project to show model suggestions beside the annotators' versions."""
     from partages_ls.predict.registry import PredictError
-    from partages_ls.predict.run import predict_project
+    from partages_ls.workflows.predict import predict_project
 
     client = campaign.client
-    report = prepare_curation(client, campaign.project)
+    report = prepare_curation(client, campaign.project, guides=content_dir("guides"))
     with pytest.raises(PredictError, match=f"curation project of project {campaign.project}") as refused:
-        predict_project(client, str(report.curation_project))
+        predict_project(client, str(report.curation_project), guides=content_dir("guides"))
     assert f"`partages-ls predict {campaign.project}`" in str(refused.value)
     assert client.get(f"/api/projects/{report.curation_project}").get("model_version") in (None, "")
     assert not any(t.get("predictions") for t in list_tasks(client, report.curation_project, full=True))

@@ -8,15 +8,16 @@ from typing import Any
 
 import pytest
 
+from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.curation.gold import guide_view
 from partages_ls.curation.prepare import prepare_curation
 from partages_ls.curation.strategy import Strategy
-from partages_ls.exporters.export import ExportRequest, run_export
 from partages_ls.exporters.gold import GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.projects import list_tasks
 from partages_ls.studio.pull import pull_project
+from partages_ls.workflows.export import ExportRequest, run_export
 
 from .conftest import Campaign
 
@@ -29,7 +30,9 @@ def test_curator_resolves_a_conflict_with_the_mouse(campaign: Campaign, browser_
     client = campaign.client
     anne, bruno = campaign.annotators
     # incomplete: both justification spans merge, the class (Maladie stable vs Non déterminé) is the one conflict.
-    report = prepare_curation(client, campaign.project, strategy=Strategy.parse("incomplete"))
+    report = prepare_curation(
+        client, campaign.project, strategy=Strategy.parse("incomplete"), guides=content_dir("guides")
+    )
     task = next(t for t in list_tasks(client, report.curation_project) if t["data"]["report"] == DISPUTED)
     PROOF.mkdir(parents=True, exist_ok=True)
     page = browser_page.page
@@ -73,13 +76,18 @@ def test_curator_resolves_a_conflict_with_the_mouse(campaign: Campaign, browser_
     page.screenshot(path=str(PROOF / "4-submitted.png"))
     browser_page.assert_no_errors()
 
-    export = pull_project(client, report.curation_project, tmp_path / "curation.json").path
-    written = run_export(ExportRequest(export, "cas", tmp_path / "gold", gold="curated"))
+    export = pull_project(
+        client, report.curation_project, tmp_path / "curation.json", guides=content_dir("guides")
+    ).path
+    written = run_export(ExportRequest(export, "cas", tmp_path / "gold", gold="curated"), bundled_workspace())
     assert written["summary"]["documents_exported"] == 1, written["skipped"]
     assert written["curation"][DISPUTED]["strategy"] == "incomplete"
     policy = GoldPolicy.parse("curated")
     gold = select_gold(
-        read_labelstudio(guide_view(load_export(export)), load_guide("reponse-traitement"), policy=policy), policy
+        read_labelstudio(
+            guide_view(load_export(export)), load_guide("reponse-traitement", content_dir("guides")), policy=policy
+        ),
+        policy,
     )
     (document,) = gold.documents
     assert document.report == DISPUTED

@@ -7,15 +7,16 @@ import random
 
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.curation.merge import merge_document
 from partages_ls.curation.strategy import Strategy
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.corpus import Annotation, Document, Relation, Span
 from partages_ls.guides.loader import load_guide
 
-INFECTIO = load_guide("infectiologie")
-BIOMARK = load_guide("biomarqueurs")
-CU5B = load_guide("reponse-traitement")
+INFECTIO = load_guide("infectiologie", content_dir("guides"))
+BIOMARK = load_guide("biomarqueurs", content_dir("guides"))
+CU5B = load_guide("reponse-traitement", content_dir("guides"))
 
 #          0         1         2         3         4         5
 #          0123456789012345678901234567890123456789012345678901234

@@ -12,11 +12,12 @@ from click.testing import CliRunner
 
 from partages_ls.agreement.reference import compare_to_reference, load_reference
 from partages_ls.cli.main import cli
+from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
 from partages_ls.guides.loader import load_guide
 
-INFECTIO = load_guide("infectiologie")
-CU5B = load_guide("reponse-traitement")
+INFECTIO = load_guide("infectiologie", content_dir("guides"))
+CU5B = load_guide("reponse-traitement", content_dir("guides"))
 #          0         1         2         3         4         5
 #          0123456789012345678901234567890123456789012345678901234
 TEXT = "Bactériémie à Escherichia coli sur pyélonéphrite aiguë."

@@ -15,6 +15,7 @@ from bratsubset.projectconfig import ProjectConfiguration, get_attribute_type_hi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from partages_ls.content import content_dir
 from partages_ls.exporters.brat.generate import annotation_conf, brat_files, visual_conf
 from partages_ls.exporters.brat.read import read_brat
 from partages_ls.exporters.brat.schema import DOCUMENT_TYPE, BratError
@@ -25,8 +26,8 @@ from partages_ls.exporters.output import OutputExistsError
 from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.guides.model import Guide
 
-INFECTIO = load_guide("infectiologie")
-GUIDE_NAMES = sorted(load_guides())
+INFECTIO = load_guide("infectiologie", content_dir("guides"))
+GUIDE_NAMES = sorted(load_guides(content_dir("guides")))
 
 # Emoji and 𝔸 lie outside the BMP (2 UTF-16 units, 1 code point), "e\u0301" is a decomposed accent,
 # and "\r\n" counts as two characters: offsets are Python string indices throughout.
@@ -144,7 +145,7 @@ def test_visual_conf_has_french_names_and_guide_colours() -> None:
 @pytest.mark.parametrize("name", GUIDE_NAMES)
 def test_brat_parses_the_configs_of_every_guide(name: str, tmp_path: Path) -> None:
     """bratiaa ships brat's own configuration parser (bratsubset): it must read ours without a message."""
-    guide = load_guide(name)
+    guide = load_guide(name, content_dir("guides"))
     (tmp_path / "annotation.conf").write_text(annotation_conf(guide), encoding="utf-8")
     (tmp_path / "visual.conf").write_text(visual_conf(guide), encoding="utf-8")
     before = len(brat_messages())
@@ -170,7 +171,7 @@ def test_brat_parses_the_configs_of_every_guide(name: str, tmp_path: Path) -> No
 
 
 def test_undirected_relation_is_declared_in_both_orders(tmp_path: Path) -> None:
-    guide = load_guide("biomarqueurs")
+    guide = load_guide("biomarqueurs", content_dir("guides"))
     (tmp_path / "annotation.conf").write_text(annotation_conf(guide), encoding="utf-8")
     config = ProjectConfiguration(str(tmp_path))
     assert config.relation_types_from_to("Value", "Biomarker") == ["RefersTo"]
@@ -179,7 +180,7 @@ def test_undirected_relation_is_declared_in_both_orders(tmp_path: Path) -> None:
 
 
 def test_undirected_relations_are_kept_in_the_stored_direction(tmp_path: Path) -> None:
-    guide = load_guide("biomarqueurs")
+    guide = load_guide("biomarqueurs", content_dir("guides"))
     text = "HER2 positif (IHC)"
     spans = [
         Span("her2", "Biomarker", "Biomarker", 0, 4, {"Normalized": "HER2"}),
@@ -196,7 +197,7 @@ def test_undirected_relations_are_kept_in_the_stored_direction(tmp_path: Path) -
 
 
 def test_brat_files_are_the_committed_paths() -> None:
-    guides = load_guides()
+    guides = load_guides(content_dir("guides"))
     files = brat_files(guides)
     assert sorted(files) == sorted(f"exporters/{n}/{f}" for n in guides for f in ("annotation.conf", "visual.conf"))
     assert files["exporters/infectiologie/annotation.conf"] == annotation_conf(guides["infectiologie"])
@@ -271,7 +272,7 @@ def test_round_trip_is_identity_and_byte_identical(tmp_path: Path) -> None:
 
 
 def test_document_fields_ride_on_a_zero_width_anchor(tmp_path: Path) -> None:
-    guide = load_guide("reponse-traitement")
+    guide = load_guide("reponse-traitement", content_dir("guides"))
     text = "Scanner : réponse partielle selon RECIST.\r\n"
     justification = Span("j", "Justification", "Justification", *_at(text, "réponse partielle selon RECIST"))
     annotation = Annotation(spans=[justification], fields={"Nomenclature": ["ReponsePartielle"]})
@@ -479,7 +480,7 @@ def test_annotator_folders_give_bratiaa_the_f1_computed_by_hand(tmp_path: Path) 
 
 
 def test_annotator_folders_leave_document_fields_out(tmp_path: Path) -> None:
-    guide = load_guide("reponse-traitement")
+    guide = load_guide("reponse-traitement", content_dir("guides"))
     annotations = [Annotation(fields={"Nomenclature": ["MaladieStable"]}, annotator=who) for who in ("alice", "bob")]
     stats = write_brat_annotators(corpus_of(guide, Document("R", "Maladie stable.", annotations)), guide, tmp_path)
     assert stats["document_fields_omitted"] == 2

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.cas.generate import cas_files, typesystem_xml
 from partages_ls.exporters.cas.read import CasReadError, read_cas
@@ -33,7 +34,7 @@ from partages_ls.exporters.format import WriteOptions
 from partages_ls.guides.loader import guide_files, load_guide
 from partages_ls.guides.model import Guide
 
-GUIDES = [path.stem for path in guide_files()]
+GUIDES = [path.stem for path in guide_files(content_dir("guides"))]
 EMOJI, MATH_A = "😷", "𝔸"
 DECOMPOSED_E = "e\u0301"  # "é" as e + combining acute accent: two code points
 
@@ -126,7 +127,7 @@ def sample_corpus(guide: Guide) -> Corpus:
 
 @pytest.fixture(scope="module")
 def guides() -> dict[str, Guide]:
-    return {name: load_guide(name) for name in GUIDES}
+    return {name: load_guide(name, content_dir("guides")) for name in GUIDES}
 
 
 # Type systems
@@ -540,7 +541,7 @@ def random_documents(draw: st.DrawFn, guide: Guide) -> Document:
 @settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_random_texts_and_spans_round_trip(data: st.DataObject) -> None:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     document = data.draw(random_documents(guide))
     corpus = Corpus(guide.name, guide.version, [document])
     with tempfile.TemporaryDirectory() as scratch:

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
+from partages_ls.content import content_dir
 from partages_ls.exporters.parhaf.read import read_parhaf
 from partages_ls.guides.loader import load_guide
 
@@ -154,7 +155,7 @@ def test_parhaf_export_reads_back(tmp_path: Path) -> None:
     export = _export(tmp_path)
     out = tmp_path / "out"
     assert CliRunner().invoke(cli, ["export", str(export), "--to", "parhaf", "--out", str(out)]).exit_code == 0
-    corpus = read_parhaf(out, load_guide("infectiologie"))
+    corpus = read_parhaf(out, load_guide("infectiologie", content_dir("guides")))
     spans = {d.report: [(s.label, s.attributes) for s in d.annotations[0].spans] for d in corpus.documents}
     assert spans["MALADIES-INFECTIEUSES-00001_CRH"] == [
         ("Bacteriemie", {"NEGATION": "Present"}),
@@ -238,7 +239,7 @@ def test_every_writer_holds_a_published_style_cu1_annotation(tmp_path: Path, tar
     result, report, out = _run(tmp_path, export, target)
     assert result.exit_code == 0, result.output
     assert report is not None and [v["rule"] for v in report["violations"]] == ["required-attribute"]
-    guide = load_guide("pseudonymisation")
+    guide = load_guide("pseudonymisation", content_dir("guides"))
     reader = {"parhaf": read_parhaf, "cas": read_cas, "brat": read_brat}[target]
     (document,) = reader(out, guide).documents
     assert [(s.label, CU1[s.begin : s.end], s.attributes) for s in document.annotations[0].spans] == [

@@ -22,6 +22,7 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.brat.read import read_brat
 from partages_ls.exporters.brat.write import write_brat
@@ -33,12 +34,12 @@ from partages_ls.exporters.gold import GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.exporters.parhaf.read import read_parhaf
 from partages_ls.exporters.parhaf.write import write_parhaf
-from partages_ls.guides.loader import load_guide, load_guides
+from partages_ls.guides.loader import load_guides
 
 from .mutations import damaged_text, hostile, sample_export, unaccounted
 
 EXAMPLES = int(os.environ.get("PARTAGES_LS_FUZZ_EXAMPLES", "200"))
-GUIDES = load_guides()
+GUIDES = load_guides(content_dir("guides"))
 BASES = {name: sample_export(name) for name in GUIDES}
 POLICY = GoldPolicy.parse("annotator:camille.martin@exemple.fr")
 

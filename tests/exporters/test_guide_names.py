@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
+from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.errors import DiagnosticError
 from partages_ls.guides.loader import closest_name, load_guide, load_guides
-from partages_ls.studio.demo import DemoOptions, run_demo
+from partages_ls.workflows.demo import DemoOptions, run_demo
 
 from ..agreement_report.fixtures import infectio_tasks, write_export
 
@@ -40,7 +41,7 @@ def test_a_typo_in_the_guide_name_is_reported_first(pulled: Path, tmp_path: Path
     assert result.exit_code == 1, result.output
     first = result.output.splitlines()[0]
     assert first == "Error: unknown guide 'infectiology'; did you mean 'infectiologie'?"
-    assert f"known guides: {', '.join(sorted(load_guides()))}" in result.output
+    assert f"known guides: {', '.join(sorted(load_guides(content_dir('guides'))))}" in result.output
     assert "--force-guide" not in result.output  # not the misleading "pulled from another project" message
     assert not (tmp_path / "out").exists()
 
@@ -58,13 +59,13 @@ def test_closest_names() -> None:
     assert closest_name("biomarkers", known) == "biomarqueurs"
     assert closest_name("radiologie-xyz", known) is None
     with pytest.raises(DiagnosticError) as error:
-        load_guide("zzz")
+        load_guide("zzz", content_dir("guides"))
     assert str(error.value).splitlines()[0] == "unknown guide 'zzz'"
 
 
 def test_the_demo_reports_an_unknown_guide_the_same_way(tmp_path: Path) -> None:
     options = DemoOptions(out=tmp_path / "out", data_dir=tmp_path / "ls", guides=["infectiologie", "biomarqeurs"])
     with pytest.raises(DiagnosticError) as error:
-        run_demo(options)  # refused before any server is started
+        run_demo(options, bundled_workspace())  # refused before any server is started
     assert str(error.value).splitlines()[0] == "unknown guide 'biomarqeurs'; did you mean 'biomarqueurs'?"
     assert not (tmp_path / "ls").exists()

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
+from partages_ls.content import content_dir
 from partages_ls.errors import DiagnosticError
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.sources import read_source
@@ -176,5 +177,5 @@ def test_an_import_source_with_a_junk_value_is_located(tmp_path: Path) -> None:
     item = {"id": "r1", "from_name": "LABEL", "to_name": "text", "type": "labels", "value": "junk"}
     source.write_text(json.dumps([{"report": "R1", "text": TEXT, "result": [item]}]), encoding="utf-8")
     with pytest.raises(DiagnosticError) as caught:
-        read_source(source, load_guide("infectiologie"))
+        read_source(source, load_guide("infectiologie", content_dir("guides")))
     assert "results.json[0] / result r1: error: élément illisible : value est un texte" in caught.value.render()

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
+from partages_ls.content import content_dir
 from partages_ls.exporters.brat.read import read_brat
 from partages_ls.exporters.cas.read import read_cas
 from partages_ls.exporters.parhaf.read import read_parhaf
@@ -20,7 +21,7 @@ from partages_ls.guides.loader import load_guide
 
 from .lsexport import annotation, choice, region, task
 
-GUIDE = load_guide("infectiologie")
+GUIDE = load_guide("infectiologie", content_dir("guides"))
 TEXT = "Bacteriemie a E. coli sur pyelonephrite."
 HOSTILE = ["export-report", "EXPORT-REPORT", "typesystem", "annotation", "visual", "README", "data", "x" * 300]
 READERS = {"cas": read_cas, "brat": read_brat, "parhaf": read_parhaf}

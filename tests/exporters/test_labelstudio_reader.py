@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.errors import DiagnosticError
 from partages_ls.exporters.gold import GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
@@ -31,7 +32,7 @@ def _infectio_results(prefix: str = "") -> list[dict[str, object]]:
 
 @pytest.fixture(scope="module")
 def guide():  # type: ignore[no-untyped-def]
-    return load_guide("infectiologie")
+    return load_guide("infectiologie", content_dir("guides"))
 
 
 def test_valid_annotation_is_read_with_provenance(guide) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from partages_ls.content import content_dir
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Relation, Span
 from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.parhaf.read import read_parhaf, read_parhaf_splits
@@ -22,8 +23,8 @@ from partages_ls.exporters.parhaf.write import write_parhaf
 from partages_ls.guides.loader import load_guide
 from partages_ls.guides.model import Guide
 
-INFECTIO = load_guide("infectiologie")
-REPONSE = load_guide("reponse-traitement")
+INFECTIO = load_guide("infectiologie", content_dir("guides"))
+REPONSE = load_guide("reponse-traitement", content_dir("guides"))
 
 
 def span(span_id: str, label: str, text: str, needle: str, nth: int = 0, **attributes: str) -> Span:

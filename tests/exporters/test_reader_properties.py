@@ -11,15 +11,16 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
-from partages_ls.exporters.export import validate_tasks
 from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.rules.engine import relation_key
+from partages_ls.workflows.validate import validate_tasks
 
 from .mutations import hostile, unaccounted
 
-GUIDE = load_guide("infectiologie")
+GUIDE = load_guide("infectiologie", content_dir("guides"))
 LABELS = ["Bacterie", "Bacteriemie", "Infection", "Site", "Virus"]  # Virus is not in the guide
 NEGATIONS = ["Present", "Absent", "Indetermine", "Peut-etre"]
 RELATIONS = ["AGENT_PATHOGENE", "SITE_PRIMAIRE", "ORIGINE", "CAUSE"]

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from partages_ls.build import generated_files
 from partages_ls.cli.export import export_command
+from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.corpus import Corpus
 from partages_ls.exporters.format import WriteOptions
@@ -17,10 +17,11 @@ from partages_ls.exporters.labelstudio.read import read_labelstudio
 from partages_ls.exporters.registry import FORMATS, get_format
 from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.studio.sources import KINDS, detect_kind
+from partages_ls.workflows.build import generated_files
 
 from .mutations import sample_export
 
-GUIDE = load_guide("infectiologie")  # spans, attributes, relations and document fields
+GUIDE = load_guide("infectiologie", content_dir("guides"))  # spans, attributes, relations and document fields
 
 
 def _gold() -> Corpus:
@@ -61,8 +62,8 @@ def test_export_import_and_build_take_their_formats_from_the_registry() -> None:
     target = next(p for p in export_command.params if p.name == "target")
     assert sorted(getattr(target.type, "choices", [])) == sorted(FORMATS)
     assert set(FORMATS) <= set(KINDS)
-    guides = load_guides()
-    built = generated_files(guides)
+    guides = load_guides(content_dir("guides"))
+    built = generated_files(guides, bundled_workspace())
     generators = [entry for entry in FORMATS.values() if entry.generate is not None]
     assert {entry.name for entry in generators} == {"brat", "cas"}  # PARHAF's card is written with each export
     for entry in generators:

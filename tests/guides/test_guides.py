@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.errors import DiagnosticError
 from partages_ls.guides.checks import check_guide
 from partages_ls.guides.loader import guide_files, load_guide, load_guides
@@ -11,12 +12,12 @@ from partages_ls.guides.model import Guide
 
 # Guides whose hub subsets this suite must keep serving; more may be added (a guide is data).
 REQUIRED = {"pseudonymisation", "biomarqueurs", "reponse-traitement", "infectiologie"}
-GUIDE_NAMES = sorted(p.stem for p in guide_files())
+GUIDE_NAMES = sorted(p.stem for p in guide_files(content_dir("guides")))
 
 
 @pytest.fixture(scope="module")
 def guides() -> dict[str, Guide]:
-    return load_guides()
+    return load_guides(content_dir("guides"))
 
 
 def test_every_guide_file_is_bundled_under_its_name(guides: dict[str, Guide]) -> None:
@@ -51,4 +52,4 @@ def test_infectiologie_matches_reference(guides: dict[str, Guide]) -> None:
 
 def test_unknown_guide_names_the_known_ones() -> None:
     with pytest.raises(DiagnosticError, match=r"known guides: .*infectiologie"):
-        load_guide("no-such-guide")
+        load_guide("no-such-guide", content_dir("guides"))

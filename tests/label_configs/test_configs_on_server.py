@@ -11,7 +11,7 @@ from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.label_configs.render import render_instructions, render_label_config
 
-GUIDES = sorted(load_guides())
+GUIDES = sorted(load_guides(content_dir("guides")))
 
 
 def _first_sample(name: str) -> tuple[str, str]:
@@ -23,7 +23,7 @@ def _first_sample(name: str) -> tuple[str, str]:
 def guide_project(ls_server: Any, request: pytest.FixtureRequest) -> Iterator[tuple[int, int, str]]:
     """A project made from a guide's generated config, with its first bundled sample report."""
     name = request.param
-    guide = load_guide(name)
+    guide = load_guide(name, content_dir("guides"))
     project = ls_server.api(
         "POST",
         "/api/projects",
@@ -47,7 +47,7 @@ def guide_project(ls_server: Any, request: pytest.FixtureRequest) -> Iterator[tu
 @pytest.mark.parametrize("guide_project", GUIDES, indirect=True)
 def test_server_accepts_and_keeps_the_config(ls_server: Any, guide_project: tuple[int, int, str]) -> None:
     project_id, _, name = guide_project
-    xml = render_label_config(load_guide(name))
+    xml = render_label_config(load_guide(name, content_dir("guides")))
     ls_server.api("POST", f"/api/projects/{project_id}/validate/", {"label_config": xml})
     stored = ls_server.api("GET", f"/api/projects/{project_id}")
     assert stored["label_config"] == xml.strip()  # the server trims the final newline, nothing else
@@ -58,7 +58,9 @@ def test_server_accepts_and_keeps_the_config(ls_server: Any, guide_project: tupl
 def test_server_refuses_a_broken_config(ls_server: Any) -> None:
     import urllib.error
 
-    broken = render_label_config(load_guide("infectiologie")).replace('toName="text"', 'toName="txt"', 1)
+    broken = render_label_config(load_guide("infectiologie", content_dir("guides"))).replace(
+        'toName="text"', 'toName="txt"', 1
+    )
     project = ls_server.api("POST", "/api/projects", {"title": "test: broken"})
     try:
         with pytest.raises(urllib.error.HTTPError) as refused:
@@ -76,7 +78,7 @@ def test_labeling_interface_renders_every_label(browser_page: Any, guide_project
     from playwright.sync_api import expect
 
     project_id, task_id, name = guide_project
-    guide = load_guide(name)
+    guide = load_guide(name, content_dir("guides"))
     browser_page.open_task(project_id, task_id)
     page = browser_page.page
     for _, label in guide.all_labels():

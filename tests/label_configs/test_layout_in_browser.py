@@ -21,7 +21,7 @@ from partages_ls.label_configs.render import render_instructions, render_label_c
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 VIEWPORT = {"width": 1280, "height": 800}
-GUIDES = sorted(load_guides())
+GUIDES = sorted(load_guides(content_dir("guides")))
 
 _SCROLL_TO_JS = """(needle) => {
   const root = document.querySelector('.lsf-htx-richtext');
@@ -77,7 +77,7 @@ def shown_attribute(guide: Guide) -> Attribute | None:
 
 @pytest.fixture
 def long_task(ls_server: Any, request: pytest.FixtureRequest) -> Iterator[tuple[int, int, Guide, str]]:
-    guide = load_guide(request.param)
+    guide = load_guide(request.param, content_dir("guides"))
     project = ls_server.api(
         "POST",
         "/api/projects",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guides
 from partages_ls.label_configs import validate
 from partages_ls.label_configs.render import render_label_config
@@ -41,7 +42,7 @@ def test_broken_configs_are_refused(broken: str, expected: str) -> None:
 
 
 def test_every_generated_config_passes_all_checks() -> None:
-    for name, guide in load_guides().items():
+    for name, guide in load_guides(content_dir("guides")).items():
         assert check_label_config(render_label_config(guide), where=name) == []
 
 

@@ -38,7 +38,7 @@ class Task:
 
 def import_sample(server: ServerHandle, project_id: int, name: str) -> Task:
     """Import the guide's first bundled sample report into the project: its one task."""
-    guide = load_guide(name)
+    guide = load_guide(name, content_dir("guides"))
     report = sorted((content_dir("samples") / name / "reports").glob("*.txt"))[0]
     text = report.read_text(encoding="utf-8")
     server.api(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guides
 from partages_ls.rules.compile import compile_rules
 from partages_ls.rules.engine import check_results
@@ -807,7 +808,7 @@ def dump(data: Any) -> str:
 
 def build_files() -> tuple[dict[str, str], list[str]]:
     """Relative path → content of every vector and rules file, and the vectors that differ from their review."""
-    guides = load_guides()
+    guides = load_guides(content_dir("guides"))
     rules = {name: compile_rules(guide) for name, guide in guides.items()}
     vectors = all_vectors()
     used = sorted({vector.guide for vector in vectors})

@@ -21,7 +21,7 @@ from partages_ls.rules.compile import compile_rules
 from partages_ls.rules.engine import check_results
 
 HERE = Path(__file__).resolve().parent
-GUIDES = load_guides()
+GUIDES = load_guides(content_dir("guides"))
 SAMPLES = content_dir("samples")
 
 

@@ -55,7 +55,7 @@ from .labeling import (
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 
 SCREENSHOTS = Path(tempfile.gettempdir()) / "partages-ls-community-proof"
-GUIDES = tuple(sorted(load_guides()))
+GUIDES = tuple(sorted(load_guides(content_dir("guides"))))
 PLUGIN_ACTIVE = "() => window.LSI?.adapter?.describe().handlers.includes('beforeSaveAnnotation') === true"
 
 
@@ -65,7 +65,7 @@ def make_project(ls_server: ServerHandle) -> Iterator[Callable[..., Task]]:
     made: list[tuple[ServerHandle, int]] = []
 
     def make(name: str, server: ServerHandle = ls_server, *, expect: str = "injected") -> Task:
-        guide = load_guide(name)
+        guide = load_guide(name, content_dir("guides"))
         with StudioClient(Connection(server.url, server.token)) as client:
             project_id = create_project(client, guide).project.id
             made.append((server, project_id))

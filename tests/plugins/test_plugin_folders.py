@@ -21,6 +21,7 @@ from partages_ls.label_configs.render import render_label_config
 from partages_ls.plugins.artifacts import plugin_files
 from partages_ls.rules.compile import compile_rules
 from partages_ls.rules.table import CHECKS, checks_for
+from partages_ls.studio.plugin import plugin_script
 
 HERE = Path(__file__).resolve().parent
 
@@ -64,12 +65,12 @@ process.stdout.write(
 
 @pytest.fixture(scope="module")
 def guides() -> dict[str, Guide]:
-    return load_guides()
+    return load_guides(content_dir("guides"))
 
 
 @pytest.fixture(scope="module")
 def files(guides: dict[str, Guide]) -> dict[str, str]:
-    return plugin_files(guides)
+    return plugin_files(guides, content_dir("samples"))
 
 
 def vector(name: str) -> dict[str, Any]:
@@ -103,7 +104,14 @@ def test_manifest_lists_each_guide_folder(files: dict[str, str], guides: dict[st
 
 
 def test_generation_is_deterministic(files: dict[str, str], guides: dict[str, Guide]) -> None:
-    assert plugin_files(guides) == files
+    assert plugin_files(guides, content_dir("samples")) == files
+
+
+def test_the_script_set_on_a_project_is_the_generated_plugin(files: dict[str, str], guides: dict[str, Guide]) -> None:
+    # studio/plugin.py renders the one script it sends: the plugin.js of the folder, without needing samples.
+    for name, guide in guides.items():
+        assert plugin_script(guide) == files[f"plugins/{name}/plugin.js"]
+        assert plugin_script(guide) == (content_dir("plugins") / name / "plugin.js").read_text(encoding="utf-8")
 
 
 def test_view_xml_is_the_label_config(files: dict[str, str], guides: dict[str, Guide]) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.label_configs.render import render_label_config
 
@@ -63,7 +64,10 @@ def make_task(ls_server: Any) -> Iterator[Callable[..., Task]]:
         project = ls_server.api(
             "POST",
             "/api/projects",
-            {"title": f"test plugin: {name}", "label_config": edit(render_label_config(load_guide(name)))},
+            {
+                "title": f"test plugin: {name}",
+                "label_config": edit(render_label_config(load_guide(name, content_dir("guides")))),
+            },
         )
         projects.append(project["id"])
         return import_sample(ls_server, project["id"], name)

@@ -25,7 +25,7 @@ from partages_ls.ls_plugin_loader.bundle import prepare_bundle
 from partages_ls.studio.projects import marker_line, project_description
 from partages_ls.studio.server import describe_plugin_status
 
-GUIDES = tuple(sorted(load_guides()))
+GUIDES = tuple(sorted(load_guides(content_dir("guides"))))
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_an_unknown_flag_value_is_not_a_reason_to_stay_off(frontend: list[Path])
 
 def test_the_loader_reads_the_marker_project_create_writes() -> None:
     for name in GUIDES:
-        guide = load_guide(name)
+        guide = load_guide(name, content_dir("guides"))
         assert guide_of(project_description(guide)) == name
         assert guide_of(f"Notes de l'équipe\n{marker_line(guide)}\nautre texte") == name
     assert guide_of("Un projet sans repère") is None and guide_of(None) is None
@@ -93,7 +93,7 @@ def test_a_curation_project_gets_no_guide_plugin() -> None:
     from partages_ls.studio.projects import Project
 
     assert CURATION_MARKER == STUDIO_CURATION_MARKER
-    guide = load_guide("reponse-traitement")
+    guide = load_guide("reponse-traitement", content_dir("guides"))
     description = curation_description(Project(7, "CU5b", "reponse-traitement", guide.version, {}), guide)
     assert "partages-ls:guide=reponse-traitement" in description
     assert guide_of(description) is None

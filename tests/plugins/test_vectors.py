@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guides
 from partages_ls.rules.compile import compile_rules
 from partages_ls.rules.engine import check_results
@@ -39,7 +40,7 @@ def load_make_vectors() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def rules() -> dict[str, dict[str, Any]]:
-    return {name: compile_rules(guide) for name, guide in load_guides().items()}
+    return {name: compile_rules(guide) for name, guide in load_guides(content_dir("guides")).items()}
 
 
 def read(path: Path) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.predict.backend import SuggestionService, make_server
 from partages_ls.studio.client import RetryPolicy, StudioClient
 from partages_ls.studio.connection import Connection
@@ -32,7 +33,7 @@ class Backend:
     """A running backend: its URL, its service (to look at what it learned) and its request log."""
 
     def __init__(self) -> None:
-        self.service = SuggestionService()
+        self.service = SuggestionService(content_dir("guides"))
         self.requests: list[str] = []
         self.server = make_server("127.0.0.1", 0, service=self.service, log=self.requests.append)
         host, port = self.server.server_address[:2]

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
+from partages_ls.content import content_dir
 from partages_ls.errors import DiagnosticError
 from partages_ls.guides.loader import load_guide
 from partages_ls.predict.data import PredictData
@@ -58,7 +59,7 @@ def test_project_create_connects_the_backend(studio: StudioClient, backend: Back
 
 @pytest.mark.server
 def test_an_unreachable_backend_is_a_clear_error(studio: StudioClient) -> None:
-    project = create_project(studio, load_guide("infectiologie")).project
+    project = create_project(studio, load_guide("infectiologie", content_dir("guides"))).project
     with pytest.raises(
         ProjectError, match=r"could not connect the ML backend at http://127\.0\.0\.1:9: .*health check failed"
     ):

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
+from partages_ls.content import content_dir
 from partages_ls.errors import DiagnosticError
 from partages_ls.guides.loader import load_guide
 from partages_ls.predict.evaluate import Document, eval_documents, evaluate, parse_marked
@@ -34,19 +35,19 @@ def test_inline_marks_give_the_text_and_the_reference_spans(tmp_path: Path) -> N
 
 def test_every_evaluation_report_has_reference_spans_of_its_guide() -> None:
     for name in ("pseudonymisation", "infectiologie", "biomarqueurs"):
-        guide = load_guide(name)
+        guide = load_guide(name, content_dir("guides"))
         labels = {label.id for _, label in guide.all_labels()}
-        documents = eval_documents(guide)
+        documents = eval_documents(guide, content_dir("samples"))
         assert len(documents) == 2
         for document in documents:
             assert len(document.reference) >= 10 and {s.label for s in document.reference} <= labels
 
 
 def test_scores_count_exact_span_and_label_matches() -> None:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     text = "Pas d'abcès rénal. E. coli."
     reference = [Suggestion(6, 17, "Infection", (("NEGATION", "Present"),)), Suggestion(19, 26, "Site")]
-    evaluation = evaluate(guide, "rules", [Document("r", text, reference)], "test")
+    evaluation = evaluate(guide, "rules", [Document("r", text, reference)], "test", content_dir("guides"))
     infection, site, bacteria = (evaluation.labels[k].as_dict() for k in ("Infection", "Site", "Bacterie"))
     assert (infection["tp"], infection["attr_acc"]) == (1, 0.0)  # « Absent » was suggested
     assert (site["fn"], bacteria["fp"]) == (1, 1)

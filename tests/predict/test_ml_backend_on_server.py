@@ -7,8 +7,8 @@ import pytest
 from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import import_sources
 from partages_ls.studio.projects import connect_ml_backend, create_project, list_tasks
+from partages_ls.workflows.imports import import_sources
 
 from .conftest import Backend
 
@@ -18,8 +18,8 @@ REPORTS = content_dir("samples") / GUIDE / "reports"
 
 
 def _project_with_backend(studio: StudioClient, backend: Backend) -> tuple[int, dict[str, int]]:
-    project = create_project(studio, load_guide(GUIDE)).project
-    import_sources(studio, project.id, [REPORTS])
+    project = create_project(studio, load_guide(GUIDE, content_dir("guides"))).project
+    import_sources(studio, project.id, [REPORTS], guides=content_dir("guides"))
     connected = connect_ml_backend(studio, project.id, backend.url)
     assert connected.action == "connected"
     assert connected.title.startswith("partages-ls:infectiologie/all@cu6-lexicon.")

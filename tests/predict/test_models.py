@@ -16,9 +16,15 @@ from partages_ls.rules.engine import check_results
 
 GUIDES = ("pseudonymisation", "infectiologie", "biomarqueurs", "reponse-traitement")
 
+GUIDES_DIR = content_dir("guides")
+
+
+def _models(guide: str) -> GuideModels:
+    return GuideModels.for_guide(load_guide(guide, GUIDES_DIR), GUIDES_DIR)
+
 
 def _found(guide: str, text: str, model: str = "rules") -> dict[str, tuple[str, dict[str, str]]]:
-    suggestions = GuideModels.for_guide(load_guide(guide)).get(model).predict(text)
+    suggestions = _models(guide).get(model).predict(text)
     return {text[s.start : s.end]: (s.label, s.attribute_map) for s in suggestions}
 
 
@@ -86,7 +92,7 @@ def test_cu1_names_after_titles_with_roles_and_every_other_occurrence() -> None:
     assert found["Jean-Marc"] == ("Prenom", {"RolePER": "PersonnelSante"})
     assert found["Lefèvre"] == ("Nom", {"RolePER": "PersonnelSante"})
     assert found["Anne"] == ("Prenom", {"RolePER": "Autre"})
-    suggestions = GuideModels.for_guide(load_guide("pseudonymisation")).get("rules").predict(text)
+    suggestions = _models("pseudonymisation").get("rules").predict(text)
     assert sum(text[s.start : s.end] == "DUBOIS" for s in suggestions) == 2
 
 
@@ -106,7 +112,7 @@ def test_cu6_lexicons_and_negation_cues() -> None:
 
 def test_cu5a_normalises_biomarkers_and_finds_results_on_their_line() -> None:
     text = "RE positifs à 90 %, récepteurs à la progestérone négatifs. HER2 score 2+ en IHC. Tumeur MSS.\nSpO2 98 %."
-    suggestions = GuideModels.for_guide(load_guide("biomarqueurs")).get("rules").predict(text)
+    suggestions = _models("biomarqueurs").get("rules").predict(text)
     found = {(text[s.start : s.end], s.label): s.attribute_map for s in suggestions}
     assert found[("RE", "Biomarker")] == {"Normalized": "ER"}
     assert found[("récepteurs à la progestérone", "Biomarker")] == {"Normalized": "PR"}
@@ -120,7 +126,7 @@ def test_cu5a_normalises_biomarkers_and_finds_results_on_their_line() -> None:
 
 
 def test_the_matcher_learns_proposes_and_forgets() -> None:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     matcher = StringMatcher(guide)
     text = "Sepsis sur escarre sacrée."
     start = text.index("escarre sacrée")
@@ -148,9 +154,9 @@ def test_the_matcher_learns_proposes_and_forgets() -> None:
 
 @pytest.mark.parametrize("guide_name", GUIDES)
 def test_suggestions_on_the_samples_are_valid_results_of_the_guide(guide_name: str) -> None:
-    guide = load_guide(guide_name)
+    guide = load_guide(guide_name, content_dir("guides"))
     rules = compile_rules(guide)
-    models = GuideModels.for_guide(guide)
+    models = GuideModels.for_guide(guide, GUIDES_DIR)
     for path in sorted((content_dir("samples") / guide_name / "reports").glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         suggestions = models.get("all").predict(text)
@@ -167,6 +173,6 @@ def test_overlaps_are_resolved_and_unknown_models_are_refused() -> None:
     a, b, c = Suggestion(0, 10, "X", score=1.0), Suggestion(5, 12, "Y", score=2.0), Suggestion(12, 14, "Z")
     assert resolve_overlaps([a, b, c]) == [b, c]
     with pytest.raises(PredictError, match="no rule model"):
-        GuideModels.for_guide(load_guide("reponse-traitement")).get("rules")
+        _models("reponse-traitement").get("rules")
     with pytest.raises(PredictError, match="unknown model"):
-        GuideModels.for_guide(load_guide("infectiologie")).get("bert")
+        _models("infectiologie").get("bert")

@@ -14,32 +14,41 @@ from partages_ls.content import content_dir
 from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.guides.loader import load_guide
 from partages_ls.predict.registry import PREFIX
-from partages_ls.predict.run import predict_project
 from partages_ls.studio.annotators import add_annotators
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.pull import pull_project
+from partages_ls.workflows.imports import import_sources
+from partages_ls.workflows.predict import predict_project
 
 pytestmark = pytest.mark.server
 SAMPLES = content_dir("samples")
 
 
 def test_predict_imports_suggestions_once_per_model_version(studio: StudioClient, tmp_path: Path) -> None:
-    guide = load_guide("pseudonymisation")
+    guide = load_guide("pseudonymisation", content_dir("guides"))
     project = create_project(studio, guide).project
-    import_sources(studio, project.id, [SAMPLES / guide.name / "reports"])
+    import_sources(studio, project.id, [SAMPLES / guide.name / "reports"], guides=content_dir("guides"))
     # One annotator's annotations of one report, for the string matcher to learn from.
     annotator = f"camille.{uuid.uuid4().hex[:8]}@exemple.fr"
     add_annotators(studio, project.id, [annotator])
     entries = json.loads((SAMPLES / guide.name / "annotations" / "camille.martin@exemple.fr.json").read_text())
     subset = tmp_path / "camille.json"
     subset.write_text(json.dumps(entries[:1], ensure_ascii=False), encoding="utf-8")
-    import_sources(studio, project.id, [subset], ImportOptions(mode="annotations", annotator=annotator))
+    import_sources(
+        studio,
+        project.id,
+        [subset],
+        ImportOptions(mode="annotations", annotator=annotator),
+        guides=content_dir("guides"),
+    )
 
     seen: list[tuple[int, int]] = []
     before = studio.requests
-    first = predict_project(studio, project.id, progress=lambda done, total: seen.append((done, total)))
+    first = predict_project(
+        studio, project.id, progress=lambda done, total: seen.append((done, total)), guides=content_dir("guides")
+    )
     assert first.model_version.startswith(f"{PREFIX}pseudonymisation/all@cu1-rules.1.0.0+")
     assert (first.tasks, first.predicted, first.already) == (4, 4, 0)
     assert first.learned_annotations == 1 and first.learned_spans > 30
@@ -48,9 +57,15 @@ def test_predict_imports_suggestions_once_per_model_version(studio: StudioClient
     assert studio.requests - before <= 5  # resolve, list, one bulk import: not one request per task
 
     assert first.activated and studio.get(f"/api/projects/{project.id}")["model_version"] == first.model_version
-    again = predict_project(studio, project.id)
+    again = predict_project(studio, project.id, guides=content_dir("guides"))
     assert (again.predicted, again.already, again.activated) == (0, 4, False)
-    rules = predict_project(studio, project.id, model="rules", reports=["CARDIOLOGIE-00217_CRH", "NOPE-00000_CRH"])
+    rules = predict_project(
+        studio,
+        project.id,
+        model="rules",
+        reports=["CARDIOLOGIE-00217_CRH", "NOPE-00000_CRH"],
+        guides=content_dir("guides"),
+    )
     assert (rules.tasks, rules.predicted, rules.unknown_reports) == (1, 1, ["NOPE-00000_CRH"])
 
     tasks = list_tasks(studio, project.id, full=True)
@@ -68,7 +83,7 @@ def test_predict_imports_suggestions_once_per_model_version(studio: StudioClient
 
     # The pulled export carries the predictions with their model_version; they never become gold.
     out = tmp_path / "export.json"
-    pull_project(studio, project.id, out)
+    pull_project(studio, project.id, out, guides=content_dir("guides"))
     exported = load_export(out)
     assert {p["model_version"] for t in exported for p in t["predictions"]} == set(versions)
     corpus = read_labelstudio(exported, guide)
@@ -79,8 +94,8 @@ def test_predict_imports_suggestions_once_per_model_version(studio: StudioClient
 def test_the_command_prints_what_it_did_and_fails_on_unknown_reports(
     studio: StudioClient, ls_server: object, tmp_path: Path
 ) -> None:
-    project = create_project(studio, load_guide("infectiologie")).project
-    import_sources(studio, project.id, [SAMPLES / "infectiologie" / "reports"])
+    project = create_project(studio, load_guide("infectiologie", content_dir("guides"))).project
+    import_sources(studio, project.id, [SAMPLES / "infectiologie" / "reports"], guides=content_dir("guides"))
     env = {"LABEL_STUDIO_URL": studio.url, "LABEL_STUDIO_API_KEY": studio.connection.api_key}
     runner = CliRunner()
     result = runner.invoke(cli, ["predict", str(project.id), "--model", "rules"], env=env)

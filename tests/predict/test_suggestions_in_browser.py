@@ -9,8 +9,8 @@ import pytest
 from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import import_sources
 from partages_ls.studio.projects import connect_ml_backend, create_project, list_tasks
+from partages_ls.workflows.imports import import_sources
 
 from .conftest import Backend
 
@@ -21,8 +21,8 @@ GUIDE = "infectiologie"
 def test_suggestions_show_as_regions_when_an_annotator_opens_a_task(
     studio: StudioClient, backend: Backend, browser_page: Any
 ) -> None:
-    project = create_project(studio, load_guide(GUIDE)).project
-    import_sources(studio, project.id, [content_dir("samples") / GUIDE / "reports"])
+    project = create_project(studio, load_guide(GUIDE, content_dir("guides"))).project
+    import_sources(studio, project.id, [content_dir("samples") / GUIDE / "reports"], guides=content_dir("guides"))
     connect_ml_backend(studio, project.id, backend.url)
     task_id = next(
         int(t["id"]) for t in list_tasks(studio, project.id) if t["data"]["report"] == "MALADIES-INFECTIEUSES-00048_CRH"

@@ -10,6 +10,7 @@ from typing import Any, get_args
 
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.errors import DiagnosticError
 from partages_ls.guides.loader import load_guide, parse_guide
 from partages_ls.guides.model import Rule
@@ -32,7 +33,11 @@ def test_every_kind_of_the_guide_model_has_one_row() -> None:
 def test_check_ids_are_unique_and_their_messages_french_templates() -> None:
     ids = [check.id for check in CHECKS]
     assert len(ids) == len(set(ids)) == 21
-    assert not set(ids) & {rule.id for name in ("infectiologie", "pseudonymisation") for rule in load_guide(name).rules}
+    assert not set(ids) & {
+        rule.id
+        for name in ("infectiologie", "pseudonymisation")
+        for rule in load_guide(name, content_dir("guides")).rules
+    }
     for check in CHECKS:
         assert check.level in ("error", "warning")
         assert re.search(r"[àâçéèêëîïôûù«»]|\b(le|la|les|une|un|pour|de)\b", check.message), check.id
@@ -54,16 +59,16 @@ def test_unrepresentable_items_are_the_ones_no_format_can_hold() -> None:
 
 
 def test_a_guide_without_relations_or_fields_lists_no_such_check() -> None:
-    names = {check.id for check in checks_for(load_guide("pseudonymisation"))}
+    names = {check.id for check in checks_for(load_guide("pseudonymisation", content_dir("guides")))}
     assert "unknown-control" in names and "required-attribute" in names
     assert not {n for n in names if n.startswith(("relation-", "document-field-"))}
     assert "duplicate-relation" not in names
-    everything = {check.id for check in checks_for(load_guide("biomarqueurs"))}
+    everything = {check.id for check in checks_for(load_guide("biomarqueurs", content_dir("guides")))}
     assert {"relation-pair", "duplicate-relation"} <= everything
 
 
 def test_compiled_rules_carry_each_checks_level_and_message() -> None:
-    compiled = compile_rules(load_guide("infectiologie"))
+    compiled = compile_rules(load_guide("infectiologie", content_dir("guides")))
     assert compiled["checks"] == {check.id: {"level": check.level, "message": check.message} for check in CHECKS}
     rule = next(item for item in compiled["rules"] if item["id"] == "bornes-propres")
     assert rule["kind"] == "span_boundaries" and rule["level"] == "error" and rule["forbidden"]
@@ -84,7 +89,7 @@ def _vector(name: str) -> dict[str, Any]:
 def test_the_python_engine_takes_levels_and_messages_from_the_compiled_rules() -> None:
     """The same annotation, the compiled rules edited: the violation follows the edit."""
     vector = _vector("infectiologie-text-mismatch")
-    compiled = compile_rules(load_guide("infectiologie"))
+    compiled = compile_rules(load_guide("infectiologie", content_dir("guides")))
     assert [v.level for v in check_results(compiled, vector["text"], vector["results"])] == ["warning"]
     edited = copy.deepcopy(compiled)
     edited["checks"]["text-mismatch"] = {"level": "error", "message": "Autre texte : {stored}"}

@@ -21,7 +21,7 @@ from partages_ls.rules.compile import compile_rules
 from partages_ls.rules.engine import check_results
 
 SAMPLES = content_dir("samples")
-GUIDES = sorted(load_guides())
+GUIDES = sorted(load_guides(content_dir("guides")))
 ANNOTATORS = ["camille.martin@exemple.fr", "louis.bernard@exemple.fr"]
 ID = re.compile(r"^[A-Za-z0-9]{10}$")
 F1_RANGE = (0.6, 0.97)
@@ -31,7 +31,7 @@ SpanKey = tuple[str, int, int, str]
 
 @cache
 def rules(guide: str) -> dict[str, Any]:
-    return compile_rules(load_guide(guide))
+    return compile_rules(load_guide(guide, content_dir("guides")))
 
 
 @cache

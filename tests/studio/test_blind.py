@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from partages_ls.agreement.report import AgreementOptions, AgreementRequest, run_agreement
+from partages_ls.agreement.report import AgreementOptions
 from partages_ls.cli.main import cli
-from partages_ls.content import content_dir
+from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.curation.prepare import prepare_curation
 from partages_ls.curation.status import curation_status
 from partages_ls.exporters.labelstudio.read import load_export
@@ -28,10 +28,12 @@ from partages_ls.studio.blind import (
     pull_group,
 )
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import Project, create_project, find_guide_projects, list_tasks, resolve_project
+from partages_ls.workflows.agreement import AgreementRequest, run_agreement
+from partages_ls.workflows.imports import import_sources
 
-GUIDE = load_guide("reponse-traitement")
+GUIDE = load_guide("reponse-traitement", content_dir("guides"))
 SAMPLES = content_dir("samples") / GUIDE.name
 SAMPLE_ANNOTATORS = ("camille.martin@exemple.fr", "louis.bernard@exemple.fr")
 REPORTS = sorted(p.stem for p in (SAMPLES / "reports").glob("*.txt"))
@@ -109,16 +111,16 @@ def test_blind_group_create_import_status_pull_agreement_curate(
     assert {a["completed_by"]["email"].lower() for a in first["annotations"]} == {anne, bruno}
 
     agreement = run_agreement(
-        AgreementRequest(pulled.path, tmp_path / "agreement", None, AgreementOptions(bootstrap=0))
+        AgreementRequest(pulled.path, tmp_path / "agreement", None, AgreementOptions(bootstrap=0)), bundled_workspace()
     )
     assert agreement.data["documents"]["compared"] == 3
     assert {e.lower() for e in agreement.data["coverage"]["annotators"]} == {anne, bruno}
 
-    curated = prepare_curation(studio, f"blind:{GUIDE.name}")
+    curated = prepare_curation(studio, f"blind:{GUIDE.name}", guides=content_dir("guides"))
     assert curated.review == ["HEMATOLOGIE-00329_CRC"]  # the same as in one shared project (test_curate_studio)
     assert curated.adjudication == [r for r in REPORTS if r != "HEMATOLOGIE-00329_CRC"]
     assert curated.conflicts == 3 and curated.source_project == group.anchor.id
-    state = curation_status(studio, GUIDE.name)
+    state = curation_status(studio, GUIDE.name, guides=content_dir("guides"))
     assert state.curation_project == curated.curation_project and len(state.reports) == 4
 
 
@@ -144,7 +146,13 @@ def test_an_annotation_made_in_another_annotators_project_is_reported(
     group = fill_group(studio, tmp_path, emails)
     source = annotations_file(tmp_path, SAMPLE_ANNOTATORS[1], f"again-{bruno}")
     # Bruno's work lands in Anne's project (what a member opening another's project would do).
-    import_sources(studio, group.members[anne].id, [source], ImportOptions(mode="annotations", annotator=bruno))
+    import_sources(
+        studio,
+        group.members[anne].id,
+        [source],
+        ImportOptions(mode="annotations", annotator=bruno),
+        guides=content_dir("guides"),
+    )
     _, merged = group_status(studio, group, GUIDE)
     assert sorted(f["report"] for f in merged.foreign) == REPORTS
     assert {(f["project"], f["by"]) for f in merged.foreign} == {(group.members[anne].id, bruno)}

@@ -28,7 +28,7 @@ from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import list_tasks
 
 pytestmark = [pytest.mark.server, pytest.mark.browser]
-GUIDE = load_guide("reponse-traitement")
+GUIDE = load_guide("reponse-traitement", content_dir("guides"))
 SAMPLES = content_dir("samples") / GUIDE.name
 PROOF = Path("/tmp/partages-ls-blind-proof")
 

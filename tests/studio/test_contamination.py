@@ -19,17 +19,19 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from partages_ls.agreement.report import AgreementOptions, AgreementRequest, run_agreement
+from partages_ls.agreement.report import AgreementOptions
 from partages_ls.cli.main import cli
-from partages_ls.content import content_dir
-from partages_ls.exporters.export import ExportRequest, run_export
+from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import login_help
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.pull import pull_project
 from partages_ls.studio.status import project_status
+from partages_ls.workflows.agreement import AgreementRequest, run_agreement
+from partages_ls.workflows.export import ExportRequest, run_export
+from partages_ls.workflows.imports import import_sources
 
 from .synthetic import make_results
 
@@ -64,7 +66,7 @@ def _as_user(url: str, token: str, method: str, path: str, payload: Any = None) 
 
 
 def test_an_edit_by_another_annotator_is_detected(studio: StudioClient, ls_server: Any, tmp_path: Path) -> None:
-    guide = load_guide(GUIDE)
+    guide = load_guide(GUIDE, content_dir("guides"))
     project = create_project(studio, guide).project
     invite = login_help(studio).invite_url
     assert invite is not None
@@ -80,8 +82,12 @@ def test_an_edit_by_another_annotator_is_detected(studio: StudioClient, ls_serve
         path = tmp_path / f"{email}.json"
         path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         sources = [REPORTS, path] if variant == 0 else [path]
-        import_sources(studio, GUIDE, sources, ImportOptions(mode="annotations", annotator=email))
-    assert project_status(studio, GUIDE).contaminated == []  # the importing account is not an annotator
+        import_sources(
+            studio, GUIDE, sources, ImportOptions(mode="annotations", annotator=email), guides=content_dir("guides")
+        )
+    assert (
+        project_status(studio, GUIDE, guides=content_dir("guides")).contaminated == []
+    )  # the importing account is not an annotator
 
     # Bruno opens Anne's annotation of the first report and edits it, through the API, as himself.
     tasks = list_tasks(studio, project.id, full=True)
@@ -93,7 +99,7 @@ def test_an_edit_by_another_annotator_is_detected(studio: StudioClient, ls_serve
     stored = _as_user(ls_server.url, ls_server.token, "GET", f"/api/annotations/{target['id']}")
     assert stored["completed_by"] == users[anne] and stored["updated_by"] == users[bruno]
 
-    status = project_status(studio, GUIDE)
+    status = project_status(studio, GUIDE, guides=content_dir("guides"))
     assert [(c.report, c.annotation_id, c.completed_by, c.updated_by) for c in status.contaminated] == [
         (first["data"]["report"], target["id"], anne, bruno)
     ]
@@ -103,21 +109,26 @@ def test_an_edit_by_another_annotator_is_detected(studio: StudioClient, ls_serve
     assert f"annotation {target['id']}" in shown.output and f"last updated by {bruno}" in shown.output
 
     export = tmp_path / "export.json"
-    pull_project(studio, GUIDE, export)
-    report = run_export(ExportRequest(export, "parhaf", tmp_path / "out", gold=f"annotator:{anne}"))
+    pull_project(studio, GUIDE, export, guides=content_dir("guides"))
+    report = run_export(
+        ExportRequest(export, "parhaf", tmp_path / "out", gold=f"annotator:{anne}"), bundled_workspace()
+    )
     assert [(c["annotation"], c["completed_by"], c["updated_by"]) for c in report["contaminated"]] == [
         (target["id"], anne, bruno)
     ]
     assert report["summary"]["contaminated"] == 1
 
-    counted = run_agreement(AgreementRequest(export, tmp_path / "all", GUIDE, AgreementOptions(bootstrap=0)))
+    counted = run_agreement(
+        AgreementRequest(export, tmp_path / "all", GUIDE, AgreementOptions(bootstrap=0)), bundled_workspace()
+    )
     contamination = counted.data["contamination"]
     assert contamination["excluded"] is False and [c["annotation"] for c in contamination["annotations"]] == [
         target["id"]
     ]
     assert counted.data["coverage"]["annotators"][anne]["documents"] == 4
     left_out = run_agreement(
-        AgreementRequest(export, tmp_path / "clean", GUIDE, AgreementOptions(bootstrap=0, exclude_contaminated=True))
+        AgreementRequest(export, tmp_path / "clean", GUIDE, AgreementOptions(bootstrap=0, exclude_contaminated=True)),
+        bundled_workspace(),
     )
     assert left_out.data["contamination"]["excluded"] is True
     assert left_out.data["coverage"]["annotators"][anne]["documents"] == 3  # the edited annotation is out

@@ -12,27 +12,27 @@ import pytest
 from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
-from partages_ls.content import content_dir
+from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.exporters.export import read_sidecar
 from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import LOCAL_DATA_DIR, Connection
-from partages_ls.studio.demo import DemoOptions, DemoResult, GuideOutcome, own_command, run_demo
 from partages_ls.studio.projects import list_tasks
 from partages_ls.studio.server import find_server, stop_server
+from partages_ls.workflows.demo import DemoOptions, DemoResult, GuideOutcome, own_command, run_demo
 
 from .synthetic import make_results
 
 pytestmark = pytest.mark.server
 ANNOTATORS = ["anne.demo@exemple.fr", "bruno.demo@exemple.fr"]
-GUIDES = sorted(load_guides())
+GUIDES = sorted(load_guides(content_dir("guides")))
 
 
 def _samples_with_annotations(root: Path) -> Path:
     """A copy of the bundled samples plus two annotators' files for infectiologie."""
     samples = root / "samples"
     shutil.copytree(content_dir("samples"), samples)
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     folder = samples / "infectiologie" / "annotations"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
@@ -60,7 +60,7 @@ def test_demo_runs_twice_harmlessly(tmp_path: Path) -> None:
     lines: list[str] = []
     started = []
     try:
-        first = run_demo(options, echo=lines.append)
+        first = run_demo(options, echo=lines.append, workspace=bundled_workspace())
         assert first.started and first.server is not None
         started.append(first.server)
         state = find_server(data_dir)
@@ -95,7 +95,7 @@ def test_demo_runs_twice_harmlessly(tmp_path: Path) -> None:
             "status", "pull", "validate", "export", "agreement"
         ]  # fmt: skip
 
-        second = run_demo(options, echo=lines.append)
+        second = run_demo(options, echo=lines.append, workspace=bundled_workspace())
         assert not second.started and second.url == first.url
         for outcome, before in zip(second.guides, first.guides, strict=True):
             assert outcome.project_action == "unchanged"
@@ -125,7 +125,7 @@ def test_after_the_demo_the_cli_finds_its_server_and_agreement_counts_the_campai
     runner = CliRunner()
     started = []
     try:
-        first = run_demo(options)
+        first = run_demo(options, bundled_workspace())
         assert first.server is not None
         started.append(first.server)
         assert first.next_commands[0] == f"{own_command()} status infectiologie"  # no settings step needed
@@ -161,10 +161,10 @@ def test_after_the_demo_the_cli_finds_its_server_and_agreement_counts_the_campai
         # campaign's two annotators and names the admin as present but not compared.
         with StudioClient(Connection(first.url, token)) as client:
             task = list_tasks(client, first.guides[0].project_id)[0]
-            guide = load_guide("infectiologie")
+            guide = load_guide("infectiologie", content_dir("guides"))
             text = task["data"][guide.text.data_key]
             client.post(f"/api/tasks/{task['id']}/annotations", {"result": make_results(guide, text, variant=1)})
-        second = run_demo(options)
+        second = run_demo(options, bundled_workspace())
         assert second.guides[0].annotations_pulled == 9
         report = json.loads((Path("demo-output/agreement/infectiologie/agreement.json")).read_text(encoding="utf-8"))
         assert report["annotators"] == ANNOTATORS

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.client import RetryPolicy, StudioClient
 from partages_ls.studio.connection import Connection
-from partages_ls.studio.importer import ImportFailedError, ImportOptions, import_sources
+from partages_ls.studio.importer import ImportFailedError, ImportOptions
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.server import LocalServer
+from partages_ls.workflows.imports import import_sources
 
 pytestmark = pytest.mark.server
 COUNT = 300
@@ -58,7 +60,7 @@ def _assert_exactly_once(client: StudioClient, project_id: int) -> None:
 def test_a_stopped_server_stops_the_import_and_a_rerun_completes_it(server: LocalServer, reports: Path) -> None:
     fast_failure = RetryPolicy(attempts=3, first_delay=0.2, max_delay=0.4)
     client = _client(server, fast_failure)
-    project = create_project(client, load_guide("infectiologie")).project
+    project = create_project(client, load_guide("infectiologie", content_dir("guides"))).project
     stopped: list[int] = []
 
     def stop_after_first_chunk(done: int, total: int) -> None:
@@ -67,7 +69,14 @@ def test_a_stopped_server_stops_the_import_and_a_rerun_completes_it(server: Loca
             server.stop()
 
     with client, pytest.raises(ImportFailedError) as failure:
-        import_sources(client, project.id, [reports], ImportOptions(chunk_size=CHUNK), progress=stop_after_first_chunk)
+        import_sources(
+            client,
+            project.id,
+            [reports],
+            ImportOptions(chunk_size=CHUNK),
+            progress=stop_after_first_chunk,
+            guides=content_dir("guides"),
+        )
     message = str(failure.value)
     assert "does not answer" in message
     assert f"Done before it stopped: {CHUNK} task(s) created" in message
@@ -75,17 +84,21 @@ def test_a_stopped_server_stops_the_import_and_a_rerun_completes_it(server: Loca
 
     server.start()  # same data folder, same port
     with _client(server, fast_failure) as client:
-        rerun = import_sources(client, project.id, [reports], ImportOptions(chunk_size=CHUNK))
+        rerun = import_sources(
+            client, project.id, [reports], ImportOptions(chunk_size=CHUNK), guides=content_dir("guides")
+        )
         assert (rerun.tasks_present, rerun.tasks_created) == (CHUNK, COUNT - CHUNK)
         _assert_exactly_once(client, project.id)
-        again = import_sources(client, project.id, [reports], ImportOptions(chunk_size=CHUNK))
+        again = import_sources(
+            client, project.id, [reports], ImportOptions(chunk_size=CHUNK), guides=content_dir("guides")
+        )
         assert (again.tasks_present, again.tasks_created) == (COUNT, 0)
 
 
 def test_a_server_restarted_during_the_import_is_waited_for(server: LocalServer, reports: Path) -> None:
     patient = RetryPolicy(attempts=10, first_delay=0.5, max_delay=4.0, budget_seconds=60.0)
     client = _client(server, patient)
-    project = create_project(client, load_guide("infectiologie")).project
+    project = create_project(client, load_guide("infectiologie", content_dir("guides"))).project
     restarter: list[threading.Thread] = []
 
     def restart() -> None:
@@ -100,7 +113,12 @@ def test_a_server_restarted_during_the_import_is_waited_for(server: LocalServer,
 
     with client:
         report = import_sources(
-            client, project.id, [reports], ImportOptions(chunk_size=CHUNK), progress=restart_after_first_chunk
+            client,
+            project.id,
+            [reports],
+            ImportOptions(chunk_size=CHUNK),
+            progress=restart_after_first_chunk,
+            guides=content_dir("guides"),
         )
         restarter[0].join()
         assert report.resumed >= 1

@@ -18,10 +18,11 @@ from partages_ls.exporters.output import OutputExistsError
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import AnnotatorError, add_annotators, login_help
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportFailedError, ImportOptions, ImportRefusedError, import_sources
+from partages_ls.studio.importer import ImportFailedError, ImportOptions, ImportRefusedError
 from partages_ls.studio.projects import create_project, list_tasks
 from partages_ls.studio.pull import pull_project
 from partages_ls.studio.status import project_status
+from partages_ls.workflows.imports import import_sources
 
 from .synthetic import canonical, make_results
 
@@ -35,7 +36,7 @@ def _texts() -> dict[str, str]:
 
 
 def _results_file(folder: Path, email: str, variant: int, reports: list[str] | None = None) -> Path:
-    guide = load_guide(GUIDE)
+    guide = load_guide(GUIDE, content_dir("guides"))
     items = [
         {"report": report, "result": make_results(guide, text, variant=variant)}
         for report, text in _texts().items()
@@ -51,13 +52,15 @@ def _reports_in(studio: StudioClient, project_id: int) -> list[str]:
 
 
 def test_reports_are_imported_once_and_changed_texts_are_reported(studio: StudioClient, tmp_path: Path) -> None:
-    project = create_project(studio, load_guide(GUIDE)).project
+    project = create_project(studio, load_guide(GUIDE, content_dir("guides"))).project
     seen: list[tuple[int, int]] = []
-    first = import_sources(studio, GUIDE, [REPORTS], progress=lambda done, total: seen.append((done, total)))
+    first = import_sources(
+        studio, GUIDE, [REPORTS], progress=lambda done, total: seen.append((done, total)), guides=content_dir("guides")
+    )
     assert (first.tasks_created, first.tasks_present, first.reports) == (4, 0, 4)
     assert seen[0] == (0, 4) and seen[-1] == (4, 4)
     before = studio.requests
-    again = import_sources(studio, GUIDE, [REPORTS])
+    again = import_sources(studio, GUIDE, [REPORTS], guides=content_dir("guides"))
     assert (again.tasks_created, again.tasks_present) == (0, 4)
     assert studio.requests - before <= 4  # project lookup and one listing: nothing posted
     assert _reports_in(studio, project.id) == sorted(_texts())
@@ -67,7 +70,7 @@ def test_reports_are_imported_once_and_changed_texts_are_reported(studio: Studio
     victim = sorted(changed.glob("*.txt"))[1]
     victim.write_text(victim.read_text(encoding="utf-8") + "Ajout tardif.\n", encoding="utf-8")
     (changed / "NOUVEAU-00001_CRH.txt").write_text("Compte rendu ajouté plus tard.\n", encoding="utf-8")
-    third = import_sources(studio, project.id, [changed])
+    third = import_sources(studio, project.id, [changed], guides=content_dir("guides"))
     assert third.changed_text == [victim.stem]
     assert third.tasks_created == 1
     stored = {t["data"]["report"]: t["data"]["text"] for t in list_tasks(studio, project.id)}
@@ -76,7 +79,7 @@ def test_reports_are_imported_once_and_changed_texts_are_reported(studio: Studio
 
 
 def test_two_annotators_loaded_one_at_a_time(studio: StudioClient, tmp_path: Path, emails: list[str]) -> None:
-    guide = load_guide(GUIDE)
+    guide = load_guide(GUIDE, content_dir("guides"))
     project = create_project(studio, guide).project
     anne, bruno = emails
     members = add_annotators(studio, GUIDE, [anne, bruno, anne.upper()])
@@ -86,23 +89,39 @@ def test_two_annotators_loaded_one_at_a_time(studio: StudioClient, tmp_path: Pat
     # Anne's annotations arrive with the new tasks (one bulk import), Bruno's on existing tasks.
     half = sorted(_texts())[:2]
     a = import_sources(
-        studio, GUIDE, [REPORTS, _results_file(tmp_path, anne, 0)], ImportOptions(mode="annotations", annotator=anne)
+        studio,
+        GUIDE,
+        [REPORTS, _results_file(tmp_path, anne, 0)],
+        ImportOptions(mode="annotations", annotator=anne),
+        guides=content_dir("guides"),
     )
     assert (a.tasks_created, a.annotations_created, a.annotations_present) == (4, 4, 0)
     b = import_sources(
-        studio, GUIDE, [_results_file(tmp_path, bruno, 1, half)], ImportOptions(mode="annotations", annotator=bruno)
+        studio,
+        GUIDE,
+        [_results_file(tmp_path, bruno, 1, half)],
+        ImportOptions(mode="annotations", annotator=bruno),
+        guides=content_dir("guides"),
     )
     assert (b.tasks_created, b.tasks_present, b.annotations_created) == (0, 2, 2)
     b_again = import_sources(
-        studio, GUIDE, [_results_file(tmp_path, bruno, 1)], ImportOptions(mode="annotations", annotator=bruno)
+        studio,
+        GUIDE,
+        [_results_file(tmp_path, bruno, 1)],
+        ImportOptions(mode="annotations", annotator=bruno),
+        guides=content_dir("guides"),
     )
     assert (b_again.annotations_created, b_again.annotations_present) == (2, 2)
     a_again = import_sources(
-        studio, GUIDE, [_results_file(tmp_path, anne, 0)], ImportOptions(mode="annotations", annotator=anne)
+        studio,
+        GUIDE,
+        [_results_file(tmp_path, anne, 0)],
+        ImportOptions(mode="annotations", annotator=anne),
+        guides=content_dir("guides"),
     )
     assert (a_again.annotations_created, a_again.annotations_present) == (0, 4)
 
-    status = project_status(studio, GUIDE)
+    status = project_status(studio, GUIDE, guides=content_dir("guides"))
     assert status.tasks == 4 and status.tasks_by_submitted == {"0": 0, "1": 0, "2+": 4}
     assert [(p.annotator, p.submitted, p.skipped) for p in status.annotators] == [(anne, 4, 0), (bruno, 4, 0)]
     assert status.ready_for_agreement == sorted(_texts())
@@ -113,13 +132,13 @@ def test_two_annotators_loaded_one_at_a_time(studio: StudioClient, tmp_path: Pat
         f"/api/tasks/{tasks[0]['id']}/annotations",
         {"result": [], "was_cancelled": True, "completed_by": members.members[1].user_id},
     )
-    status = project_status(studio, project.id)
+    status = project_status(studio, project.id, guides=content_dir("guides"))
     assert [(p.annotator, p.submitted, p.skipped) for p in status.annotators] == [(anne, 4, 0), (bruno, 4, 1)]
     assert status.skipped_tasks == [tasks[0]["data"]["report"]]
 
     # The pulled export carries e-mails; its annotations are what was imported, not ground truth.
     out = tmp_path / "export.json"
-    pulled = pull_project(studio, GUIDE, out)
+    pulled = pull_project(studio, GUIDE, out, guides=content_dir("guides"))
     assert (pulled.tasks, pulled.annotations) == (4, 9)
     exported = load_export(out)
     assert all(not a["ground_truth"] for t in exported for a in t["annotations"])
@@ -156,18 +175,24 @@ def _flawed_brat(folder: Path) -> tuple[Path, str]:
 
 
 def test_a_flawed_brat_folder_imports_completely(studio: StudioClient, tmp_path: Path, emails: list[str]) -> None:
-    guide = load_guide(GUIDE)
+    guide = load_guide(GUIDE, content_dir("guides"))
     project = create_project(studio, guide).project
     add_annotators(studio, GUIDE, emails[:1])
     folder, report = _flawed_brat(tmp_path / "brat-anne")
     options = ImportOptions(mode="annotations", annotator=emails[0])
 
     with pytest.raises(ImportRefusedError, match="--strict: 3 problem") as caught:
-        import_sources(studio, GUIDE, [folder], ImportOptions(mode="annotations", annotator=emails[0], strict=True))
+        import_sources(
+            studio,
+            GUIDE,
+            [folder],
+            ImportOptions(mode="annotations", annotator=emails[0], strict=True),
+            guides=content_dir("guides"),
+        )
     assert {d.code for d in caught.value.diagnostics} == {"unreadable", "relation-pair", "required-attribute"}
     assert list_tasks(studio, project.id) == []  # nothing was sent, not even the reports
 
-    result = import_sources(studio, GUIDE, [folder], options)
+    result = import_sources(studio, GUIDE, [folder], options, guides=content_dir("guides"))
     assert (result.tasks_created, result.annotations_created) == (4, 4)
     assert result.invalid_reports == [report]
     located = {(p.code, p.location) for p in result.problems}
@@ -190,7 +215,7 @@ def test_a_flawed_brat_folder_imports_completely(studio: StudioClient, tmp_path:
 
 
 def test_unstorable_result_items_are_left_out_alone(studio: StudioClient, tmp_path: Path, emails: list[str]) -> None:
-    guide = load_guide(GUIDE)
+    guide = load_guide(GUIDE, content_dir("guides"))
     project = create_project(studio, guide).project
     add_annotators(studio, GUIDE, emails[:1])
     texts = _texts()
@@ -201,7 +226,7 @@ def test_unstorable_result_items_are_left_out_alone(studio: StudioClient, tmp_pa
     path = tmp_path / "broken.json"
     path.write_text(json.dumps([{"report": report, "result": broken}]), encoding="utf-8")
     options = ImportOptions(mode="annotations", annotator=emails[0])
-    result = import_sources(studio, GUIDE, [REPORTS, path], options)
+    result = import_sources(studio, GUIDE, [REPORTS, path], options, guides=content_dir("guides"))
     assert result.annotations_created == 1 and result.tasks_created == 4
     assert any("Étiquette inconnue « Virus »" in p.message and report in p.location for p in result.left_out)
     (stored,) = [a for t in list_tasks(studio, project.id, full=True) for a in t["annotations"]]
@@ -209,15 +234,21 @@ def test_unstorable_result_items_are_left_out_alone(studio: StudioClient, tmp_pa
     assert regions[0]["id"] not in sent and {r["id"] for r in regions[1:]} <= sent
 
     with pytest.raises(AnnotatorError, match="not a member"):
-        import_sources(studio, GUIDE, [path], ImportOptions(mode="annotations", annotator="nobody@exemple.fr"))
+        import_sources(
+            studio,
+            GUIDE,
+            [path],
+            ImportOptions(mode="annotations", annotator="nobody@exemple.fr"),
+            guides=content_dir("guides"),
+        )
     with pytest.raises(ImportFailedError, match="needs --annotator"):
-        import_sources(studio, GUIDE, [path], ImportOptions(mode="annotations"))
+        import_sources(studio, GUIDE, [path], ImportOptions(mode="annotations"), guides=content_dir("guides"))
 
 
 def test_predictions_from_a_brat_folder(studio: StudioClient, tmp_path: Path) -> None:
     from partages_ls.exporters.brat.write import write_brat
 
-    guide = load_guide(GUIDE)
+    guide = load_guide(GUIDE, content_dir("guides"))
     project = create_project(studio, guide).project
     tasks: list[dict[str, Any]] = []
     for position, (report, text) in enumerate(_texts().items()):
@@ -227,9 +258,9 @@ def test_predictions_from_a_brat_folder(studio: StudioClient, tmp_path: Path) ->
     folder.mkdir()
     write_brat(read_labelstudio(tasks, guide), guide, folder, WriteOptions())
 
-    first = import_sources(studio, project.id, [folder])
+    first = import_sources(studio, project.id, [folder], guides=content_dir("guides"))
     assert (first.mode, first.tasks_created, first.predictions_created) == ("predictions", 4, 4)
-    again = import_sources(studio, project.id, [folder])
+    again = import_sources(studio, project.id, [folder], guides=content_dir("guides"))
     assert (again.predictions_created, again.predictions_present) == (0, 4)
     stored = list_tasks(studio, project.id, full=True)
     assert all(len(t["predictions"]) == 1 and not t["annotations"] for t in stored)
@@ -237,11 +268,11 @@ def test_predictions_from_a_brat_folder(studio: StudioClient, tmp_path: Path) ->
 
 
 def test_pull_writes_the_record_and_refuses_to_overwrite(studio: StudioClient, tmp_path: Path, ls_server: Any) -> None:
-    guide = load_guide(GUIDE)
+    guide = load_guide(GUIDE, content_dir("guides"))
     project = create_project(studio, guide).project
-    import_sources(studio, GUIDE, [REPORTS])
+    import_sources(studio, GUIDE, [REPORTS], guides=content_dir("guides"))
     out = tmp_path / "pulls" / "infectiologie.json"
-    result = pull_project(studio, str(project.id), out)
+    result = pull_project(studio, str(project.id), out, guides=content_dir("guides"))
     record = read_sidecar(out)
     assert record is not None
     assert record == result.record
@@ -260,8 +291,8 @@ def test_pull_writes_the_record_and_refuses_to_overwrite(studio: StudioClient, t
     for path in (out, result.record_path):
         assert ls_server.token not in path.read_text(encoding="utf-8")
     with pytest.raises(OutputExistsError, match="--overwrite"):
-        pull_project(studio, project.id, out)
-    assert pull_project(studio, project.id, out, overwrite=True).tasks == 4
+        pull_project(studio, project.id, out, guides=content_dir("guides"))
+    assert pull_project(studio, project.id, out, overwrite=True, guides=content_dir("guides")).tasks == 4
     assert studio.get(f"/api/projects/{project.id}/exports") == []  # snapshots are cleaned up
     assert sorted(p.name for p in out.parent.iterdir()) == ["infectiologie.json", "infectiologie.json.meta.json"]
 
@@ -284,7 +315,7 @@ def test_import_command_lists_violations_and_exits_1_only_for_what_it_left_out(
 
     from partages_ls.cli.main import cli
 
-    create_project(studio, load_guide(GUIDE))
+    create_project(studio, load_guide(GUIDE, content_dir("guides")))
     add_annotators(studio, GUIDE, emails[:1])
     folder, report = _flawed_brat(tmp_path / "brat")
     runner = CliRunner(env={"LABEL_STUDIO_URL": ls_server.url, "LABEL_STUDIO_API_KEY": ls_server.token})

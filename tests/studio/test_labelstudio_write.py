@@ -16,7 +16,7 @@ from partages_ls.rules.engine import check_results
 
 from .synthetic import canonical, make_results
 
-GUIDES = sorted(load_guides())
+GUIDES = sorted(load_guides(content_dir("guides")))
 
 
 def _samples(name: str) -> list[tuple[str, str]]:
@@ -28,7 +28,7 @@ def _samples(name: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("name", GUIDES)
 def test_round_trip_through_the_model_is_an_identity(name: str) -> None:
-    guide = load_guide(name)
+    guide = load_guide(name, content_dir("guides"))
     tasks = []
     originals: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for position, (report, text) in enumerate(_samples(name)):
@@ -58,7 +58,7 @@ def test_round_trip_through_the_model_is_an_identity(name: str) -> None:
 
 
 def test_items_have_the_shape_the_interface_writes() -> None:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     text = "Bactériémie à Escherichia coli."
     annotation = Annotation(
         spans=[
@@ -93,7 +93,7 @@ def test_items_have_the_shape_the_interface_writes() -> None:
 
 
 def test_document_fields_are_choices_without_offsets() -> None:
-    guide = load_guide("reponse-traitement")
+    guide = load_guide("reponse-traitement", content_dir("guides"))
     annotation = Annotation(fields={"Nomenclature": ["MaladieStable"]})
     assert write_labelstudio(annotation, guide) == [
         {

@@ -10,8 +10,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from partages_ls.content import content_dir
-from partages_ls.exporters.export import ExportRequest, run_export
+from partages_ls.content import bundled_workspace, content_dir
 from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.gold import GoldPolicy, select_gold
 from partages_ls.exporters.labelstudio.read import read_labelstudio
@@ -21,9 +20,11 @@ from partages_ls.exporters.splits import SplitPlan, assign_splits
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import add_annotators
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import create_project
 from partages_ls.studio.pull import pull_project
+from partages_ls.workflows.export import ExportRequest, run_export
+from partages_ls.workflows.imports import import_sources
 
 pytestmark = pytest.mark.server
 
@@ -48,7 +49,7 @@ def _tables(folder: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize("guide_name", ["infectiologie", "reponse-traitement"])
 def test_parhaf_through_label_studio_gives_the_same_rows(studio: StudioClient, tmp_path: Path, guide_name: str) -> None:
-    guide = load_guide(guide_name)
+    guide = load_guide(guide_name, content_dir("guides"))
     policy = GoldPolicy.parse(f"annotator:{ANNOTATOR}")
     gold = select_gold(read_labelstudio(_sample_tasks(guide_name), guide), policy)
     assert gold.skipped == [] and len(gold.documents) == 4
@@ -64,10 +65,10 @@ def test_parhaf_through_label_studio_gives_the_same_rows(studio: StudioClient, t
     create_project(studio, guide)
     add_annotators(studio, guide.name, [ANNOTATOR])
     options = ImportOptions(mode="annotations", annotator=ANNOTATOR)
-    report = import_sources(studio, guide.name, [original], options)
+    report = import_sources(studio, guide.name, [original], options, guides=content_dir("guides"))
     assert (report.tasks_created, report.annotations_created, report.problems, report.left_out) == (4, 4, [], [])
     export = tmp_path / "pulled.json"
-    pull_project(studio, guide.name, export)
+    pull_project(studio, guide.name, export, guides=content_dir("guides"))
 
     split_file = tmp_path / "splits.csv"
     with split_file.open("w", encoding="utf-8", newline="") as handle:
@@ -75,7 +76,9 @@ def test_parhaf_through_label_studio_gives_the_same_rows(studio: StudioClient, t
         writer.writerow(["report", "split"])
         writer.writerows(sorted(read_parhaf_splits(original, guide).items()))
     again = tmp_path / "again"
-    result = run_export(ExportRequest(export, "parhaf", again, gold=str(policy), split=SplitPlan(file=split_file)))
+    result = run_export(
+        ExportRequest(export, "parhaf", again, gold=str(policy), split=SplitPlan(file=split_file)), bundled_workspace()
+    )
     assert result["summary"]["skipped_by_reason"] == {}
     before, after = _tables(original), _tables(again)
     assert sorted(before) == sorted(after)
@@ -86,7 +89,7 @@ def test_parhaf_through_label_studio_gives_the_same_rows(studio: StudioClient, t
 def test_a_published_style_cu1_subset_with_only_roleper_round_trips(studio: StudioClient, tmp_path: Path) -> None:
     """The published CU1 subsets carry RolePER only: places, numbers and codes have no role. Such a
     subset breaks the guide (RoleLOC, RoleNUM, CodeType are required) yet must come back identical."""
-    guide = load_guide("pseudonymisation")
+    guide = load_guide("pseudonymisation", content_dir("guides"))
     policy = GoldPolicy.parse(f"annotator:{ANNOTATOR}")
     gold = select_gold(read_labelstudio(_sample_tasks(guide.name), guide), policy)
     stripped = 0
@@ -108,11 +111,17 @@ def test_a_published_style_cu1_subset_with_only_roleper_round_trips(studio: Stud
 
     create_project(studio, guide)
     add_annotators(studio, guide.name, [ANNOTATOR])
-    report = import_sources(studio, guide.name, [original], ImportOptions(mode="annotations", annotator=ANNOTATOR))
+    report = import_sources(
+        studio,
+        guide.name,
+        [original],
+        ImportOptions(mode="annotations", annotator=ANNOTATOR),
+        guides=content_dir("guides"),
+    )
     assert (report.tasks_created, report.annotations_created, report.left_out) == (4, 4, [])
     assert {p.code for p in report.problems} == {"required-attribute"} and len(report.problems) == stripped
     export = tmp_path / "pulled.json"
-    pull_project(studio, guide.name, export)
+    pull_project(studio, guide.name, export, guides=content_dir("guides"))
 
     split_file = tmp_path / "splits.csv"
     with split_file.open("w", encoding="utf-8", newline="") as handle:
@@ -120,7 +129,9 @@ def test_a_published_style_cu1_subset_with_only_roleper_round_trips(studio: Stud
         writer.writerow(["report", "split"])
         writer.writerows(sorted(read_parhaf_splits(original, guide).items()))
     again = tmp_path / "again"
-    result = run_export(ExportRequest(export, "parhaf", again, gold=str(policy), split=SplitPlan(file=split_file)))
+    result = run_export(
+        ExportRequest(export, "parhaf", again, gold=str(policy), split=SplitPlan(file=split_file)), bundled_workspace()
+    )
     assert result["exit_status"] == 0 and result["left_out"] == []
     assert result["summary"]["spans_exported"] == rows
     assert result["summary"]["violations_by_rule"] == {"required-attribute": stripped}

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
 from partages_ls.label_configs.render import render_label_config
 from partages_ls.studio.client import StudioClient
@@ -26,7 +27,7 @@ COMMUNITY = (
 @pytest.fixture
 def make_project(ls_server: Any) -> Iterator[Callable[[bool], int]]:
     made: list[int] = []
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
 
     def make(marker: bool) -> int:
         payload = {"title": "test: plugin setting", "label_config": render_label_config(guide)}
@@ -45,7 +46,7 @@ def make_project(ls_server: Any) -> Iterator[Callable[[bool], int]]:
 @pytest.mark.server
 def test_the_community_server_runs_the_plugin_through_the_loader(ls_server: Any, make_project: Any) -> None:
     """The session server runs partages-ls' loader: custom_script is dropped, the marker finds the plugin."""
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     project = make_project(True)
     with StudioClient(Connection(ls_server.url, ls_server.token)) as client:
         result = set_project_plugin(client, project, guide)
@@ -61,13 +62,13 @@ def test_the_community_server_runs_the_plugin_through_the_loader(ls_server: Any,
 def test_without_the_marker_the_loader_cannot_find_the_plugin(ls_server: Any, make_project: Any) -> None:
     project = make_project(False)
     with StudioClient(Connection(ls_server.url, ls_server.token)) as client:
-        result = set_project_plugin(client, project, load_guide("infectiologie"))
+        result = set_project_plugin(client, project, load_guide("infectiologie", content_dir("guides")))
     assert (result.status, result.runs) == ("injection-off", False)
     assert "marker partages-ls:guide=infectiologie" in result.message and "has none" in result.message
 
 
 def test_the_script_is_the_generated_plugin_file() -> None:
-    guide = load_guide("reponse-traitement")
+    guide = load_guide("reponse-traitement", content_dir("guides"))
     script = plugin_script(guide)
     assert script.startswith("/**\n * PARTAGES CU5b") and 'LSI.on("beforeSaveAnnotation"' in script
     assert '"guide": "reponse-traitement"' in script
@@ -119,7 +120,7 @@ def test_each_answer_of_the_server_is_reported(
     stored: Callable[[str], dict[str, Any]], status: str, words: str
 ) -> None:
     calls: list[tuple[str, Any]] = []
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     with _fake_client(stored, calls) as client:
         result = set_project_plugin(client, 7, guide)
     assert isinstance(result, PluginResult)
@@ -152,7 +153,7 @@ def test_each_answer_of_a_community_loader_is_reported(
 ) -> None:
     calls: list[tuple[str, Any]] = []
     with _fake_client(lambda script: stored, calls, loader, served) as client:
-        result = set_project_plugin(client, 7, load_guide("infectiologie"))
+        result = set_project_plugin(client, 7, load_guide("infectiologie", content_dir("guides")))
     assert (result.status, result.runs, result.kept) == (status, status == "injected", False), result.message
     assert words in result.message, result.message
     if status != "injected":

@@ -9,8 +9,9 @@ from partages_ls.guides.loader import load_guide
 from partages_ls.guides.model import Guide
 from partages_ls.label_configs.render import render_label_config
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, import_sources
+from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import ProjectError, create_project, read_marker, resolve_project
+from partages_ls.workflows.imports import import_sources
 
 from .synthetic import make_results
 
@@ -36,7 +37,7 @@ def _without_label(guide: Guide, label: str) -> Guide:
 
 
 def test_create_is_idempotent_and_finds_the_project_by_its_marker(studio: StudioClient) -> None:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     first = create_project(studio, guide)
     assert first.action == "created"
     stored = studio.get(f"/api/projects/{first.project.id}")
@@ -61,7 +62,7 @@ def test_create_is_idempotent_and_finds_the_project_by_its_marker(studio: Studio
 
 
 def test_a_changed_guide_updates_the_config_when_nothing_is_orphaned(studio: StudioClient) -> None:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     project = create_project(studio, guide).project
     changed = _without_label(guide, "Site")
     result = create_project(studio, changed)
@@ -73,10 +74,10 @@ def test_a_changed_guide_updates_the_config_when_nothing_is_orphaned(studio: Stu
 
 
 def test_a_change_that_would_orphan_annotations_is_refused(studio: StudioClient, emails: list[str]) -> None:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     project = create_project(studio, guide).project
     reports = content_dir("samples") / guide.name / "reports"
-    import_sources(studio, project.id, [reports])
+    import_sources(studio, project.id, [reports], guides=content_dir("guides"))
     path = sorted(reports.glob("*.txt"))[0]
     results = make_results(guide, path.read_text(encoding="utf-8"))
     assert any(r.get("value", {}).get("labels") == ["Site"] for r in results)
@@ -102,10 +103,14 @@ def test_a_change_that_would_orphan_annotations_is_refused(studio: StudioClient,
 
 
 def test_import_then_reread_uses_the_project_guide(studio: StudioClient) -> None:
-    guide = load_guide("reponse-traitement")
+    guide = load_guide("reponse-traitement", content_dir("guides"))
     project = create_project(studio, guide, title="Réponse au traitement (test)").project
     assert project.title == "Réponse au traitement (test)"
     report = import_sources(
-        studio, "reponse-traitement", [content_dir("samples") / guide.name / "reports"], ImportOptions()
+        studio,
+        "reponse-traitement",
+        [content_dir("samples") / guide.name / "reports"],
+        ImportOptions(),
+        guides=content_dir("guides"),
     )
     assert report.project_id == project.id and report.tasks_created == 4

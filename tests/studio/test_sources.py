@@ -56,7 +56,7 @@ def _gold(guide: Guide) -> tuple[Corpus, dict[str, list[dict[str, Any]]]]:
 
 
 def test_a_folder_of_reports(tmp_path: Path) -> None:
-    source = read_source(REPORTS, load_guide("infectiologie"))
+    source = read_source(REPORTS, load_guide("infectiologie", content_dir("guides")))
     assert source.kind == "reports" and not source.has_annotations
     assert [d.report for d in source.documents] == sorted(p.stem for p in REPORTS.glob("*.txt"))
     assert source.documents[0].text == (REPORTS / f"{source.documents[0].report}.txt").read_text(encoding="utf-8")
@@ -66,7 +66,7 @@ def test_a_folder_of_reports(tmp_path: Path) -> None:
 @pytest.mark.parametrize("guide_name", ["infectiologie", "biomarqueurs", "reponse-traitement", "pseudonymisation"])
 @pytest.mark.parametrize("kind", ["parhaf", "cas", "brat"])
 def test_exported_folders_read_back_to_the_same_annotations(tmp_path: Path, kind: str, guide_name: str) -> None:
-    guide = load_guide(guide_name)
+    guide = load_guide(guide_name, content_dir("guides"))
     corpus, expected = _gold(guide)
     folder = tmp_path / kind
     folder.mkdir()
@@ -93,7 +93,7 @@ def test_exported_folders_read_back_to_the_same_annotations(tmp_path: Path, kind
 
 
 def test_a_results_file(tmp_path: Path) -> None:
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     path = tmp_path / "a@exemple.fr.json"
     items = [
         {"report": p.stem, "result": make_results(guide, p.read_text(encoding="utf-8"))} for p in REPORTS.glob("*.txt")
@@ -139,7 +139,7 @@ def test_a_bad_parhaf_row_is_left_out_alone(tmp_path: Path) -> None:
 
     from partages_ls.exporters.parhaf.write import write_parhaf
 
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     corpus, expected = _gold(guide)
     splits = {d.report: "train" for d in corpus.documents}
     write_parhaf(corpus, guide, tmp_path, WriteOptions(splits, gold_policy="single", annotators=["a@exemple.fr"]))
@@ -166,7 +166,7 @@ def test_a_bad_parhaf_row_is_left_out_alone(tmp_path: Path) -> None:
 def test_a_cas_span_with_an_unknown_attribute_value_is_imported_without_it(tmp_path: Path) -> None:
     from partages_ls.exporters.cas.write import write_cas
 
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     corpus, expected = _gold(guide)
     write_cas(corpus, guide, tmp_path, WriteOptions())
     path = sorted(tmp_path.glob("*.json"))[0]

@@ -1,9 +1,8 @@
-"""The inter-annotator agreement report of one Label Studio export: compute it, write it.
+"""The inter-annotator agreement report of one Label Studio export: compute it.
 
 :func:`compute_report` turns a corpus into the JSON report (spans, attributes, relations, document
-fields, coverage, conventions, disagreements), every headline figure with its bootstrap interval;
-:func:`run_agreement` reads the export, computes, and writes ``agreement.html``, ``agreement.json``,
-``agreement.md`` and ``disagreements.csv`` into an output folder that is replaced atomically.
+fields, coverage, conventions, disagreements), every headline figure with its bootstrap interval.
+The `agreement` workflow (``partages_ls.workflows.agreement``) reads the export and writes the files.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from partages_ls.agreement.attributes_report import attributes_section
@@ -23,7 +21,7 @@ from partages_ls.agreement.fields_report import fields_section
 from partages_ls.agreement.matching import MODES
 from partages_ls.agreement.relations_report import relations_section
 from partages_ls.agreement.spans_report import finish_sd, spans_section
-from partages_ls.exporters.contamination import Contaminated, find_contaminated
+from partages_ls.exporters.contamination import Contaminated
 from partages_ls.exporters.corpus import Corpus
 from partages_ls.guides.model import Guide
 
@@ -225,60 +223,3 @@ def compute_report(
     plain = _plain(report)
     plain["disagreements"]["items"] = [item.as_json() for item in disagreements]
     return AgreementReport(plain, disagreements, guide)
-
-
-@dataclass(frozen=True)
-class AgreementRequest:
-    """One `partages-ls agreement` run: the export, where to write, the guide and the options."""
-
-    export_path: Path
-    out: Path
-    guide: str | None = None
-    options: AgreementOptions = AgreementOptions()
-    overwrite: bool = False
-    force_guide: bool = False
-    reference: str | None = None  # "annotateur vs référence": see partages_ls.agreement.reference
-
-
-def run_agreement(request: AgreementRequest) -> AgreementReport:
-    """Read the export, compute the report and write the four files atomically into ``request.out``."""
-    from partages_ls.agreement.render import write_outputs
-    from partages_ls.exporters.export import resolve_guide
-    from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
-    from partages_ls.exporters.output import OutputFolder
-
-    request.options.check()
-    guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
-    # Entering the folder first refuses a non-empty --out before any long computation.
-    reads = [request.export_path, request.export_path.with_name(request.export_path.name + ".meta.json")]
-    with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
-        tasks = load_export(request.export_path)
-        contaminated = find_contaminated(tasks, guide.text.report_key)
-        if request.reference:
-            from partages_ls.agreement.reference import compare_to_reference, load_reference
-            from partages_ls.agreement.reference_render import write_reference
-
-            corpus, reference = load_reference(tasks, guide, request.reference, source=request.export_path.name)
-        else:
-            from partages_ls.curation.gold import annotators_view
-
-            corpus = read_labelstudio(annotators_view(tasks), guide, source=request.export_path.name)
-        report = compute_report(
-            corpus, guide, request.options, source=request.export_path.name, contaminated=contaminated
-        )
-        write_outputs(report, folder)
-        if request.reference:
-            options = request.options
-            section = compare_to_reference(
-                corpus,
-                reference,
-                guide,
-                iou=options.iou,
-                samples=options.bootstrap,
-                seed=options.seed,
-                no_text=options.no_text,
-            )
-            write_reference(section, folder)
-            report.data = {**report.data}
-            report.reference = section
-    return report

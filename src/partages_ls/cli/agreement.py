@@ -10,7 +10,9 @@ import click
 from partages_ls.agreement.bootstrap import DEFAULT_SAMPLES, DEFAULT_SEED, MAX_SAMPLES, MAX_SEED
 from partages_ls.agreement.reference import OUTPUTS as REFERENCE_OUTPUTS
 from partages_ls.agreement.reference import REFERENCE_HELP
-from partages_ls.agreement.report import OUTPUTS, AgreementOptions, AgreementRequest, run_agreement
+from partages_ls.agreement.report import OUTPUTS, AgreementOptions
+from partages_ls.content import bundled_workspace
+from partages_ls.workflows.agreement import AgreementRequest, run_agreement
 
 HELP = {"help_option_names": ["-h", "--help"]}
 
@@ -72,7 +74,8 @@ def agreement_command(
     """Compute inter-annotator agreement (spans, attributes, relations, document classes) of an export."""
     names = [name.strip() for name in annotators.split(",") if name.strip()] if annotators is not None else None
     options = AgreementOptions(names, iou, samples, seed, no_text, exclude_contaminated=exclude_contaminated)
-    result = run_agreement(AgreementRequest(export_file, out, guide, options, overwrite, force_guide, reference))
+    request = AgreementRequest(export_file, out, guide, options, overwrite, force_guide, reference)
+    result = run_agreement(request, bundled_workspace())
     report = result.data
     click.echo(
         f"{report['guide']} v{report['guide_version']}: {len(report['annotators'])} annotator(s), "

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from partages_ls.cli.studio import PROJECT_HELP, _client, connection_options
+from partages_ls.content import bundled_workspace
 from partages_ls.curation.prepare import prepare_curation
 from partages_ls.curation.status import curation_status
 from partages_ls.curation.strategy import STRATEGY_HELP, Strategy
@@ -55,7 +56,8 @@ def prepare_command(
     parsed = Strategy.parse(strategy)
     wanted = [r.strip() for r in reports.split(",") if r.strip()] if reports else None
     with _client(url, api_key) as client:
-        report = prepare_curation(client, project, strategy=parsed, curator=curator, reports=wanted)
+        guides = bundled_workspace().guides
+        report = prepare_curation(client, project, strategy=parsed, curator=curator, reports=wanted, guides=guides)
         link = f"{client.url}/projects/{report.curation_project}"
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
@@ -92,7 +94,7 @@ def _listing(title: str, entries: dict[str, str]) -> None:
 def status_command(project: str, as_json: bool, url: str | None, api_key: str | None) -> None:
     """Per report: merged and conflicting units, curated or not; totals."""
     with _client(url, api_key) as client:
-        status = curation_status(client, project)
+        status = curation_status(client, project, guides=bundled_workspace().guides)
     data: dict[str, Any] = status.as_dict()
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))

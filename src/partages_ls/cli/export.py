@@ -7,18 +7,14 @@ from pathlib import Path
 
 import click
 
+from partages_ls.content import bundled_workspace
 from partages_ls.errors import DiagnosticError, Level, errors_in
-from partages_ls.exporters.export import (
-    INVALID_MODES,
-    ExportRequest,
-    resolve_guide,
-    run_export,
-    validate_tasks,
-)
+from partages_ls.exporters.export import INVALID_MODES
 from partages_ls.exporters.gold import POLICY_HELP
-from partages_ls.exporters.labelstudio.read import load_export
 from partages_ls.exporters.registry import FORMATS
 from partages_ls.exporters.splits import SplitPlan
+from partages_ls.workflows.export import ExportRequest, run_export
+from partages_ls.workflows.validate import run_validate
 
 HELP = {"help_option_names": ["-h", "--help"]}
 
@@ -77,7 +73,7 @@ def export_command(
         raise click.UsageError("give at most one of --split-ratio, --split-file, --single-split")
     plan = SplitPlan(ratio=split_ratio if split_ratio is not None else 0.8, file=split_file, single=single_split)
     request = ExportRequest(export_file, target, out, guide, gold, plan, strict, overwrite, force_guide, invalid)
-    report = run_export(request)
+    report = run_export(request, bundled_workspace())
     summary = report["summary"]
     click.echo(
         f"{report['guide']} v{report['guide_version']} → {target} in {out} (gold: {report['gold_policy']})\n"
@@ -120,8 +116,7 @@ def export_command(
 @click.option("--strict", is_flag=True, help="Warnings count as errors for the exit status.")
 def validate_command(export_file: Path, guide: str | None, force_guide: bool, strict: bool) -> None:
     """Check every submitted annotation of an export against its guide; list every problem."""
-    resolved = resolve_guide(export_file, guide, force=force_guide)
-    diagnostics = validate_tasks(load_export(export_file), resolved, source=export_file.name)
+    resolved, diagnostics = run_validate(export_file, bundled_workspace(), guide=guide, force_guide=force_guide)
     blocking = errors_in(diagnostics, strict=strict)
     if blocking:
         raise DiagnosticError(

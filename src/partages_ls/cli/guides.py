@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from partages_ls.build import build
-from partages_ls.content import project_root
+from partages_ls.content import bundled_workspace, project_root
 from partages_ls.errors import Diagnostic, DiagnosticError
 from partages_ls.guides.loader import load_guide_file, load_guides
+from partages_ls.workflows.build import build
 
 
 @click.command("build", context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,7 +46,7 @@ def guides_group() -> None:
 @guides_group.command("list")
 def list_command() -> None:
     """List the bundled guides."""
-    for guide in load_guides().values():
+    for guide in load_guides(bundled_workspace().guides).values():
         labels = len(guide.all_labels())
         click.echo(f"{guide.name:20} {guide.cu:5} v{guide.version:8} {labels:3} labels  {guide.title}")
 
@@ -56,7 +56,7 @@ def list_command() -> None:
 def check_command(files: tuple[Path, ...]) -> None:
     """Check guide files (default: the bundled guides); every problem is listed with its location."""
     if not files:
-        guides = load_guides()
+        guides = load_guides(bundled_workspace().guides)
         click.echo(f"ok: {len(guides)} guides")
         return
     problems: list[Diagnostic] = []

@@ -8,6 +8,7 @@ import sys
 import click
 
 from partages_ls.cli.studio import HELP, PROJECT_HELP, _client, _Progress, connection_options
+from partages_ls.content import bundled_workspace
 from partages_ls.guides.loader import load_guide, load_guides
 from partages_ls.predict.registry import MODEL_NAMES
 
@@ -42,14 +43,20 @@ def predict_command(
     (partages-ls:<guide>/<model>@<version>). Rerunning computes only what is missing; predictions
     are never exported as gold. Exit status 1 when a report of --reports is not in the project.
     """
-    from partages_ls.predict.run import predict_project
+    from partages_ls.workflows.predict import predict_project
 
     wanted = [r.strip() for r in reports.split(",") if r.strip()] if reports else None
     progress = _Progress("predicting")
     with _client(url, api_key) as client:
         try:
             report = predict_project(
-                client, project, model=model, reports=wanted, chunk_size=chunk_size, progress=progress
+                client,
+                project,
+                model=model,
+                reports=wanted,
+                chunk_size=chunk_size,
+                progress=progress,
+                guides=bundled_workspace().guides,
             )
         finally:
             progress.close()
@@ -84,8 +91,12 @@ def predict_eval_command(guide_names: tuple[str, ...], as_json: bool) -> None:
     annotator as reference) and on the evaluation reports of samples/eval/ (a Markdown table)."""
     from partages_ls.predict.evaluate import evaluate_guide, markdown_table
 
-    guides = [load_guide(n) for n in guide_names] if guide_names else list(load_guides().values())
-    evaluations = [e for guide in guides for e in evaluate_guide(guide)]
+    workspace = bundled_workspace()
+    if guide_names:
+        guides = [load_guide(name, workspace.guides) for name in guide_names]
+    else:
+        guides = list(load_guides(workspace.guides).values())
+    evaluations = [e for guide in guides for e in evaluate_guide(guide, workspace)]
     if as_json:
         data = [
             {
@@ -118,9 +129,10 @@ def ml_backend_serve_command(host: str, port: int) -> None:
     Label Studio then asks for suggestions when a task without predictions opens, and sends each
     submitted annotation to /webhook, from which the string matcher learns.
     """
-    from partages_ls.predict.backend import make_server
+    from partages_ls.predict.backend import SuggestionService, make_server
 
-    server = make_server(host, port, log=lambda line: click.echo(line, err=True))
+    service = SuggestionService(bundled_workspace().guides)
+    server = make_server(host, port, service=service, log=lambda line: click.echo(line, err=True))
     bound_host, bound_port = str(server.server_address[0]), int(server.server_address[1])
     click.echo(f"partages-ls ML backend on http://{bound_host}:{bound_port} (Ctrl-C to stop)", err=True)
     try:

@@ -9,7 +9,6 @@ import click
 
 from partages_ls.studio.connection import KEY_VARIABLE, LOCAL_DATA_DIR, URL_VARIABLE
 from partages_ls.studio.database import DATABASE_URL_VARIABLE, SQLITE, PostgresDatabase, describe_database
-from partages_ls.studio.demo import connect_hint, own_command
 from partages_ls.studio.server import (
     LocalServer,
     describe_plugin_status,
@@ -19,6 +18,7 @@ from partages_ls.studio.server import (
     stop_server,
 )
 from partages_ls.studio.server_setup import StudioServerError
+from partages_ls.workflows.demo import connect_hint, own_command
 
 HELP = {"help_option_names": ["-h", "--help"]}
 DEFAULT_DATA_DIR = LOCAL_DATA_DIR

@@ -16,19 +16,21 @@ from typing import Any, TypeVar
 
 import click
 
+from partages_ls.content import bundled_workspace
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.annotators import add_annotators, login_help
-from partages_ls.studio.blind import create_blind_group, find_group, group_status, import_group, pull_group
+from partages_ls.studio.blind import create_blind_group, find_group, group_status, pull_group
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import resolve_connection
-from partages_ls.studio.demo import DEFAULT_DATA_DIR, DEFAULT_OUT, DemoOptions, run_demo
-from partages_ls.studio.importer import MODES, ImportOptions, ImportReport, import_sources
+from partages_ls.studio.importer import MODES, ImportOptions, ImportReport
 from partages_ls.studio.plugin import set_project_plugin
 from partages_ls.studio.projects import connect_ml_backend, create_project, list_projects
 from partages_ls.studio.pull import pull_project
 from partages_ls.studio.server import ensure_server_install, find_server
 from partages_ls.studio.sources import KINDS_HELP
 from partages_ls.studio.status import project_status
+from partages_ls.workflows.demo import DEFAULT_DATA_DIR, DEFAULT_OUT, DemoOptions, run_demo
+from partages_ls.workflows.imports import run_import
 
 HELP = {"help_option_names": ["-h", "--help"]}
 F = TypeVar("F", bound=Callable[..., Any])
@@ -145,7 +147,7 @@ def project_create_command(
     nothing changes and the labels/controls in use are listed. With --blind, each annotator of
     --annotators gets a project of their own (group blind:GUIDE; see "Blind double annotation").
     """
-    loaded = load_guide(guide)
+    loaded = load_guide(guide, bundled_workspace().guides)
     if blind or annotators:
         if not blind or overlap is not None:
             raise click.UsageError("--annotators goes with --blind, and --overlap does not (one annotation per task)")
@@ -304,12 +306,7 @@ def import_command(
     progress = _Progress("importing")
     with _client(url, api_key) as client:
         try:
-            group = find_group(client, project)
-            if group is None:
-                reports = [import_sources(client, project, list(sources), options, progress=progress)]
-            else:
-                guide = load_guide(group.guide)
-                reports = import_group(client, group, guide, list(sources), options, progress)
+            reports, group = run_import(client, project, list(sources), options, bundled_workspace(), progress=progress)
         finally:
             progress.close()
     if as_json:
@@ -362,12 +359,13 @@ def annotators_add_command(project: str, emails: tuple[str, ...], url: str | Non
 def status_command(project: str, as_json: bool, url: str | None, api_key: str | None) -> None:
     """Progress of PROJECT: per annotator, tasks by number of submitted annotations, agreement-ready reports."""
     foreign: list[dict[str, Any]] | None = None
+    guides = bundled_workspace().guides
     with _client(url, api_key) as client:
         group = find_group(client, project)
         if group is None:
-            status = project_status(client, project)
+            status = project_status(client, project, guides=guides)
         else:
-            status, merged = group_status(client, group, load_guide(group.guide))
+            status, merged = group_status(client, group, load_guide(group.guide, guides))
             foreign = merged.foreign
     if as_json:
         data = status.as_dict()
@@ -423,12 +421,13 @@ def status_command(project: str, as_json: bool, url: str | None, api_key: str | 
 @connection_options
 def pull_command(project: str, output: Path, overwrite: bool, url: str | None, api_key: str | None) -> None:
     """Download PROJECT's full raw JSON export (annotator e-mails included) and its record FILE.json.meta.json."""
+    guides = bundled_workspace().guides
     with _client(url, api_key) as client:
         group = find_group(client, project)
         if group is None:
-            result = pull_project(client, project, output, overwrite=overwrite)
+            result = pull_project(client, project, output, guides=guides, overwrite=overwrite)
         else:
-            result = pull_group(client, group, load_guide(group.guide), output, overwrite=overwrite)
+            result = pull_group(client, group, load_guide(group.guide, guides), output, overwrite=overwrite)
     where = (
         f"project {result.record['project_id']}"
         if group is None
@@ -459,7 +458,7 @@ def pull_command(project: str, output: Path, overwrite: bool, url: str | None, a
 )
 def demo_command(out: Path, data_dir: Path, port: int | None) -> None:
     """The whole workflow on the bundled samples with a local Label Studio (127.0.0.1). Safe to rerun."""
-    result = run_demo(DemoOptions(out=out, data_dir=data_dir, port=port), echo=click.echo)
+    result = run_demo(DemoOptions(out=out, data_dir=data_dir, port=port), bundled_workspace(), echo=click.echo)
     click.echo("")
     click.echo(f"Label Studio: {result.url}" + ("" if result.started else " (already running)"))
     click.echo(f"  admin login: {result.username}")

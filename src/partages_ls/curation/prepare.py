@@ -24,6 +24,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from partages_ls.curation.merge import MergeResult, merge_document
@@ -228,12 +229,16 @@ def prepare_curation(
     strategy: Strategy | None = None,
     curator: str | None = None,
     reports: list[str] | None = None,
+    guides: Path,
 ) -> CurationReport:
-    """Create or update the curation tasks of a guide's project; never overwrite a curator's work."""
+    """Create or update the curation tasks of a guide's project; never overwrite a curator's work.
+
+    The project's guide is read from the ``guides`` folder.
+    """
     strategy = strategy or Strategy()
     group = find_group(client, project)  # a blind group is curated as one project: its members merged by report
     source = group.anchor if group is not None else resolve_project(client, project)
-    guide = source.guide()
+    guide = source.guide(guides)
     if "expert_instruction" not in source.raw:
         source = Project.from_api(client.get(f"/api/projects/{source.id}"))
     users = users_by_email(client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from partages_ls.curation.prepare import CurationError, find_curation_project, project_tasks
@@ -68,8 +69,11 @@ def _email(annotation: dict[str, Any], ids: dict[int, str]) -> str | None:
     return ids.get(who) if isinstance(who, int) else None
 
 
-def curation_status(client: StudioClient, project: str | int) -> CurationStatus:
-    """The state of the curation of ``project`` (the annotation project, or its curation project)."""
+def curation_status(client: StudioClient, project: str | int, *, guides: Path) -> CurationStatus:
+    """The state of the curation of ``project`` (the annotation project, or its curation project).
+
+    The project's guide is read from the ``guides`` folder.
+    """
     group = find_group(client, project)  # a blind group: its curation project hangs on its first member
     resolved = group.anchor if group is not None else resolve_project(client, project)
     description = str(resolved.raw.get("description") or "")
@@ -84,7 +88,7 @@ def curation_status(client: StudioClient, project: str | int) -> CurationStatus:
         curation = found
     if not curation.guide_name:
         raise CurationError(f"project {curation.id} names no guide in its description")
-    report_key = curation.guide().text.report_key
+    report_key = curation.guide(guides).text.report_key
     ids = {int(u["id"]): email for email, u in users_by_email(client).items()}
     status = CurationStatus(source_id, curation.id)
     for task in project_tasks(client, curation.id):

@@ -1,32 +1,20 @@
-"""`partages-ls export` and `partages-ls validate`: a Label Studio export to a target format.
+"""The parts of an export that the export workflow (``partages_ls.workflows.export``) puts together.
 
-Reads and validates the export, picks the gold annotation per task, writes the target format
-into a folder atomically, and records what was exported and what was skipped, and why.
+Exit statuses, the writers of the target formats, the pull record beside an export, what counts as
+a loss, and the counts of the end-of-export summary.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partages_ls.curation.gold import curation_provenance, guide_view, is_curation_task, unresolved_markers
-from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
-from partages_ls.exporters.contamination import find_contaminated
-from partages_ls.exporters.corpus import Corpus, Provenance, Skipped
-from partages_ls.exporters.format import WriteOptions
-from partages_ls.exporters.gold import NO_ANNOTATION, GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio.read import SIDECAR_SUFFIX, annotator_of, load_export, read_labelstudio
-from partages_ls.exporters.output import OutputFolder
-from partages_ls.exporters.registry import get_format
-from partages_ls.exporters.shape import screen_results
-from partages_ls.exporters.splits import SplitPlan, assign_splits
-from partages_ls.guides.loader import load_guide
-from partages_ls.guides.model import Guide
-from partages_ls.rules.compile import compile_rules
-from partages_ls.rules.engine import check_results
+from partages_ls.errors import Diagnostic, DiagnosticError, PartagesError
+from partages_ls.exporters.corpus import Corpus, Skipped
+from partages_ls.exporters.gold import NO_ANNOTATION
+from partages_ls.exporters.labelstudio.read import SIDECAR_SUFFIX
 
 REPORT_NAME = "export-report.json"
 
@@ -67,76 +55,6 @@ def read_sidecar(export_path: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
-def resolve_guide(export_path: Path, requested: str | None, *, force: bool = False) -> Guide:
-    """The guide named by ``--guide``, else by the pull record; a disagreement is an error unless forced."""
-    record = read_sidecar(export_path)
-    recorded = str(record["guide"]) if record and record.get("guide") else None
-    if requested is None and recorded is None:
-        raise PartagesError(
-            f"{export_path}: which guide? No pull record ({export_path.name}{SIDECAR_SUFFIX}) was found; "
-            "pass --guide NAME"
-        )
-    if requested:
-        load_guide(requested)  # an unknown name (a typo) is reported first, with the closest known name
-    if requested and recorded and requested != recorded and not force:
-        raise PartagesError(
-            f"{export_path} was pulled from a {recorded!r} project but --guide says {requested!r}; "
-            "pass --force-guide if that is intended"
-        )
-    return load_guide(requested or str(recorded))
-
-
-def validate_tasks(tasks: list[dict[str, Any]], guide: Guide, *, source: str = "export") -> list[Diagnostic]:
-    """Every rule violation of every submitted annotation, located by task/annotation/result."""
-    rules = compile_rules(guide)
-    diagnostics: list[Diagnostic] = unresolved_markers(tasks, source=source)  # curation projects only
-    tasks = guide_view(tasks)
-    for position, task in enumerate(tasks):
-        data = task.get("data")
-        text = data.get(guide.text.data_key) if isinstance(data, dict) else None
-        raw_id = task.get("id")
-        task_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else None
-        # A task without a usable id is located by its position in the file.
-        located = source if task_id is not None else f"{source} / task #{position}"
-        if not isinstance(text, str):
-            diagnostics.append(
-                Diagnostic(
-                    f"{source} / task {task_id if task_id is not None else '#' + str(position)}",
-                    f"no report text in data.{guide.text.data_key}",
-                    hint="import reports with `partages-ls import`, which sets it",
-                )
-            )
-            continue
-        annotations = task.get("annotations")
-        for raw in annotations if isinstance(annotations, list) else []:
-            if not isinstance(raw, dict) or raw.get("was_cancelled"):
-                continue
-            results, malformed = screen_results(raw.get("result"), guide.text.data_key)
-            found = [(m.target, m.message, "error", "malformed") for m in malformed]
-            found += [(v.target, v.message, v.level, v.rule) for v in check_results(rules, text, results)]
-            for target, message, level, rule in found:
-                annotation_id = raw.get("id") if isinstance(raw.get("id"), int) else None
-                where = Provenance(task_id, annotation_id, target, annotator_of(raw), located)
-                diagnostics.append(Diagnostic(where.where(), message, Level(level), code=rule))
-    return diagnostics
-
-
-@dataclass
-class ExportRequest:
-    """The options of one export."""
-
-    export_path: Path
-    target: str
-    out: Path
-    guide: str | None = None
-    gold: str = "single"
-    split: SplitPlan = field(default_factory=SplitPlan)
-    strict: bool = False
-    overwrite: bool = False
-    force_guide: bool = False
-    invalid: str = "keep"
-
-
 def lost_items(gold: Corpus) -> list[Skipped]:
     """Everything read that is not written although it could have been: the items left out, and the
     tasks the gold policy cannot decide (a task nobody submitted is not a loss)."""
@@ -175,118 +93,3 @@ def summarise(tasks: list[dict[str, Any]], read: Corpus, gold: Corpus) -> dict[s
         ),
         "warnings": len(gold.warnings),
     }
-
-
-def _why_nothing(tasks: list[dict[str, Any]], corpus: Corpus, gold: Corpus, policy: GoldPolicy) -> str:
-    if not tasks:
-        return "the export holds no task ([]): nothing to export; pull the project again once reports are imported"
-    present = sorted({a.annotator or "?" for d in corpus.documents for a in d.annotations})
-    if policy.kind in {"annotator", "curator"}:
-        by_policy = sorted({s.where.rsplit(" / by ", 1)[-1] for s in corpus.skipped if s.rule == "not-gold"})
-        everyone = sorted(set(present) | set(by_policy))
-        return (
-            f"no submitted annotation by {policy.email} in the export; annotators present: "
-            f"{', '.join(everyone) or 'none'}"
-        )
-    if policy.kind == "curated":
-        return _why_not_curated(tasks)
-    reasons = Counter(s.reason for s in gold.skipped if s.kind == "task")
-    detail = "; ".join(f"{count} task(s): {reason}" for reason, count in sorted(reasons.items()))
-    return f"no task has an annotation the gold policy {policy} can export ({detail or 'no task'})"
-
-
-def _why_not_curated(tasks: list[dict[str, Any]]) -> str:
-    """--gold curated picked nothing: not a curation project, or no curation task finished yet."""
-    pending = [t for t in tasks if is_curation_task(t)]
-    if not pending:
-        return (
-            "this is not the export of a curation project; `--gold curated` reads the project that "
-            "`partages-ls curate PROJECT` prepares: curate there, then `partages-ls pull CURATION_PROJECT -o FILE.json`"
-        )
-    return (
-        f"no curation task is finished yet ({len(pending)} task(s) to curate); in each one, resolve every "
-        "Conflit region, tick « Curation terminée » and click Update, then pull the curation project again "
-        "(`partages-ls curate status PROJECT` shows what is left)"
-    )
-
-
-def _refuse(corpus: Corpus, strict: bool) -> None:
-    broken = violations(corpus, strict=strict) + lost_items(corpus)
-    if broken:
-        shown = "\n".join(f"  {b.where}: {b.rule}: {b.reason}" for b in broken[:50])
-        more = f"\n  … and {len(broken) - 50} more" if len(broken) > 50 else ""
-        raise ExportRefusedError(
-            f"--invalid fail: {len(broken)} item(s) break the guide's rules"
-            f"{' (warnings included: --strict)' if strict else ''}; nothing was written\n{shown}{more}\n"
-            "Fix them in Label Studio, or export with --invalid keep (the default) to write them as stored."
-        )
-
-
-def run_export(request: ExportRequest) -> dict[str, Any]:
-    """Read, validate, choose the gold, write; returns the report (also written as export-report.json).
-
-    The report's ``exit_status`` is :data:`EXIT_LEFT_OUT` when something read was not written.
-    """
-    if request.invalid not in INVALID_MODES:
-        raise PartagesError(f"--invalid must be one of {', '.join(INVALID_MODES)}, got {request.invalid!r}")
-    target = get_format(request.target)
-    policy = GoldPolicy.parse(request.gold)
-    tasks = load_export(request.export_path)
-    guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
-    unresolved = unresolved_markers(tasks, source=request.export_path.name)
-    if unresolved:
-        raise DiagnosticError(f"{len(unresolved)} curated annotation(s) still hold a conflict marker", unresolved)
-    curation = curation_provenance(tasks, guide.text.report_key)
-    tasks = guide_view(tasks)
-    corpus = read_labelstudio(
-        tasks,
-        guide,
-        strict=request.strict,
-        source=request.export_path.name,
-        policy=policy,
-        invalid="skip" if request.invalid == "skip" else "keep",
-    )
-    if request.invalid == "fail":
-        _refuse(corpus, request.strict)
-    gold = select_gold(corpus, policy)
-    if not gold.documents:
-        raise NothingToExportError(f"nothing written to {request.out}: {_why_nothing(tasks, corpus, gold, policy)}")
-    annotators = sorted({a.annotator or "?" for d in corpus.documents for a in d.annotations})
-    report: dict[str, Any] = {
-        "source": request.export_path.name,
-        "guide": guide.name,
-        "guide_version": guide.version,
-        "target": request.target,
-        "gold_policy": str(policy),
-        "invalid": request.invalid,
-        "strict": request.strict,
-        "annotators": annotators,
-    }
-    if curation:
-        report["curation"] = curation
-    record = read_sidecar(request.export_path)
-    if record and record.get("guide_version") not in (None, guide.version):
-        # Not fatal: validation against the current guide says whether anything is affected.
-        report["guide_version_at_pull"] = record["guide_version"]
-    reads = [request.export_path, request.export_path.with_name(request.export_path.name + SIDECAR_SUFFIX)]
-    reads += [request.split.file] if request.split.file else []
-    with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
-        splits: dict[str, str] = {}
-        if target.splits:
-            splits = assign_splits(gold, request.split)
-            report["split"] = request.split.describe()
-        stats = target.write(gold, guide, folder, WriteOptions(splits, str(policy), annotators))
-        report["summary"] = summarise(tasks, corpus, gold)
-        contaminated = find_contaminated(tasks, guide.text.report_key)
-        report["summary"]["contaminated"] = len(contaminated)
-        report["contaminated"] = [c.as_dict() for c in contaminated]
-        report["exit_status"] = EXIT_LEFT_OUT if report["summary"]["left_out"] else EXIT_OK
-        report["writer"] = stats
-        report["left_out"] = [s.as_dict() for s in lost_items(gold)]
-        report["skipped"] = [s.as_dict() for s in gold.skipped]
-        report["violations"] = [w.as_dict() for w in gold.warnings if w.kind in {"error", "warning"}]
-        report["warnings"] = [w.as_dict() for w in gold.warnings]
-        # Exclusive creation: a document never takes the run report's place (writers refuse the name).
-        with (folder / REPORT_NAME).open("x", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
-    return report

@@ -15,7 +15,6 @@ from typing import Any, get_args
 import yaml
 from pydantic import ValidationError
 
-from partages_ls.content import content_dir
 from partages_ls.errors import Diagnostic, DiagnosticError, Level
 from partages_ls.guides.checks import check_guide
 from partages_ls.guides.model import Guide, Rule
@@ -180,13 +179,12 @@ def load_guide_file(path: Path) -> Guide:
     return parse_guide(path.read_text(encoding="utf-8"), source=path)
 
 
-def guide_files(folder: Path | None = None) -> list[Path]:
-    """The guide files of a folder (default: the bundled guides), in name order."""
-    folder = folder or content_dir("guides")
+def guide_files(folder: Path) -> list[Path]:
+    """The guide files of a folder, in name order."""
     return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
 
 
-def load_guides(folder: Path | None = None) -> dict[str, Guide]:
+def load_guides(folder: Path) -> dict[str, Guide]:
     """Every guide of a folder; problems of all files are reported together."""
     guides: dict[str, Guide] = {}
     problems: list[Diagnostic] = []
@@ -202,12 +200,12 @@ def load_guides(folder: Path | None = None) -> dict[str, Guide]:
     return guides
 
 
-def load_guide(name_or_path: str, folder: Path | None = None) -> Guide:
-    """A bundled guide by name (``infectiologie``) or a guide file by path."""
+def load_guide(name_or_path: str, folder: Path) -> Guide:
+    """A guide of ``folder`` by name (``infectiologie``), or a guide file by path."""
     candidate = Path(name_or_path)
     if candidate.suffix in {".yaml", ".yml"} and candidate.exists():
         return load_guide_file(candidate)
-    path = (folder or content_dir("guides")) / f"{name_or_path}.yaml"
+    path = folder / f"{name_or_path}.yaml"
     if not path.is_file():
         raise unknown_guide(name_or_path, [p.stem for p in guide_files(folder)])
     return load_guide_file(path)

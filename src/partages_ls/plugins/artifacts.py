@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from partages_ls.content import content_dir
 from partages_ls.errors import PartagesError
 from partages_ls.guides.model import Guide
 from partages_ls.label_configs.render import render_label_config
@@ -29,15 +28,18 @@ ENGINE_TOKEN = "/*__ENGINE__*/"
 RULES_TOKEN = "/*__RULES__*/ null"
 
 
-def plugin_files(guides: Mapping[str, Guide]) -> dict[str, str]:
-    """``plugins/manifest.json`` and, per guide, ``plugins/<guide>/{plugin.js,view.xml,data.json,README.md}``."""
+def plugin_files(guides: Mapping[str, Guide], samples: Path) -> dict[str, str]:
+    """``plugins/manifest.json`` and, per guide, ``plugins/<guide>/{plugin.js,view.xml,data.json,README.md}``.
+
+    ``data.json`` is the first sample report of the guide in the ``samples`` folder.
+    """
     files: dict[str, str] = {}
     manifest: list[dict[str, Any]] = []
     for name, guide in sorted(guides.items()):
         folder = f"plugins/{name}"
         files[f"{folder}/plugin.js"] = render_plugin(guide)
         files[f"{folder}/view.xml"] = render_label_config(guide)
-        files[f"{folder}/data.json"] = sample_task(guide)
+        files[f"{folder}/data.json"] = sample_task(guide, samples)
         files[f"{folder}/README.md"] = render_readme(guide)
         manifest.append(
             {
@@ -73,9 +75,9 @@ def render_plugin(guide: Guide) -> str:
     return text.replace(RULES_TOKEN, rules)
 
 
-def sample_task(guide: Guide) -> str:
+def sample_task(guide: Guide, samples: Path) -> str:
     """One task in Label Studio's import shape, from the first bundled sample report of the guide."""
-    folder = content_dir("samples") / guide.name / "reports"
+    folder = samples / guide.name / "reports"
     reports = sorted(folder.glob("*.txt")) if folder.is_dir() else []
     if not reports:
         raise PartagesError(f"plugins/{guide.name}/data.json needs a sample report in samples/{guide.name}/reports/")

@@ -21,6 +21,7 @@ import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from partages_ls.guides.loader import load_guides
@@ -45,9 +46,10 @@ class BackendError(Exception):
 class SuggestionService:
     """The models of every guide, one string matcher per Label Studio project."""
 
-    def __init__(self, guides: dict[str, Guide] | None = None) -> None:
-        self.guides = guides if guides is not None else load_guides()
-        self._rules = {name: GuideModels.for_guide(guide).rules for name, guide in self.guides.items()}
+    def __init__(self, guides: Path) -> None:
+        """Serve every guide of the ``guides`` folder."""
+        self.guides = load_guides(guides)
+        self._rules = {name: GuideModels.for_guide(guide, guides).rules for name, guide in self.guides.items()}
         self._projects: dict[tuple[str, str], GuideModels] = {}
         self._lock = threading.Lock()
         self.learned = 0
@@ -186,11 +188,11 @@ def make_server(
     host: str = "127.0.0.1",
     port: int = 9090,
     *,
-    service: SuggestionService | None = None,
+    service: SuggestionService,
     log: Callable[[str], None] | None = None,
 ) -> ThreadingHTTPServer:
-    """A ready server (call ``serve_forever``); ``port=0`` picks a free port."""
-    handler = _handler(service or SuggestionService(), log or (lambda line: print(line, file=sys.stderr)))
+    """A ready server (call ``serve_forever``) for the guides of ``service``; ``port=0`` picks a free port."""
+    handler = _handler(service, log or (lambda line: print(line, file=sys.stderr)))
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server

@@ -13,12 +13,12 @@ from typing import Any
 
 import yaml
 
-from partages_ls.content import content_dir
 from partages_ls.errors import Diagnostic, DiagnosticError
 
 
-def data_path(guide_name: str) -> Path:
-    return content_dir("guides") / "predict" / f"{guide_name}.yaml"
+def data_path(guide_name: str, guides: Path) -> Path:
+    """Where the suggestion data of a guide of the ``guides`` folder is."""
+    return guides / "predict" / f"{guide_name}.yaml"
 
 
 class PredictData:
@@ -97,7 +97,7 @@ class PredictData:
             raise self.fail(dotted, f"not a valid regular expression: {exc}") from None
 
 
-def load_data(guide_name: str) -> PredictData | None:
-    """The guide's suggestion data, or None when the guide has none."""
-    path = data_path(guide_name)
+def load_data(guide_name: str, guides: Path) -> PredictData | None:
+    """The guide's suggestion data in the ``guides`` folder, or None when the guide has none."""
+    path = data_path(guide_name, guides)
     return PredictData(path) if path.is_file() else None

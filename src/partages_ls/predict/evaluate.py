@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partages_ls.content import content_dir
 from partages_ls.errors import Diagnostic, DiagnosticError
 from partages_ls.guides.model import Guide
 from partages_ls.predict.matcher import StringMatcher
 from partages_ls.predict.registry import GuideModels
 from partages_ls.predict.spans import Suggestion, from_results, to_results
+from partages_ls.workspace import Workspace
 
 _MARK = re.compile(r"\[([^\[\]\n]+)\]\{([A-Za-z0-9]+)((?: [A-Za-z0-9_]+=[A-Za-z0-9_]+)*)\}")
 
@@ -56,14 +56,15 @@ def parse_marked(path: Path) -> Document:
     return Document(path.stem, text, spans)
 
 
-def eval_documents(guide: Guide) -> list[Document]:
-    folder = content_dir("samples") / "eval" / guide.name
+def eval_documents(guide: Guide, samples: Path) -> list[Document]:
+    """The evaluation reports of the guide in ``samples/eval/``, their spans marked in the text."""
+    folder = samples / "eval" / guide.name
     return [parse_marked(p) for p in sorted(folder.glob("*.txt"))]
 
 
-def sample_documents(guide: Guide, annotator: str | None = None) -> list[Document]:
-    """The bundled sample reports with one annotator's annotations as reference (the first by name)."""
-    folder = content_dir("samples") / guide.name
+def sample_documents(guide: Guide, samples: Path, annotator: str | None = None) -> list[Document]:
+    """The sample reports of ``samples`` with one annotator's annotations as reference (the first by name)."""
+    folder = samples / guide.name
     files = sorted((folder / "annotations").glob("*.json"))
     if annotator is not None:
         files = [f for f in files if f.stem == annotator]
@@ -127,9 +128,9 @@ def _score(evaluation: Evaluation, predicted: list[Suggestion], reference: list[
         evaluation.labels.setdefault(key[2], LabelScore()).fn += 1
 
 
-def evaluate(guide: Guide, model: str, documents: list[Document], corpus: str) -> Evaluation:
+def evaluate(guide: Guide, model: str, documents: list[Document], corpus: str, guides: Path) -> Evaluation:
     """Score ``model`` on ``documents`` (the matcher learns from the other documents only)."""
-    models = GuideModels.for_guide(guide)
+    models = GuideModels.for_guide(guide, guides)
     evaluation = Evaluation(guide.name, model, corpus, len(documents))
     for index, document in enumerate(documents):
         if model in ("matcher", "all"):
@@ -142,14 +143,15 @@ def evaluate(guide: Guide, model: str, documents: list[Document], corpus: str) -
     return evaluation
 
 
-def evaluate_guide(guide: Guide) -> list[Evaluation]:
-    """Every model of the guide on the samples and on the evaluation reports (when there are some)."""
+def evaluate_guide(guide: Guide, workspace: Workspace) -> list[Evaluation]:
+    """Every model of the guide on the workspace's samples and evaluation reports (when there are some)."""
     out = []
-    corpora = {"samples": sample_documents(guide), "eval": eval_documents(guide)}
-    for model in GuideModels.for_guide(guide).names():
+    samples = workspace.samples
+    corpora = {"samples": sample_documents(guide, samples), "eval": eval_documents(guide, samples)}
+    for model in GuideModels.for_guide(guide, workspace.guides).names():
         for corpus, documents in corpora.items():
             if documents:
-                out.append(evaluate(guide, model, documents, corpus))
+                out.append(evaluate(guide, model, documents, corpus, workspace.guides))
     return out
 
 

@@ -10,6 +10,7 @@ code version and a digest of its data file, so editing a lexicon yields new pred
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from partages_ls.errors import PartagesError
 from partages_ls.guides.model import Guide
@@ -29,12 +30,12 @@ class PredictError(PartagesError):
     """A model that does not exist for a guide, or a prediction run that cannot proceed."""
 
 
-def rules_model(guide: Guide) -> Model | None:
-    """The guide's rule/lexicon model, or None when ``guides/predict/<guide>.yaml`` does not exist.
+def rules_model(guide: Guide, guides: Path) -> Model | None:
+    """The guide's rule/lexicon model, or None when ``<guides>/predict/<guide>.yaml`` does not exist.
 
     The data file names the engine that reads it (``model:``): the engines are code, their words data.
     """
-    data = load_data(guide.name)
+    data = load_data(guide.name, guides)
     if data is None:
         return None
     if data.model == "cu1-rules":
@@ -69,8 +70,9 @@ class GuideModels:
     matcher: StringMatcher
 
     @classmethod
-    def for_guide(cls, guide: Guide) -> GuideModels:
-        return cls(guide, rules_model(guide), StringMatcher(guide))
+    def for_guide(cls, guide: Guide, guides: Path) -> GuideModels:
+        """The models of a guide, its rule model read from the ``guides`` folder."""
+        return cls(guide, rules_model(guide, guides), StringMatcher(guide))
 
     def names(self) -> list[str]:
         return [n for n in MODEL_NAMES if n != "rules" or self.rules is not None]

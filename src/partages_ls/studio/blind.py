@@ -33,8 +33,9 @@ from partages_ls.errors import PartagesError
 from partages_ls.guides.model import Guide
 from partages_ls.io import write_text_atomic
 from partages_ls.studio.annotators import add_annotators, users_by_email
+from partages_ls.studio.bulk import ProgressFn
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.importer import ImportOptions, ImportReport, ProgressFn, ProjectImporter
+from partages_ls.studio.importer import ImportOptions, ImportReport, ProjectImporter
 from partages_ls.studio.projects import (
     BLIND_MARKER,
     CURATION_MARKER,

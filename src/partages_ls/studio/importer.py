@@ -21,9 +21,7 @@ anything is sent, when anything breaks a rule (warnings included) or would be le
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
@@ -32,12 +30,12 @@ from partages_ls.rules.compile import compile_rules
 from partages_ls.rules.engine import Violation, check_results, relation_key
 from partages_ls.rules.table import UNREPRESENTABLE
 from partages_ls.studio.annotators import user_id
+from partages_ls.studio.bulk import ProgressFn, chunked, post_chunks
 from partages_ls.studio.client import StudioClient, StudioError, StudioUnreachableError
-from partages_ls.studio.projects import Project, list_tasks, resolve_project
-from partages_ls.studio.sources import Source, read_source
+from partages_ls.studio.projects import Project, list_tasks
+from partages_ls.studio.sources import Source
 
 MODES = ("predictions", "annotations")
-ProgressFn = Callable[[int, int], None]
 
 
 class ImportFailedError(PartagesError):
@@ -187,20 +185,10 @@ def _merge(sources: list[Source]) -> _Merged:
     return merged
 
 
-def _chunks(entries: list[dict[str, Any]], size: int, max_bytes: int) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    weight = 0
-    for entry in entries:
-        data = entry["data"]
-        cost = sum(len(str(v)) for v in data.values()) * 2 + 200
-        cost += sum(len(str(x.get("result"))) for key in ("annotations", "predictions") for x in entry.get(key, []))
-        if chunk and (len(chunk) >= size or weight + cost > max_bytes):
-            yield chunk
-            chunk, weight = [], 0
-        chunk.append(entry)
-        weight += cost
-    if chunk:
-        yield chunk
+def _weight(entry: dict[str, Any]) -> int:
+    """About how many bytes a new task entry takes in the request."""
+    cost = sum(len(str(v)) for v in entry["data"].values()) * 2 + 200
+    return cost + sum(len(str(x.get("result"))) for key in ("annotations", "predictions") for x in entry.get(key, []))
 
 
 def _completed_by(annotation: dict[str, Any]) -> int | None:
@@ -354,21 +342,20 @@ class ProjectImporter:
         except StudioUnreachableError as exc:
             raise _Ambiguous(exc) from None
 
+    def _created(self, chunk: list[dict[str, Any]], _answer: Any) -> None:
+        for entry in chunk:
+            report = entry["data"][self.guide.text.report_key]
+            self.created_tasks.add(report)
+            if self.mode in entry:
+                self.attached.add(report)
+
     def execute(self, plan: _Plan) -> None:
-        done, total = 0, plan.size
-        if self.progress:
-            self.progress(done, total)
-        report_key = self.guide.text.report_key
-        for chunk in _chunks(plan.new_tasks, self.options.chunk_size, self.options.chunk_bytes):
-            self._post(f"/api/projects/{self.project.id}/import", chunk)
-            for entry in chunk:
-                report = entry["data"][report_key]
-                self.created_tasks.add(report)
-                if self.mode in entry:
-                    self.attached.add(report)
-            done += len(chunk)
-            if self.progress:
-                self.progress(done, total)
+        chunks = chunked(plan.new_tasks, self.options.chunk_size, self.options.chunk_bytes, _weight)
+        bulk, total = f"/api/projects/{self.project.id}/import", plan.size
+        try:
+            done = post_chunks(self.client, bulk, chunks, total=total, progress=self.progress, stored=self._created)
+        except StudioUnreachableError as exc:
+            raise _Ambiguous(exc) from None
         for report, path, payload in plan.per_task:
             self._post(path, payload)
             self.attached.add(report)
@@ -432,27 +419,3 @@ class ProjectImporter:
                     raise self._stopped(exc.cause, permanent=False) from None
             except StudioError as exc:
                 raise self._stopped(exc, permanent=True) from None
-
-
-def import_sources(
-    client: StudioClient,
-    project: str | int,
-    sources: list[Path],
-    options: ImportOptions | None = None,
-    *,
-    progress: ProgressFn | None = None,
-) -> ImportReport:
-    """Import every SOURCE into the project (a project id or a guide name); see the module docstring."""
-    options = options or ImportOptions()
-    if options.mode is not None and options.mode not in MODES:
-        raise ImportFailedError(f"--as must be one of {', '.join(MODES)}, got {options.mode!r}")
-    if options.mode == "annotations" and not options.annotator:
-        raise ImportFailedError("--as annotations needs --annotator EMAIL (whose annotations they are)")
-    if options.annotator and options.mode != "annotations":
-        raise ImportFailedError("--annotator only applies with --as annotations")
-    if not sources:
-        raise ImportFailedError("nothing to import: give at least one SOURCE")
-    resolved = resolve_project(client, project)
-    guide = resolved.guide()
-    read = [read_source(path, guide) for path in sources]
-    return ProjectImporter(client, resolved, guide, read, options, progress).run()

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from partages_ls.guides.model import Guide
 from partages_ls.ls_plugin_loader import guide_of
-from partages_ls.plugins.artifacts import plugin_files
+from partages_ls.plugins.artifacts import render_plugin
 from partages_ls.studio.client import StudioClient, StudioError
 
 FIELD = "custom_script"
@@ -61,7 +61,7 @@ class PluginResult:
 
 def plugin_script(guide: Guide) -> str:
     """The generated ``plugins/<guide>/plugin.js`` of this guide."""
-    return plugin_files({guide.name: guide})[f"plugins/{guide.name}/plugin.js"]
+    return render_plugin(guide)
 
 
 def set_project_plugin(client: StudioClient, project_id: int, guide: Guide) -> PluginResult:

@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import PartagesError
@@ -84,14 +85,14 @@ class Project:
         marker = read_marker(data.get("description")) or {}
         return cls(int(data["id"]), str(data.get("title") or ""), marker.get("guide"), marker.get("version"), data)
 
-    def guide(self) -> Guide:
-        """The guide named by the marker (the current version from this installation)."""
+    def guide(self, guides: Path) -> Guide:
+        """The guide named by the marker, as it is now in the ``guides`` folder."""
         if self.guide_name is None:
             raise ProjectError(
                 f"project {self.id} ({self.title!r}) was not created by partages-ls (no {MARKER}<name> in its "
                 "description); create one with `partages-ls project create GUIDE`"
             )
-        return load_guide(self.guide_name)
+        return load_guide(self.guide_name, guides)
 
 
 def list_projects(client: StudioClient) -> list[Project]:

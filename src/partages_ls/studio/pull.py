@@ -117,15 +117,19 @@ def pull_project(
     project: str | int,
     out: Path,
     *,
+    guides: Path,
     overwrite: bool = False,
     timeout: float = 600.0,
     poll: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> PullResult:
-    """Download the project's raw JSON export to ``out`` and write its record beside it."""
+    """Download the project's raw JSON export to ``out`` and write its record beside it.
+
+    The guide version recorded, when the project does not state it, is the one in ``guides``.
+    """
     sidecar = pull_targets(out, overwrite=overwrite)
     resolved = resolve_project(client, project)
-    guide = resolved.guide() if resolved.guide_name else None
+    guide = resolved.guide(guides) if resolved.guide_name else None
     data, tasks = snapshot_tasks(client, resolved.id, timeout=timeout, poll=poll, sleep=sleep)
     record = {
         "guide": resolved.guide_name,

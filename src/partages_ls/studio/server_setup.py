@@ -22,14 +22,20 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from partages_ls.errors import PartagesError
 from partages_ls.ls_plugin_loader import SETTINGS_MODULE as PLUGIN_SETTINGS_MODULE
 from partages_ls.ls_plugin_loader.bundle import prepare_bundle
 
-if TYPE_CHECKING:
-    from partages_ls.studio.database import PostgresDatabase
+
+class DatabaseSettings(Protocol):
+    """Where Label Studio keeps its data when not in SQLite (see partages_ls.studio.database)."""
+
+    def environment(self) -> dict[str, str]:
+        """The environment variables Label Studio reads to reach it."""
+        ...
+
 
 LABEL_STUDIO_VERSION = "1.23.2"
 DEFAULT_USERNAME = "admin@partages-ls.local"
@@ -263,7 +269,7 @@ def server_environment(
     venv: Path,
     *,
     plugin_loader: Path | None = None,
-    database: PostgresDatabase | None = None,
+    database: DatabaseSettings | None = None,
 ) -> dict[str, str]:
     """The whole environment of the server: nothing inherited but PATH, HOME and LANG.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from partages_ls.exporters.contamination import Contaminated, find_contaminated
@@ -111,12 +112,15 @@ def summarise_tasks(
     return status
 
 
-def project_status(client: StudioClient, project: str | int) -> ProjectStatus:
-    """Per-annotator progress, tasks by number of submitted annotations, skipped and agreement-ready reports."""
+def project_status(client: StudioClient, project: str | int, *, guides: Path) -> ProjectStatus:
+    """Per-annotator progress, tasks by number of submitted annotations, skipped and agreement-ready reports.
+
+    The project's guide is read from the ``guides`` folder.
+    """
     resolved = resolve_project(client, project)
     if "maximum_annotations" not in resolved.raw:
         resolved = Project.from_api(client.get(f"/api/projects/{resolved.id}"))
-    report_key = resolved.guide().text.report_key if resolved.guide_name else "report"
+    report_key = resolved.guide(guides).text.report_key if resolved.guide_name else "report"
     emails = {int(u["id"]): str(u["email"]) for u in users_by_email(client).values()}
     tasks = list_tasks(client, resolved.id, full=True)
     return summarise_tasks(resolved, tasks, emails, report_key)

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from partages_ls.agreement.report import AgreementOptions
 from partages_ls.curation.decisions import curated_results, load_decisions
 from partages_ls.curation.merge import merge_document
 from partages_ls.curation.prepare import prepare_curation
@@ -24,6 +25,9 @@ from partages_ls.guides.model import Guide
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.projects import list_tasks
 from partages_ls.studio.pull import pull_project
+from partages_ls.workflows.agreement import AgreementRequest, run_agreement
+from partages_ls.workflows.export import ExportRequest, run_export
+from partages_ls.workspace import Workspace
 
 DECISIONS = Path("curation") / "decisions.json"
 TARGETS = ("parhaf", "cas", "brat")
@@ -44,15 +48,12 @@ def decisions_file(samples: Path, guide: str) -> Path | None:
 
 
 def curate_demo(
-    client: StudioClient, guide: Guide, project: int, export: Path, decisions: Path, out: Path
+    client: StudioClient, guide: Guide, project: int, export: Path, decisions: Path, out: Path, workspace: Workspace
 ) -> DemoCuration:
     """Curate ``project`` with the decisions file; write the curated gold and the feedback under ``out``."""
-    from partages_ls.agreement.report import AgreementOptions, AgreementRequest, run_agreement
-    from partages_ls.exporters.export import ExportRequest, run_export
-
     strategy = Strategy.parse(str(json.loads(decisions.read_text(encoding="utf-8")).get("strategy") or "complete"))
     chosen = load_decisions(decisions)
-    first = prepare_curation(client, project, strategy=strategy)
+    first = prepare_curation(client, project, strategy=strategy, guides=workspace.guides)
     result = DemoCuration(first.curation_project)
     documents = {d.report: d for d in read_labelstudio(load_export(export), guide).documents}
     curator_id = int(client.whoami()["id"])
@@ -65,8 +66,9 @@ def curate_demo(
         results = curated_results(documents[report], merged, chosen.get(report, {}), guide)
         client.patch(f"/api/annotations/{mine[0]['id']}", {"result": results})
         result.decided.append(report)
-    again = prepare_curation(client, project, strategy=strategy)  # keeps the curated tasks, marks ground truth
-    totals = curation_status(client, project).totals()
+    # Run again: keeps the curated tasks and marks them ground truth.
+    again = prepare_curation(client, project, strategy=strategy, guides=workspace.guides)
+    totals = curation_status(client, project, guides=workspace.guides).totals()
     result.lines.append(
         f"curation: project {first.curation_project} ({client.url}/projects/{first.curation_project}): "
         f"{totals['review']} review / {totals['adjudication']} adjudication task(s), {totals['conflicts']} "
@@ -74,13 +76,16 @@ def curate_demo(
         f"kept as curated: {len(again.kept)}; curated in all: {totals['curated']}"
     )
     folder = out / "curation" / guide.name
-    pulled = pull_project(client, first.curation_project, folder / "curation-export.json", overwrite=True)
+    pulled = pull_project(
+        client, first.curation_project, folder / "curation-export.json", guides=workspace.guides, overwrite=True
+    )
     for target in TARGETS:
-        run_export(ExportRequest(pulled.path, target, folder / target, gold="curated", overwrite=True))
+        run_export(ExportRequest(pulled.path, target, folder / target, gold="curated", overwrite=True), workspace)
     result.gold = folder
     feedback = folder / "agreement-vs-curated"
     run_agreement(
-        AgreementRequest(pulled.path, feedback, options=AgreementOptions(), overwrite=True, reference="curated")
+        AgreementRequest(pulled.path, feedback, options=AgreementOptions(), overwrite=True, reference="curated"),
+        workspace,
     )
     result.feedback = feedback
     result.lines.append(f"curated gold (--gold curated: {', '.join(TARGETS)}): {folder}")

@@ -9,16 +9,15 @@ retried blindly (it would duplicate): after a fault, rerunning imports only what
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from partages_ls.predict.registry import GuideModels, PredictError, model_version
 from partages_ls.predict.spans import prediction_score, to_results
+from partages_ls.studio.bulk import ProgressFn, chunked, post_chunks
 from partages_ls.studio.client import StudioClient, StudioUnreachableError
 from partages_ls.studio.projects import CURATION_MARKER, list_tasks, resolve_project
-
-ProgressFn = Callable[[int, int], None]
 
 
 @dataclass
@@ -60,8 +59,12 @@ def predict_project(
     reports: list[str] | None = None,
     chunk_size: int = 500,
     progress: ProgressFn | None = None,
+    guides: Path,
 ) -> PredictReport:
-    """Compute and import the suggestions of ``model`` for every task of ``project`` that lacks them."""
+    """Compute and import the suggestions of ``model`` for every task of ``project`` that lacks them.
+
+    The project's guide is read from the ``guides`` folder.
+    """
     resolved = resolve_project(client, project)
     description = str(resolved.raw.get("description") or "")
     if CURATION_MARKER in description:  # the curator starts from the annotators' merge, not from a model
@@ -70,8 +73,8 @@ def predict_project(
             f"project {resolved.id} is the curation project of project {source}: suggestions go to the "
             f"annotation project (`partages-ls predict {source}`)"
         )
-    guide = resolved.guide()
-    models = GuideModels.for_guide(guide)
+    guide = resolved.guide(guides)
+    models = GuideModels.for_guide(guide, guides)
     chosen = models.get(model)
     version = model_version(guide, model, chosen.version)
     report = PredictReport(resolved.id, guide.name, model, version)
@@ -104,37 +107,39 @@ def predict_project(
         todo.append((int(task["id"]), text))
     if wanted is not None:
         report.unknown_reports = sorted(wanted - seen_reports)
-    done = 0
-    if progress:
-        progress(done, len(todo))
-    for first in range(0, len(todo), chunk_size):
-        payload = []
-        for task_id, text in todo[first : first + chunk_size]:
+
+    def payload(part: list[tuple[int, str]]) -> list[dict[str, Any]]:
+        """The predictions of one chunk, computed only when it is about to be sent."""
+        out = []
+        for task_id, text in part:
             suggestions = chosen.predict(text)
             results = to_results(guide, text, suggestions)
             report.suggestions += len(suggestions)
             report.empty += not suggestions
             score = prediction_score(suggestions)
-            payload.append({"task": task_id, "result": results, "model_version": version, "score": score})
-        try:
-            answer = client.post(f"/api/projects/{resolved.id}/import/predictions", payload, retry=False)
-        except StudioUnreachableError as exc:
-            raise PredictError(
-                f"predict stopped after {report.predicted} task(s) of project {resolved.id}: {exc}\n"
-                "Run the same command again: it computes only what is still missing."
-            ) from None
+            out.append({"task": task_id, "result": results, "model_version": version, "score": score})
+        return out
+
+    def stored(sent: list[dict[str, Any]], answer: Any) -> None:
         created = answer.get("created") if isinstance(answer, dict) else None
-        if created != len(payload):
+        if created != len(sent):
             # Label Studio 1.23 drops predictions its config check refuses and only logs why.
             raise PredictError(
-                f"Label Studio stored {created} of {len(payload)} predictions sent to project {resolved.id} "
-                f"(tasks {payload[0]['task']}…{payload[-1]['task']}); the others did not pass its check of the "
+                f"Label Studio stored {created} of {len(sent)} predictions sent to project {resolved.id} "
+                f"(tasks {sent[0]['task']}…{sent[-1]['task']}); the others did not pass its check of the "
                 "labeling config. Check that the project's config is the guide's (`partages-ls project create`)."
             )
-        report.predicted += len(payload)
-        done += len(payload)
-        if progress:
-            progress(done, len(todo))
+        report.predicted += len(sent)
+
+    chunks = (payload(part) for part in chunked(todo, chunk_size))
+    path = f"/api/projects/{resolved.id}/import/predictions"
+    try:
+        post_chunks(client, path, chunks, total=len(todo), progress=progress, stored=stored)
+    except StudioUnreachableError as exc:
+        raise PredictError(
+            f"predict stopped after {report.predicted} task(s) of project {resolved.id}: {exc}\n"
+            "Run the same command again: it computes only what is still missing."
+        ) from None
     if report.predicted and not resolved.raw.get("model_version"):
         # As Label Studio does for tasks imported with predictions: a project without a model version
         # shows these predictions to annotators.

@@ -18,6 +18,7 @@ from partages_ls.guides.table import readme_files
 from partages_ls.io import write_text_atomic
 from partages_ls.label_configs.artifacts import label_config_files
 from partages_ls.plugins.artifacts import plugin_files
+from partages_ls.workspace import Workspace
 
 Generator = Callable[[Mapping[str, Guide]], dict[str, str]]
 
@@ -33,13 +34,15 @@ def guide_schema_files(guides: Mapping[str, Guide]) -> dict[str, str]:
     return {"guides/guide.schema.json": json.dumps(schema, indent=2, ensure_ascii=False) + "\n"}
 
 
-GENERATORS: list[Generator] = [guide_schema_files, label_config_files, *format_generators(), plugin_files]
+GENERATORS: list[Generator] = [guide_schema_files, label_config_files, *format_generators()]
 
 
-def generated_files(guides: Mapping[str, Guide]) -> dict[str, str]:
+def generated_files(guides: Mapping[str, Guide], workspace: Workspace) -> dict[str, str]:
+    """Every generated file of the guides; the plugins' sample tasks come from the workspace's samples."""
     files: dict[str, str] = {}
     for generator in GENERATORS:
         files.update(generator(guides))
+    files.update(plugin_files(guides, workspace.samples))
     return files
 
 
@@ -54,9 +57,10 @@ class BuildResult:
 
 
 def build(root: Path, *, check: bool = False) -> BuildResult:
-    """Regenerate the files under ``root`` (a checkout); with ``check``, only report differences."""
-    guides = load_guides(root / "guides")
-    files = generated_files(guides)
+    """Regenerate the files under ``root`` from its guides and samples; with ``check``, only report differences."""
+    workspace = Workspace.at(root)
+    guides = load_guides(workspace.guides)
+    files = generated_files(guides, workspace)
     files.update(readme_files(guides, root))
     result = BuildResult()
     for relative, text in sorted(files.items()):

@@ -3,13 +3,12 @@
 Starts (or reuses) the persistent local Label Studio, creates one project per guide, imports the
 sample reports, adds the demo annotators and loads their bundled annotations (when the sample
 annotation files exist), pulls the exports, then writes the exported subsets and the agreement
-reports when those parts of the suite are available. Every step is idempotent, so running the demo
+reports (and curates a guide whose samples bundle curator decisions). Every step is idempotent, so running the demo
 twice is harmless; the output folder belongs to the demo and is replaced.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import shlex
 import shutil
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from partages_ls.content import content_dir
+from partages_ls.agreement.report import AgreementOptions
 from partages_ls.errors import PartagesError
 from partages_ls.exporters.output import guard_target
 from partages_ls.guides.loader import load_guides, unknown_guide
@@ -26,7 +25,7 @@ from partages_ls.guides.model import Guide
 from partages_ls.studio.annotators import add_annotators, login_help
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import LOCAL_DATA_DIR, Connection
-from partages_ls.studio.importer import ImportOptions, ImportReport, import_sources
+from partages_ls.studio.importer import ImportOptions, ImportReport
 from partages_ls.studio.projects import create_project
 from partages_ls.studio.pull import pull_project
 from partages_ls.studio.server import (
@@ -37,11 +36,15 @@ from partages_ls.studio.server import (
     find_server,
     plugin_status,
 )
+from partages_ls.workflows.agreement import AgreementRequest, run_agreement
+from partages_ls.workflows.demo_curation import curate_demo, decisions_file
+from partages_ls.workflows.export import ExportRequest, run_export
+from partages_ls.workflows.imports import import_sources
+from partages_ls.workspace import Workspace
 
 DEFAULT_DATA_DIR = LOCAL_DATA_DIR
 DEFAULT_OUT = Path("demo-output")
 EXPORT_TARGETS = ("parhaf", "cas", "brat")
-AGREEMENT_MODULE = "partages_ls.agreement.report"
 # Used when no sample annotation file names the demo annotators.
 DEFAULT_ANNOTATORS = ("camille.martin@exemple.fr", "louis.bernard@exemple.fr")
 
@@ -57,7 +60,7 @@ class DemoOptions:
     out: Path = DEFAULT_OUT
     data_dir: Path = DEFAULT_DATA_DIR
     port: int | None = None
-    samples: Path | None = None  # default: the bundled samples/ folder
+    samples: Path | None = None  # default: the samples folder of the workspace
     guides: list[str] | None = None  # default: every guide
 
 
@@ -92,21 +95,6 @@ class DemoResult:
     stop_command: str = ""
     next_commands: list[str] = field(default_factory=list)  # what a lead types next (see next_commands())
     server: LocalServer | None = None  # set when this run started the server (it keeps running)
-
-
-def _agreement(export: Path, guide: Guide, out: Path, annotators: list[str]) -> str | None:
-    """Write the agreement report when that part of the suite is installed; a note when it is not.
-
-    Only the campaign's annotators are compared (anyone else who saved an annotation, such as the
-    admin looking around, is listed in the report as present but not compared).
-    """
-    try:
-        report = importlib.import_module(AGREEMENT_MODULE)
-        run, request, options = report.run_agreement, report.AgreementRequest, report.AgreementOptions
-    except (ImportError, AttributeError):
-        return f"agreement report skipped: {AGREEMENT_MODULE}.run_agreement is not available in this version"
-    run(request(export, out, guide=guide.name, options=options(annotators=annotators), overwrite=True))
-    return None
 
 
 def _connect(options: DemoOptions, echo: Echo) -> tuple[Connection, DemoResult]:
@@ -144,20 +132,20 @@ def subset_folder(out: Path, guide: Guide, target: str) -> Path:
     return out / "subsets" / guide.name / name
 
 
-def _export_and_agree(outcome: GuideOutcome, guide: Guide, out: Path, first: str) -> None:
+def _export_and_agree(outcome: GuideOutcome, guide: Guide, out: Path, first: str, workspace: Workspace) -> None:
+    """Write the guide's subsets and its agreement report.
+
+    Only the campaign's annotators are compared (anyone else who saved an annotation, such as the
+    admin looking around, is listed in the report as present but not compared).
+    """
     assert outcome.export is not None
-    try:
-        from partages_ls.exporters.export import ExportRequest, run_export
-    except ImportError:
-        outcome.notes.append("subsets skipped: the exporter is not available")
-        return
     for target in EXPORT_TARGETS:
         folder = subset_folder(out, guide, target)
         request = ExportRequest(
             outcome.export, target, folder, guide=guide.name, gold=f"annotator:{first}", overwrite=True
         )
         try:
-            written = run_export(request)
+            written = run_export(request, workspace)
             outcome.subsets[target] = folder
             if written["summary"]["left_out"]:
                 outcome.notes.append(
@@ -166,25 +154,32 @@ def _export_and_agree(outcome: GuideOutcome, guide: Guide, out: Path, first: str
         except PartagesError as exc:
             outcome.notes.append(f"{target} subset not written: {str(exc).splitlines()[0]}")
     folder = out / "agreement" / guide.name
+    options = AgreementOptions(annotators=outcome.annotators)
     try:
-        note = _agreement(outcome.export, guide, folder, outcome.annotators)
+        run_agreement(
+            AgreementRequest(outcome.export, folder, guide=guide.name, options=options, overwrite=True), workspace
+        )
     except PartagesError as exc:
-        note = f"agreement report not written: {str(exc).splitlines()[0]}"
-    if note is None:
-        outcome.agreement = folder
+        outcome.notes.append(f"agreement report not written: {str(exc).splitlines()[0]}")
     else:
-        outcome.notes.append(note)
+        outcome.agreement = folder
 
 
-def _curate(client: StudioClient, guide: Guide, outcome: GuideOutcome, samples: Path, out: Path, echo: Echo) -> None:
+def _curate(
+    client: StudioClient,
+    guide: Guide,
+    outcome: GuideOutcome,
+    samples: Path,
+    out: Path,
+    echo: Echo,
+    workspace: Workspace,
+) -> None:
     """Curate the guide end to end when the samples bundle curator decisions for it (partages_ls.curation)."""
-    from partages_ls.curation.demo_step import curate_demo, decisions_file
-
     decisions = decisions_file(samples, guide.name)
     if decisions is None or outcome.export is None:
         return
     try:
-        done = curate_demo(client, guide, outcome.project_id, outcome.export, decisions, out)
+        done = curate_demo(client, guide, outcome.project_id, outcome.export, decisions, out, workspace)
     except PartagesError as exc:
         outcome.notes.append(f"curation not done: {str(exc).splitlines()[0]}")
         return
@@ -194,12 +189,18 @@ def _curate(client: StudioClient, guide: Guide, outcome: GuideOutcome, samples: 
 
 
 def _run_guide(
-    client: StudioClient, guide: Guide, samples: Path, out: Path, annotators: list[str], echo: Echo
+    client: StudioClient,
+    guide: Guide,
+    samples: Path,
+    out: Path,
+    annotators: list[str],
+    echo: Echo,
+    workspace: Workspace,
 ) -> GuideOutcome:
     project = create_project(client, guide)
     pid = project.project.id
     echo(f"[{guide.name}] project {pid} ({project.action}): {project.project.title}")
-    reports = import_sources(client, pid, [samples / guide.name / "reports"])
+    reports = import_sources(client, pid, [samples / guide.name / "reports"], guides=workspace.guides)
     echo(f"[{guide.name}] reports: {reports.tasks_created} imported, {reports.tasks_present} already there")
     outcome = GuideOutcome(guide.name, pid, project.action, reports)
     added = add_annotators(client, pid, annotators)
@@ -210,7 +211,8 @@ def _run_guide(
     if files:
         outcome.annotators = [f.stem for f in files]
         for file in files:
-            loaded = import_sources(client, pid, [file], ImportOptions(mode="annotations", annotator=file.stem))
+            options = ImportOptions(mode="annotations", annotator=file.stem)
+            loaded = import_sources(client, pid, [file], options, guides=workspace.guides)
             outcome.annotations.append(loaded)
             broken = len(loaded.invalid_reports)
             invalid = f", {broken} breaking a guide rule (imported, listed)" if broken else ""
@@ -221,28 +223,27 @@ def _run_guide(
     else:
         outcome.notes.append(f"no sample annotations in {samples / guide.name / 'annotations'}: reports only")
     export = out / "exports" / f"{guide.name}.json"
-    pulled = pull_project(client, pid, export, overwrite=True)
+    pulled = pull_project(client, pid, export, guides=workspace.guides, overwrite=True)
     outcome.export, outcome.tasks, outcome.annotations_pulled = export, pulled.tasks, pulled.annotations
     echo(f"[{guide.name}] export: {export} ({pulled.tasks} tasks, {pulled.annotations} annotations)")
     if files:
-        _export_and_agree(outcome, guide, out, outcome.annotators[0])
+        _export_and_agree(outcome, guide, out, outcome.annotators[0], workspace)
         if outcome.subsets:
             written = ", ".join(outcome.subsets)
             gold = outcome.annotators[0]
             echo(f"[{guide.name}] subsets ({written}; gold: annotator {gold}): {out / 'subsets' / guide.name}")
         if outcome.agreement is not None:
             echo(f"[{guide.name}] agreement report: {outcome.agreement}")
-        _curate(client, guide, outcome, samples, out, echo)
+        _curate(client, guide, outcome, samples, out, echo, workspace)
     for note in outcome.notes:
         echo(f"[{guide.name}] note: {note}")
     return outcome
 
 
-def run_demo(options: DemoOptions | None = None, *, echo: Echo = lambda _: None) -> DemoResult:
-    """Run the demo end to end; ``echo`` receives one line per step."""
-    options = options or DemoOptions()
-    samples = options.samples or content_dir("samples")
-    guides = load_guides()
+def run_demo(options: DemoOptions, workspace: Workspace, *, echo: Echo = lambda _: None) -> DemoResult:
+    """Run the demo end to end on the workspace's guides and samples; ``echo`` receives one line per step."""
+    samples = options.samples or workspace.samples
+    guides = load_guides(workspace.guides)
     names = options.guides or sorted(guides)
     for name in names:
         if name not in guides:
@@ -254,7 +255,7 @@ def run_demo(options: DemoOptions | None = None, *, echo: Echo = lambda _: None)
         found = sorted({f.stem for name in names for f in _annotation_files(samples, name)})
         annotators = found or list(DEFAULT_ANNOTATORS)
         for name in names:
-            result.guides.append(_run_guide(client, guides[name], samples, options.out, annotators, echo))
+            result.guides.append(_run_guide(client, guides[name], samples, options.out, annotators, echo, workspace))
         help_ = login_help(client, data_dir=options.data_dir, venv=ensure_server_install())
         result.login_lines = help_.lines(annotators)
     default = options.data_dir == DEFAULT_DATA_DIR

@@ -1,0 +1,68 @@
+"""`partages-ls agreement`: read an export, compute the agreement report, write it.
+
+Writes ``agreement.html``, ``agreement.json``, ``agreement.md`` and ``disagreements.csv`` (and, with
+a reference, the "annotateur vs référence" files) into an output folder that is replaced atomically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from partages_ls.agreement.reference import compare_to_reference, load_reference
+from partages_ls.agreement.reference_render import write_reference
+from partages_ls.agreement.render import write_outputs
+from partages_ls.agreement.report import AgreementOptions, AgreementReport, compute_report
+from partages_ls.curation.gold import annotators_view
+from partages_ls.exporters.contamination import find_contaminated
+from partages_ls.exporters.labelstudio.read import SIDECAR_SUFFIX, load_export, read_labelstudio
+from partages_ls.exporters.output import OutputFolder
+from partages_ls.workflows.guide import resolve_guide
+from partages_ls.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class AgreementRequest:
+    """One `partages-ls agreement` run: the export, where to write, the guide and the options."""
+
+    export_path: Path
+    out: Path
+    guide: str | None = None
+    options: AgreementOptions = field(default_factory=AgreementOptions)
+    overwrite: bool = False
+    force_guide: bool = False
+    reference: str | None = None  # "annotateur vs référence": see partages_ls.agreement.reference
+
+
+def run_agreement(request: AgreementRequest, workspace: Workspace) -> AgreementReport:
+    """Read the export, compute the report and write the four files atomically into ``request.out``."""
+    request.options.check()
+    guide = resolve_guide(request.export_path, request.guide, workspace.guides, force=request.force_guide)
+    # Entering the folder first refuses a non-empty --out before any long computation.
+    reads = [request.export_path, request.export_path.with_name(request.export_path.name + SIDECAR_SUFFIX)]
+    with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
+        tasks = load_export(request.export_path)
+        contaminated = find_contaminated(tasks, guide.text.report_key)
+        if request.reference:
+            corpus, reference = load_reference(tasks, guide, request.reference, source=request.export_path.name)
+        else:
+            corpus = read_labelstudio(annotators_view(tasks), guide, source=request.export_path.name)
+        report = compute_report(
+            corpus, guide, request.options, source=request.export_path.name, contaminated=contaminated
+        )
+        write_outputs(report, folder)
+        if request.reference:
+            options = request.options
+            section = compare_to_reference(
+                corpus,
+                reference,
+                guide,
+                iou=options.iou,
+                samples=options.bootstrap,
+                seed=options.seed,
+                no_text=options.no_text,
+            )
+            write_reference(section, folder)
+            report.data = {**report.data}
+            report.reference = section
+    return report

@@ -26,6 +26,7 @@ from partages_ls.agreement.spans_report import finish_sd, spans_section
 from partages_ls.exporters.contamination import Contaminated, find_contaminated
 from partages_ls.exporters.corpus import Corpus
 from partages_ls.guides.model import Guide
+from partages_ls.pull_record import sidecar_path
 
 REPORT_FORMAT = 1
 OUTPUTS = ("agreement.html", "agreement.json", "agreement.md", "disagreements.csv")
@@ -250,7 +251,7 @@ def run_agreement(request: AgreementRequest) -> AgreementReport:
     request.options.check()
     guide = resolve_guide(request.export_path, request.guide, force=request.force_guide)
     # Entering the folder first refuses a non-empty --out before any long computation.
-    reads = [request.export_path, request.export_path.with_name(request.export_path.name + ".meta.json")]
+    reads = [request.export_path, sidecar_path(request.export_path)]
     with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
         tasks = load_export(request.export_path)
         contaminated = find_contaminated(tasks, guide.text.report_key)

@@ -18,7 +18,7 @@ from partages_ls.errors import Diagnostic, DiagnosticError, Level, PartagesError
 from partages_ls.exporters.contamination import find_contaminated
 from partages_ls.exporters.corpus import Corpus, Provenance, Skipped
 from partages_ls.exporters.gold import NO_ANNOTATION, GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio import SIDECAR_SUFFIX, annotator_of, load_export, read_labelstudio
+from partages_ls.exporters.labelstudio import annotator_of, load_export, read_labelstudio
 from partages_ls.exporters.output import OutputFolder
 from partages_ls.exporters.shape import screen_results
 from partages_ls.exporters.splits import SplitPlan, assign_splits
@@ -26,6 +26,7 @@ from partages_ls.exporters.validation import check_results
 from partages_ls.guides.loader import load_guide
 from partages_ls.guides.model import Guide
 from partages_ls.guides.rules import compile_rules
+from partages_ls.pull_record import SIDECAR_SUFFIX, read_sidecar, recorded_guide, recorded_guide_version, sidecar_path
 
 REPORT_NAME = "export-report.json"
 
@@ -62,22 +63,9 @@ WRITERS = {
 }
 
 
-def read_sidecar(export_path: Path) -> dict[str, Any] | None:
-    """The record `partages-ls pull` writes beside an export (guide name and version)."""
-    sidecar = export_path.with_name(export_path.name + SIDECAR_SUFFIX)
-    if not sidecar.is_file():
-        return None
-    try:
-        record = json.loads(sidecar.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DiagnosticError("unreadable pull record", [Diagnostic(str(sidecar), str(exc))]) from None
-    return record if isinstance(record, dict) else None
-
-
 def resolve_guide(export_path: Path, requested: str | None, *, force: bool = False) -> Guide:
     """The guide named by ``--guide``, else by the pull record; a disagreement is an error unless forced."""
-    record = read_sidecar(export_path)
-    recorded = str(record["guide"]) if record and record.get("guide") else None
+    recorded = recorded_guide(read_sidecar(export_path))
     if requested is None and recorded is None:
         raise PartagesError(
             f"{export_path}: which guide? No pull record ({export_path.name}{SIDECAR_SUFFIX}) was found; "
@@ -278,11 +266,11 @@ def run_export(request: ExportRequest) -> dict[str, Any]:
     }
     if curation:
         report["curation"] = curation
-    record = read_sidecar(request.export_path)
-    if record and record.get("guide_version") not in (None, guide.version):
+    at_pull = recorded_guide_version(read_sidecar(request.export_path))
+    if at_pull not in (None, guide.version):
         # Not fatal: validation against the current guide says whether anything is affected.
-        report["guide_version_at_pull"] = record["guide_version"]
-    reads = [request.export_path, request.export_path.with_name(request.export_path.name + SIDECAR_SUFFIX)]
+        report["guide_version_at_pull"] = at_pull
+    reads = [request.export_path, sidecar_path(request.export_path)]
     reads += [request.split.file] if request.split.file else []
     with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
         if request.target == "parhaf":

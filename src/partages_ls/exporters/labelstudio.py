@@ -31,8 +31,6 @@ from partages_ls.exporters.validation import UNREPRESENTABLE, Violation, analyse
 from partages_ls.guides.model import Guide
 from partages_ls.guides.rules import compile_rules
 
-SIDECAR_SUFFIX = ".meta.json"
-
 
 def load_export(path: Path) -> list[dict[str, Any]]:
     """The task list of a raw JSON export, with a located error when the file is not one."""

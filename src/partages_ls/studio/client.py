@@ -7,6 +7,7 @@ request counting for the benchmarks and a guarantee that the token never leaks i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -204,6 +205,22 @@ class StudioClient:
                 )
             self._raise_for_status(method, path, response)
             return response
+
+    @contextlib.contextmanager
+    def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """One call whose body the caller reads chunk by chunk (a download), counted but not retried:
+        the caller decides what a fault means (see :mod:`partages_ls.studio.download`)."""
+        self.requests += 1
+        with self._http.stream(method, path, **kwargs) as response:
+            yield response
+
+    def pause(self, seconds: float) -> None:
+        """Wait between two attempts (the injected ``sleep``, so tests need not wait)."""
+        self._sleep(seconds)
+
+    def raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
+        """A clear :class:`StudioError` for a redirect or an error status (never showing the token)."""
+        self._raise_for_status(method, path, response)
 
     def _raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
         status = response.status_code

@@ -17,7 +17,6 @@ import httpx
 
 from partages_ls.studio.client import TRANSIENT_STATUS, StudioClient, StudioError, StudioUnreachableError
 
-CHUNK_BYTES = 1 << 20
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
 
@@ -69,7 +68,7 @@ def download(client: StudioClient, path: str, handle: IO[bytes], *, params: dict
                     if status != 200:
                         raise _Transient(f"HTTP 206 for another range ({response.headers.get('content-range')})")
                 total = announced
-                for chunk in response.iter_bytes(CHUNK_BYTES):
+                for chunk in response.iter_bytes():  # as it arrives: a cut loses nothing received
                     handle.write(chunk)
                     received += len(chunk)
             if total is not None and received < total:

@@ -98,20 +98,29 @@ def pull_targets(out: Path, *, overwrite: bool) -> Path:
     return sidecar
 
 
-def iter_json_array(handle: IO[bytes]) -> Iterator[Any]:
-    """The items of the JSON array in ``handle``, one at a time (memory: one item and one read).
+class JsonArrayError(ValueError):
+    """The file is not one JSON array; ``where`` is the character offset in the file."""
 
-    Raises ValueError (a :class:`json.JSONDecodeError` or UnicodeDecodeError) when the file is not
-    one JSON array, and TypeError when its top level is another JSON value.
+    def __init__(self, why: str, where: int) -> None:
+        super().__init__(f"{why} at character {where}")
+        self.why, self.where = why, where
+
+
+def iter_json_array(handle: IO[bytes]) -> Iterator[Any]:
+    """The items of the JSON array in ``handle``, one at a time (memory: about one item and one read).
+
+    Raises :class:`JsonArrayError` (located) when the file is not one JSON array, and
+    UnicodeDecodeError when it is not UTF-8.
     """
     decoder = json.JSONDecoder()
     utf8 = codecs.getincrementaldecoder("utf-8-sig")()  # a BOM is skipped, as json.loads does
-    buffer, position, ended = "", 0, False
+    buffer, position, dropped, ended = "", 0, 0, False
 
     def more() -> None:
-        nonlocal buffer, position, ended
+        nonlocal buffer, position, dropped, ended
         data = handle.read(max(READ_BYTES, len(buffer) - position))
         ended = not data
+        dropped += position
         buffer = buffer[position:] + utf8.decode(data, final=ended)
         position = 0
 
@@ -125,39 +134,37 @@ def iter_json_array(handle: IO[bytes]) -> Iterator[Any]:
             more()
 
     more()
-    if next_char() != "[":
-        decoder.raw_decode(buffer, position)  # a JSON error for garbage, else another JSON value
-        raise TypeError("not a JSON array")
+    char = next_char()
+    if char != "[":
+        raise JsonArrayError("not a JSON array" if char and char in '{"-0123456789tfnNI' else "not JSON", dropped)
     position += 1
     first = True
     while True:
         char = next_char()
-        if char == "]" and first:
+        if char == "]":
             break
         if not first:
-            if char == "]":
-                break
             if char != ",":
-                raise json.JSONDecodeError("Expecting ',' delimiter", buffer, position)
+                raise JsonArrayError("expecting ',' or ']'", dropped + position)
             position += 1
             next_char()
         while True:
             try:
                 item, end = decoder.raw_decode(buffer, position)
-            except json.JSONDecodeError:
+            except json.JSONDecodeError as exc:
                 if ended:
-                    raise
+                    raise JsonArrayError(exc.msg.lower(), dropped + exc.pos) from None
                 more()
                 continue
-            if end >= len(buffer) and not ended:  # a bare number may go on in the next read
-                more()
+            if not ended and not isinstance(item, dict | list | str) and buffer[end : end + 1] in "0123456789.eE+-":
+                more()  # a bare number (or its exponent) may go on in the next read
                 continue
             break
         position, first = end, False
         yield item
     position += 1
     if next_char():
-        raise json.JSONDecodeError("Extra data", buffer, position)
+        raise JsonArrayError("extra data after the array", dropped + position)
 
 
 def _read_tasks(handle: IO[bytes], project_id: int) -> Iterator[Any]:
@@ -165,10 +172,11 @@ def _read_tasks(handle: IO[bytes], project_id: int) -> Iterator[Any]:
     handle.seek(0)
     try:
         yield from iter_json_array(handle)
-    except ValueError as exc:
-        raise PullError(f"the export of project {project_id} is not JSON: {exc}") from None
-    except TypeError:
-        raise PullError(f"the export of project {project_id} is not a task list") from None
+    except JsonArrayError as exc:
+        what = "a task list" if exc.why == "not a JSON array" else f"complete JSON ({exc})"
+        raise PullError(f"the export of project {project_id} is not {what}; run the command again") from None
+    except UnicodeDecodeError as exc:
+        raise PullError(f"the export of project {project_id} is not UTF-8 JSON ({exc.reason})") from None
 
 
 def snapshot_tasks(

@@ -64,9 +64,13 @@ def download_snapshot(
     sleep: Callable[[float], None],
 ) -> int:
     """Have the server make a snapshot of the project, stream it into ``handle``; its size in bytes."""
+    # Label Studio makes the snapshot before it answers (minutes on a large project). Not repeated
+    # on a timeout: each attempt would make one more snapshot that nobody deletes.
     created = client.post(
         f"/api/projects/{project_id}/exports",
         {"title": "partages-ls pull", "serialization_options": SERIALIZATION_OPTIONS},
+        retry=False,
+        wait=timeout,
     )
     export_id = created["id"]
     try:

@@ -7,9 +7,12 @@ exact file or a clear error without the token, and the body is never held whole 
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import os
 import threading
+import time
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +23,7 @@ import pytest
 from partages_ls.studio.client import RetryPolicy, StudioClient, StudioError, StudioUnreachableError
 from partages_ls.studio.connection import Connection
 from partages_ls.studio.download import download
+from partages_ls.studio.pull import download_snapshot
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 PATH = "/api/projects/1/exports/7/download"
@@ -36,6 +40,9 @@ class Script:
     statuses: list[int] = field(default_factory=list)  # statuses answered first, one per request
     wrong_range: bool = False  # answers a Range with another start
     seen: list[str | None] = field(default_factory=list)  # the Range header of each request
+    snapshot_seconds: float = 0.0  # how long POST /exports takes to answer (the server making it)
+    posts: int = 0
+    deleted: list[str] = field(default_factory=list)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -43,6 +50,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+    def do_POST(self) -> None:
+        script = type(self).script
+        script.posts += 1
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        time.sleep(script.snapshot_seconds)
+        answer = json.dumps({"id": 7, "status": "completed"}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        with contextlib.suppress(ConnectionError):  # the client may have given up meanwhile
+            self.wfile.write(answer)
+
+    def do_DELETE(self) -> None:
+        type(self).script.deleted.append(self.path)
+        self.send_response(204)
+        self.end_headers()
 
     def do_GET(self) -> None:
         script = type(self).script
@@ -192,3 +217,21 @@ def test_the_body_is_never_held_whole_in_memory(served: tuple[StudioClient, Scri
         tracemalloc.stop()
     assert size == sink.size == 48 << 20
     assert peak < 8 << 20, f"peak {peak / 1e6:.1f} MB of Python allocations for a 48 MB download"
+
+
+def test_a_slow_snapshot_is_waited_for_once_not_made_again(served: tuple[StudioClient, Script]) -> None:
+    client, script = served
+    client.timeout = 0.5  # an ordinary call's limit: making the snapshot takes longer
+    script.snapshot_seconds = 1.5
+    handle = io.BytesIO()
+    size = download_snapshot(client, 1, handle, timeout=30.0, poll=0.01, sleep=lambda _: None)
+    assert size == len(BODY) and handle.getvalue() == BODY
+    assert script.posts == 1 and script.deleted == ["/api/projects/1/exports/7"]
+
+
+def test_a_snapshot_slower_than_the_pull_timeout_is_not_made_twice(served: tuple[StudioClient, Script]) -> None:
+    client, script = served
+    script.snapshot_seconds = 1.5
+    with pytest.raises(StudioUnreachableError, match="gave up after 1 s") as caught:
+        download_snapshot(client, 1, io.BytesIO(), timeout=1.0, poll=0.01, sleep=lambda _: None)
+    assert script.posts == 1 and TOKEN not in str(caught.value)

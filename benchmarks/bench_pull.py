@@ -2,7 +2,7 @@
 
 Loads the synthetic export (default 7,394 reports × 2 annotators, infectiologie) into a fresh
 throw-away local Label Studio, then runs `partages-ls pull` as a child process and prints its wall
-time and peak RSS (``wait4`` of the child: the pull alone, not this script). With ``--baseline
+time and peak RSS (measured by a small launcher: the pull alone, not this script). With ``--baseline
 PYTHON`` the same pull also runs first with another checkout's interpreter (e.g. main's
 ``.venv/bin/python``), side by side against the same project.
 
@@ -54,21 +54,29 @@ def load_project(client: StudioClient, n: int) -> tuple[int, int, int]:
     return project, len(entries), sum(len(e["annotations"]) for e in entries)
 
 
+# A small launcher runs the pull and reports its peak RSS: measured from this process, the child's
+# ru_maxrss would include this process's own memory (the synthetic export) at the fork.
+LAUNCHER = """
+import json, resource, subprocess, sys, time
+began = time.perf_counter()
+code = subprocess.call(sys.argv[2:], stdout=sys.stdout, stderr=subprocess.STDOUT)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as out:
+    json.dump({"code": code, "seconds": time.perf_counter() - began, "maxrss_kib": usage.ru_maxrss}, out)
+"""
+
+
 def run_pull(python: str, project: int, out: Path, server: LocalServer) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MB) and output of one `pull` child process."""
     env = {**os.environ, URL_VARIABLE: server.url, KEY_VARIABLE: server.token}  # not on the command line
-    command = [python, "-m", "partages_ls", "pull", str(project), "-o", str(out)]
-    with tempfile.TemporaryFile() as log:
-        began = time.perf_counter()
-        child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=out.parent)
-        _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - began
-        child.returncode = os.waitstatus_to_exitcode(status)
-        log.seek(0)
-        output = log.read().decode("utf-8", "replace").strip()
-    if child.returncode != 0:
-        raise SystemExit(f"{python}: pull failed ({child.returncode}): {output}")
-    return seconds, usage.ru_maxrss / 1024, output  # ru_maxrss is in KiB on Linux
+    figures = out.with_name(out.name + ".figures")
+    command = [sys.executable, "-c", LAUNCHER, str(figures), python, "-m", "partages_ls", "pull", str(project)]
+    done = subprocess.run([*command, "-o", str(out)], env=env, capture_output=True, text=True, cwd=out.parent)
+    measured = json.loads(figures.read_text(encoding="utf-8"))
+    output = done.stdout.strip()
+    if done.returncode != 0 or measured["code"] != 0:
+        raise SystemExit(f"{python}: pull failed ({measured['code']}): {output} {done.stderr.strip()}")
+    return measured["seconds"], measured["maxrss_kib"] / 1024, output  # ru_maxrss is in KiB on Linux
 
 
 def main(argv: list[str] | None = None) -> None:

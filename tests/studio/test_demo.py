@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from partages_ls.cli.main import cli
 from partages_ls.content import bundled_workspace, content_dir
-from partages_ls.exporters.export import read_sidecar
 from partages_ls.guides.loader import load_guide, load_guides
+from partages_ls.pull_record import read_sidecar
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.connection import LOCAL_DATA_DIR, Connection
 from partages_ls.studio.projects import list_tasks

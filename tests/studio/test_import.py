@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from partages_ls.content import content_dir
-from partages_ls.exporters.export import read_sidecar
 from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.exporters.labelstudio.write import write_labelstudio
 from partages_ls.exporters.output import OutputExistsError
 from partages_ls.guides.loader import load_guide
+from partages_ls.pull_record import read_sidecar
 from partages_ls.studio.annotators import AnnotatorError, add_annotators, login_help
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.importer import ImportFailedError, ImportOptions, ImportRefusedError

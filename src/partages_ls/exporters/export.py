@@ -6,15 +6,12 @@ a loss, and the counts of the end-of-export summary.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-from partages_ls.errors import Diagnostic, DiagnosticError, PartagesError
+from partages_ls.errors import PartagesError
 from partages_ls.exporters.corpus import Corpus, Skipped
 from partages_ls.exporters.gold import NO_ANNOTATION
-from partages_ls.exporters.labelstudio.read import SIDECAR_SUFFIX
 
 REPORT_NAME = "export-report.json"
 
@@ -41,18 +38,6 @@ class NothingToExportError(PartagesError):
     """No document would be written; the message says why in words."""
 
     exit_code = EXIT_NOTHING
-
-
-def read_sidecar(export_path: Path) -> dict[str, Any] | None:
-    """The record `partages-ls pull` writes beside an export (guide name and version)."""
-    sidecar = export_path.with_name(export_path.name + SIDECAR_SUFFIX)
-    if not sidecar.is_file():
-        return None
-    try:
-        record = json.loads(sidecar.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DiagnosticError("unreadable pull record", [Diagnostic(str(sidecar), str(exc))]) from None
-    return record if isinstance(record, dict) else None
 
 
 def lost_items(gold: Corpus) -> list[Skipped]:

@@ -25,13 +25,13 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from partages_ls.errors import PartagesError
 from partages_ls.guides.model import Guide
 from partages_ls.io import write_text_atomic
+from partages_ls.pull_record import new_record, write_sidecar
 from partages_ls.studio.annotators import add_annotators, users_by_email
 from partages_ls.studio.bulk import ProgressFn
 from partages_ls.studio.client import StudioClient
@@ -326,24 +326,22 @@ def pull_group(
     sleep: Callable[[float], None] = time.sleep,
 ) -> PullResult:
     """One export for the whole group (every member's snapshot merged by report id), with its record."""
-    sidecar = pull_targets(out, overwrite=overwrite)
+    pull_targets(out, overwrite=overwrite)
     by_member: dict[str, list[dict[str, Any]]] = {}
     for email, project in group.members.items():
-        _, tasks = snapshot_tasks(client, project.id, timeout=timeout, poll=poll, sleep=sleep)
+        tasks = snapshot_tasks(client, project.id, timeout=timeout, poll=poll, sleep=sleep)
         by_member[email] = [t for t in tasks if isinstance(t, dict)]
     merged = merge_group_tasks(group, by_member, guide.text.report_key, _emails(client))
-    record = {
-        "guide": guide.name,
-        "guide_version": guide.version,
-        "project_id": group.anchor.id,
-        "project_title": group.label,
-        "blind_group": {email: p.id for email, p in sorted(group.members.items())},
-        "foreign_annotations": merged.foreign,
-        "server": client.url,
-        "pulled_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "tasks": len(merged.tasks),
-        "annotations": sum(len(t["annotations"]) for t in merged.tasks),
-    }
+    record = new_record(
+        guide=guide.name,
+        guide_version=guide.version,
+        project_id=group.anchor.id,
+        project_title=group.label,
+        blind_group={email: p.id for email, p in group.members.items()},
+        foreign_annotations=merged.foreign,
+        server=client.url,
+        tasks=len(merged.tasks),
+        annotations=sum(len(t["annotations"]) for t in merged.tasks),
+    )
     write_text_atomic(out, json.dumps(merged.tasks, ensure_ascii=False) + "\n")
-    write_text_atomic(sidecar, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-    return PullResult(out, sidecar, record)
+    return PullResult(out, write_sidecar(out, record), record)

@@ -9,6 +9,7 @@ token never leaks into messages. Its import also loads pandas, for calls this mo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -165,30 +166,36 @@ class StudioClient:
         self.close()
 
     # --- transport -----------------------------------------------------------------------
-    def request(self, method: str, path: str, *, retry: bool = True, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, path: str, *, retry: bool = True, wait: float | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """One call, retried on connection faults, timeouts and 502-504 while the budget lasts.
 
         ``retry=False`` for calls that must not be repeated blindly (a repeated import duplicates):
         the first fault then raises :class:`StudioUnreachableError` and the caller re-reads the state.
+        ``wait`` (seconds) replaces the deadline and the per-attempt timeout for a call known to be
+        slow on a large project (the server making an export snapshot before it answers).
         """
         delays = self.retry.delays() if retry else iter(())
-        end = time.monotonic() + self.deadline
+        budget = self.deadline if wait is None else wait
+        end = time.monotonic() + budget
         while True:
             self.requests += 1
             left = end - time.monotonic()
             try:
                 if left <= 0:
                     raise httpx.TimeoutException("deadline")
-                attempt = min(self.timeout, left)
+                attempt = min(self.timeout if wait is None else wait, left)
                 timeout = httpx.Timeout(attempt, connect=min(10.0, attempt))
                 response = self._http.request(method, path, timeout=timeout, **kwargs)
             except (httpx.TransportError, httpx.TimeoutException) as exc:
                 delay = next(delays, None)
                 if delay is None or time.monotonic() + delay >= end:
-                    spent = self.deadline - max(end - time.monotonic(), 0)
+                    spent = budget - max(end - time.monotonic(), 0)
+                    limit = f"; {DEADLINE_VARIABLE} sets the limit" if wait is None else ""
                     raise StudioUnreachableError(
                         f"Label Studio at {self.url} does not answer ({type(exc).__name__} on {method} {path}, "
-                        f"gave up after {spent:.0f} s; {DEADLINE_VARIABLE} sets the limit); "
+                        f"gave up after {spent:.0f} s{limit}); "
                         "is the server running? Check the URL, then run the command again "
                         "(it resumes where it stopped)"
                     ) from None
@@ -206,6 +213,22 @@ class StudioClient:
                 )
             self._raise_for_status(method, path, response)
             return response
+
+    @contextlib.contextmanager
+    def stream(self, method: str, path: str, **kwargs: Any) -> Iterator[httpx.Response]:
+        """One call whose body the caller reads chunk by chunk (a download), counted but not retried:
+        the caller decides what a fault means (see :mod:`partages_ls.studio.download`)."""
+        self.requests += 1
+        with self._http.stream(method, path, **kwargs) as response:
+            yield response
+
+    def pause(self, seconds: float) -> None:
+        """Wait between two attempts (the injected ``sleep``, so tests need not wait)."""
+        self._sleep(seconds)
+
+    def raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
+        """A clear :class:`StudioError` for a redirect or an error status (never showing the token)."""
+        self._raise_for_status(method, path, response)
 
     def _raise_for_status(self, method: str, path: str, response: httpx.Response) -> None:
         status = response.status_code

@@ -1,32 +1,36 @@
 """`partages-ls pull`: a project's full raw JSON export, with annotator e-mails, and its record.
 
 Uses the snapshot API (``POST /api/projects/{id}/exports`` with ``completed_by`` expanded, poll,
-download ``exportType=JSON``): the legacy export endpoint gives user ids, not e-mails. The file is
-written atomically and never over an existing one without ``overwrite``; beside it,
-``FILE.json.meta.json`` records the guide, the project and the server (never the token), which
-`partages-ls export` reads to know the guide.
+download ``exportType=JSON``): the legacy export endpoint gives user ids, not e-mails. The download
+is streamed to a temporary file beside the target (never whole in memory), retried and resumed on
+transient faults (:mod:`partages_ls.studio.download`), checked to be a JSON task list task by task,
+then renamed into place; it never replaces an existing file without ``overwrite``. Beside it goes
+the pull record (:mod:`partages_ls.pull_record`), which `partages-ls export` reads to know the guide.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import json
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from partages_ls.errors import PartagesError
-from partages_ls.exporters.labelstudio.read import SIDECAR_SUFFIX
 from partages_ls.exporters.output import OutputExistsError
-from partages_ls.io import write_bytes_atomic, write_text_atomic
+from partages_ls.io import open_atomic
+from partages_ls.pull_record import new_record, sidecar_path, write_sidecar
 from partages_ls.studio.client import StudioClient, StudioError
+from partages_ls.studio.download import download
 from partages_ls.studio.projects import resolve_project
 
 # Predictions in full (result, model_version), not as ids: the export keeps the pre-annotations.
 SERIALIZATION_OPTIONS = {"annotations__completed_by": {"only_id": False}, "predictions": {"only_id": False}}
+READ_BYTES = 1 << 20
 
 
 class PullError(PartagesError):
@@ -50,16 +54,23 @@ class PullResult:
         return int(self.record["annotations"])
 
 
-def record_path(path: Path) -> Path:
-    return path.with_name(path.name + SIDECAR_SUFFIX)
-
-
 def download_snapshot(
-    client: StudioClient, project_id: int, *, timeout: float, poll: float, sleep: Callable[[float], None]
-) -> bytes:
+    client: StudioClient,
+    project_id: int,
+    handle: IO[bytes],
+    *,
+    timeout: float,
+    poll: float,
+    sleep: Callable[[float], None],
+) -> int:
+    """Have the server make a snapshot of the project, stream it into ``handle``; its size in bytes."""
+    # Label Studio makes the snapshot before it answers (minutes on a large project). Not repeated
+    # on a timeout: each attempt would make one more snapshot that nobody deletes.
     created = client.post(
         f"/api/projects/{project_id}/exports",
         {"title": "partages-ls pull", "serialization_options": SERIALIZATION_OPTIONS},
+        retry=False,
+        wait=timeout,
     )
     export_id = created["id"]
     try:
@@ -72,10 +83,8 @@ def download_snapshot(
             state = client.get(f"/api/projects/{project_id}/exports/{export_id}")
         if state.get("status") == "failed":
             raise PullError(f"Label Studio failed to export project {project_id}; see the server log")
-        response = client.request(
-            "GET", f"/api/projects/{project_id}/exports/{export_id}/download", params={"exportType": "JSON"}
-        )
-        return response.content
+        path = f"/api/projects/{project_id}/exports/{export_id}/download"
+        return download(client, path, handle, params={"exportType": "JSON"})
     finally:
         with contextlib.suppress(StudioError):  # snapshots accumulate on the server otherwise
             client.delete(f"/api/projects/{project_id}/exports/{export_id}")
@@ -83,7 +92,7 @@ def download_snapshot(
 
 def pull_targets(out: Path, *, overwrite: bool) -> Path:
     """The record's path beside ``out``, once neither would overwrite anything without ``overwrite``."""
-    sidecar = record_path(out)
+    sidecar = sidecar_path(out)
     if out.is_dir():
         raise OutputExistsError(f"{out} is a folder; give a file name such as {out / 'export.json'}")
     if not overwrite:
@@ -93,6 +102,87 @@ def pull_targets(out: Path, *, overwrite: bool) -> Path:
     return sidecar
 
 
+class JsonArrayError(ValueError):
+    """The file is not one JSON array; ``where`` is the character offset in the file."""
+
+    def __init__(self, why: str, where: int) -> None:
+        super().__init__(f"{why} at character {where}")
+        self.why, self.where = why, where
+
+
+def iter_json_array(handle: IO[bytes]) -> Iterator[Any]:
+    """The items of the JSON array in ``handle``, one at a time (memory: about one item and one read).
+
+    Raises :class:`JsonArrayError` (located) when the file is not one JSON array, and
+    UnicodeDecodeError when it is not UTF-8.
+    """
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")()  # a BOM is skipped, as json.loads does
+    buffer, position, dropped, ended = "", 0, 0, False
+
+    def more() -> None:
+        nonlocal buffer, position, dropped, ended
+        data = handle.read(max(READ_BYTES, len(buffer) - position))
+        ended = not data
+        dropped += position
+        buffer = buffer[position:] + utf8.decode(data, final=ended)
+        position = 0
+
+    def next_char() -> str:
+        nonlocal position
+        while True:
+            while position < len(buffer) and buffer[position] in " \t\n\r":
+                position += 1
+            if position < len(buffer) or ended:
+                return buffer[position] if position < len(buffer) else ""
+            more()
+
+    more()
+    char = next_char()
+    if char != "[":
+        raise JsonArrayError("not a JSON array" if char and char in '{"-0123456789tfnNI' else "not JSON", dropped)
+    position += 1
+    first = True
+    while True:
+        char = next_char()
+        if char == "]":
+            break
+        if not first:
+            if char != ",":
+                raise JsonArrayError("expecting ',' or ']'", dropped + position)
+            position += 1
+            next_char()
+        while True:
+            try:
+                item, end = decoder.raw_decode(buffer, position)
+            except json.JSONDecodeError as exc:
+                if ended:
+                    raise JsonArrayError(exc.msg.lower(), dropped + exc.pos) from None
+                more()
+                continue
+            if not ended and not isinstance(item, dict | list | str) and buffer[end : end + 1] in "0123456789.eE+-":
+                more()  # a bare number (or its exponent) may go on in the next read
+                continue
+            break
+        position, first = end, False
+        yield item
+    position += 1
+    if next_char():
+        raise JsonArrayError("extra data after the array", dropped + position)
+
+
+def _read_tasks(handle: IO[bytes], project_id: int) -> Iterator[Any]:
+    """The tasks of a downloaded snapshot, with a clear error when it is not a JSON task list."""
+    handle.seek(0)
+    try:
+        yield from iter_json_array(handle)
+    except JsonArrayError as exc:
+        what = "a task list" if exc.why == "not a JSON array" else f"complete JSON ({exc})"
+        raise PullError(f"the export of project {project_id} is not {what}; run the command again") from None
+    except UnicodeDecodeError as exc:
+        raise PullError(f"the export of project {project_id} is not UTF-8 JSON ({exc.reason})") from None
+
+
 def snapshot_tasks(
     client: StudioClient,
     project_id: int,
@@ -100,16 +190,11 @@ def snapshot_tasks(
     timeout: float = 600.0,
     poll: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
-) -> tuple[bytes, list[Any]]:
-    """A project's raw JSON export, as downloaded and as its task list."""
-    data = download_snapshot(client, project_id, timeout=timeout, poll=poll, sleep=sleep)
-    try:
-        tasks = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PullError(f"the export of project {project_id} is not JSON: {exc}") from None
-    if not isinstance(tasks, list):
-        raise PullError(f"the export of project {project_id} is not a task list")
-    return data, tasks
+) -> list[Any]:
+    """A project's raw JSON export as its task list (downloaded to a temporary file first)."""
+    with tempfile.TemporaryFile() as handle:
+        download_snapshot(client, project_id, handle, timeout=timeout, poll=poll, sleep=sleep)
+        return list(_read_tasks(handle, project_id))
 
 
 def pull_project(
@@ -127,20 +212,22 @@ def pull_project(
 
     The guide version recorded, when the project does not state it, is the one in ``guides``.
     """
-    sidecar = pull_targets(out, overwrite=overwrite)
+    pull_targets(out, overwrite=overwrite)
     resolved = resolve_project(client, project)
     guide = resolved.guide(guides) if resolved.guide_name else None
-    data, tasks = snapshot_tasks(client, resolved.id, timeout=timeout, poll=poll, sleep=sleep)
-    record = {
-        "guide": resolved.guide_name,
-        "guide_version": resolved.guide_version or (guide.version if guide else None),
-        "project_id": resolved.id,
-        "project_title": resolved.title,
-        "server": client.url,
-        "pulled_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "tasks": len(tasks),
-        "annotations": sum(len(t.get("annotations") or []) for t in tasks if isinstance(t, dict)),
-    }
-    write_bytes_atomic(out, data)
-    write_text_atomic(sidecar, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-    return PullResult(out, sidecar, record)
+    tasks = annotations = 0
+    with open_atomic(out) as handle:
+        download_snapshot(client, resolved.id, handle, timeout=timeout, poll=poll, sleep=sleep)
+        for task in _read_tasks(handle, resolved.id):
+            tasks += 1
+            annotations += len(task.get("annotations") or []) if isinstance(task, dict) else 0
+    record = new_record(
+        guide=resolved.guide_name,
+        guide_version=resolved.guide_version or (guide.version if guide else None),
+        project_id=resolved.id,
+        project_title=resolved.title,
+        server=client.url,
+        tasks=tasks,
+        annotations=annotations,
+    )
+    return PullResult(out, write_sidecar(out, record), record)

@@ -15,8 +15,9 @@ from partages_ls.agreement.render import write_outputs
 from partages_ls.agreement.report import AgreementOptions, AgreementReport, compute_report
 from partages_ls.curation.gold import annotators_view
 from partages_ls.exporters.contamination import find_contaminated
-from partages_ls.exporters.labelstudio.read import SIDECAR_SUFFIX, load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.exporters.output import OutputFolder
+from partages_ls.pull_record import sidecar_path
 from partages_ls.workflows.guide import resolve_guide
 from partages_ls.workspace import Workspace
 
@@ -39,7 +40,7 @@ def run_agreement(request: AgreementRequest, workspace: Workspace) -> AgreementR
     request.options.check()
     guide = resolve_guide(request.export_path, request.guide, workspace.guides, force=request.force_guide)
     # Entering the folder first refuses a non-empty --out before any long computation.
-    reads = [request.export_path, request.export_path.with_name(request.export_path.name + SIDECAR_SUFFIX)]
+    reads = [request.export_path, sidecar_path(request.export_path)]
     with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
         tasks = load_export(request.export_path)
         contaminated = find_contaminated(tasks, guide.text.report_key)

@@ -24,16 +24,16 @@ from partages_ls.exporters.export import (
     ExportRefusedError,
     NothingToExportError,
     lost_items,
-    read_sidecar,
     summarise,
     violations,
 )
 from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.gold import GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio.read import SIDECAR_SUFFIX, load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.exporters.output import OutputFolder
 from partages_ls.exporters.registry import get_format
 from partages_ls.exporters.splits import SplitPlan, assign_splits
+from partages_ls.pull_record import read_sidecar, recorded_guide_version, sidecar_path
 from partages_ls.workflows.guide import resolve_guide
 from partages_ls.workspace import Workspace
 
@@ -143,11 +143,11 @@ def run_export(request: ExportRequest, workspace: Workspace) -> dict[str, Any]:
     }
     if curation:
         report["curation"] = curation
-    record = read_sidecar(request.export_path)
-    if record and record.get("guide_version") not in (None, guide.version):
+    at_pull = recorded_guide_version(read_sidecar(request.export_path))
+    if at_pull not in (None, guide.version):
         # Not fatal: validation against the current guide says whether anything is affected.
-        report["guide_version_at_pull"] = record["guide_version"]
-    reads = [request.export_path, request.export_path.with_name(request.export_path.name + SIDECAR_SUFFIX)]
+        report["guide_version_at_pull"] = at_pull
+    reads = [request.export_path, sidecar_path(request.export_path)]
     reads += [request.split.file] if request.split.file else []
     with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
         splits: dict[str, str] = {}

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from partages_ls.errors import PartagesError
-from partages_ls.exporters.export import read_sidecar
-from partages_ls.exporters.labelstudio.read import SIDECAR_SUFFIX
 from partages_ls.guides.loader import load_guide
 from partages_ls.guides.model import Guide
+from partages_ls.pull_record import SIDECAR_SUFFIX, read_sidecar, recorded_guide
 
 
 def resolve_guide(export_path: Path, requested: str | None, guides: Path, *, force: bool = False) -> Guide:
@@ -16,8 +15,7 @@ def resolve_guide(export_path: Path, requested: str | None, guides: Path, *, for
 
     A ``--guide`` that disagrees with the pull record is an error unless forced.
     """
-    record = read_sidecar(export_path)
-    recorded = str(record["guide"]) if record and record.get("guide") else None
+    recorded = recorded_guide(read_sidecar(export_path))
     if requested is None and recorded is None:
         raise PartagesError(
             f"{export_path}: which guide? No pull record ({export_path.name}{SIDECAR_SUFFIX}) was found; "

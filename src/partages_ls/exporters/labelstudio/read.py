@@ -32,8 +32,6 @@ from partages_ls.rules.compile import compile_rules
 from partages_ls.rules.engine import Violation, analyse, relation_key
 from partages_ls.rules.table import UNREPRESENTABLE
 
-SIDECAR_SUFFIX = ".meta.json"
-
 
 def load_export(path: Path) -> list[dict[str, Any]]:
     """The task list of a raw JSON export, with a located error when the file is not one."""

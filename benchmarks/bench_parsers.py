@@ -71,10 +71,14 @@ def _child(kind: str, export: Path) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "tasks": tasks}))
 
 
-def _measure(kind: str, export: Path) -> dict[str, float]:
+def _measure(kind: str, export: Path) -> dict[str, float] | None:
+    """One child's figures, or ``None`` when its parser is not installed."""
     result = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(export)], capture_output=True, text=True, check=False
     )
+    if "ModuleNotFoundError" in result.stderr:
+        print(f"{kind}: not installed, left out ({result.stderr.strip().splitlines()[-1]})")
+        return None
     if result.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{result.stdout}\n{result.stderr}")
     figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
@@ -110,7 +114,8 @@ def main() -> None:
     else:
         export = args.export
     print(f"export: {export} ({export.stat().st_size / 1e6:.0f} MB)")
-    rows = [(kind, _measure(kind, export)) for kind in KINDS]
+    measured = [(kind, _measure(kind, export)) for kind in KINDS]
+    rows = [(kind, figures) for kind, figures in measured if figures is not None]
     fastest = min(figures["seconds"] for kind, figures in rows if kind != "baseline")
     print(f"\n{'parser':<16}{'tasks':>8}{'wall s':>9}{'x fastest':>11}{'peak MB':>9}")
     for kind, figures in rows:

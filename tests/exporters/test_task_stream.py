@@ -23,7 +23,7 @@ from partages_ls.exporters.task_stream import iter_tasks
 from partages_ls.guides.loader import load_guide
 
 from .every_kind import SKIP_KINDS, SKIP_RULES, WARNING_RULES, every_kind_export
-from .mutations import JSON_VALUES
+from .mutations import JSON_VALUES, damaged_text
 
 CHUNKS = (1, 7, 4096, 1 << 22)
 
@@ -81,7 +81,7 @@ def test_an_empty_list_and_duplicate_keys(tmp_path: Path, chunk: int) -> None:
     _same(_write(tmp_path, '[{"a": 1, "b": 2, "a": 3}, {"a": {"x": 1}, "a": []}]', "dup.json"), chunk)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     tasks=st.lists(st.dictionaries(st.text(max_size=5), JSON_VALUES, max_size=4), max_size=5),
     indent=st.sampled_from([None, 0, 1]),
@@ -89,6 +89,23 @@ def test_an_empty_list_and_duplicate_keys(tmp_path: Path, chunk: int) -> None:
 )
 def test_any_task_list_reads_as_json_load_reads_it(tmp_path: Path, tasks: Any, indent: int | None, chunk: int) -> None:
     _same(_write(tmp_path, json.dumps(tasks, indent=indent)), chunk)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(data=st.data(), chunk=st.sampled_from([3, 1 << 22]))
+def test_a_damaged_file_is_refused_by_both_or_read_alike(tmp_path: Path, data: st.DataObject, chunk: int) -> None:
+    """Cut files, 5,000-digit integers, 200,000 brackets: both readers refuse, or both read the same."""
+    tasks = data.draw(st.lists(st.dictionaries(st.text(max_size=3), JSON_VALUES, max_size=3), max_size=3))
+    path = _write(tmp_path, data.draw(damaged_text(tasks)))
+    try:
+        expected = repr(load_export(path))
+    except DiagnosticError:
+        with pytest.raises(DiagnosticError, match=r"export\.json: byte \d+"):
+            list(iter_tasks(path, chunk_size=chunk))
+    else:
+        assert repr(list(iter_tasks(path, chunk_size=chunk))) == expected
 
 
 @pytest.mark.parametrize("chunk", [64, 1 << 22])

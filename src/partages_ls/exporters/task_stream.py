@@ -34,6 +34,8 @@ stream task by task, so memory depends on the largest task and not on the projec
 
 - ``validate``: checks each task as it comes and keeps only the diagnostics (already bounded by
   the findings, not the tasks).
+- Every command: the duplicate task and annotation id checks keep the set of ids seen so far (ids
+  only, a few bytes per task), not the tasks.
 - ``export --to parhaf``: ``read_labelstudio`` turns one task into its documents; rows are
   appended to a ``pyarrow.parquet.ParquetWriter`` and flushed as one row group every few thousand
   documents, per subset file; the split/gold decisions that need every document (seeded splits)

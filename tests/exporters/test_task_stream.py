@@ -23,7 +23,7 @@ from partages_ls.exporters.task_stream import iter_tasks
 from partages_ls.guides.loader import load_guide
 
 from .every_kind import SKIP_KINDS, SKIP_RULES, WARNING_RULES, every_kind_export
-from .mutations import JSON_VALUES, damaged_text
+from .mutations import JSON_VALUES, damaged_text, sample_export
 
 CHUNKS = (1, 7, 4096, 1 << 22)
 
@@ -183,3 +183,18 @@ def test_a_malformed_export_is_located_by_byte_and_task(tmp_path: Path, name: st
 def test_a_missing_file_is_one_error(tmp_path: Path) -> None:
     with pytest.raises(DiagnosticError, match="no such file"):
         list(iter_tasks(tmp_path / "absent.json"))
+
+
+def test_a_well_formed_export_never_needs_the_slow_bracket_matcher(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast path reads msgspec's "trailing characters (byte N)": if a msgspec release words it
+    otherwise, reading stays exact (the matcher takes over) but slow, and this test says so."""
+    from partages_ls.exporters import task_stream
+
+    def refuse(data: bytes, start: int) -> int | None:
+        raise AssertionError(f"the bracket matcher ran at byte {start}: msgspec's error message changed?")
+
+    path = _write(tmp_path, json.dumps(sample_export("infectiologie"), indent=1, ensure_ascii=False))
+    monkeypatch.setattr(task_stream, "_bracket_end", refuse)
+    assert repr(list(iter_tasks(path))) == repr(load_export(path))

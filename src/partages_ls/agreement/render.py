@@ -208,13 +208,30 @@ def worst_documents(entry: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 DISPLAY_COLUMNS = ("layer_fr", "label_a_fr", "label_b_fr")
 """Columns the HTML table shows (French display names); the ids stay in ``layer``, ``label_a``, ``label_b``."""
 
+HTML_ROWS = 5000
+"""Disagreements the HTML page carries (the first ones, in the list's order): enough to adjudicate from,
+few enough that the page opens at once whatever the project's size (``benchmarks/bench_html_report.py``:
+the whole list of a 10x PARHAF project is 216 MB of HTML and took 34 s to open). The CSV and the JSON
+always hold the full list, and the page says so."""
+
+PAGE_ROWS = 100
+"""Rows of the disagreement table shown at a time (the page has previous/next buttons)."""
+
 
 def _disagreement_table(report: AgreementReport) -> Iterator[str]:
-    """The disagreement table as script-safe JSON, in pieces (it can hold tens of thousands of rows)."""
+    """The first :data:`HTML_ROWS` rows of the disagreement table as script-safe JSON, in pieces."""
     columns = [c for c in CSV_COLUMNS if c != "kind_fr"]
     names = DisagreementNames(report.guide)
-    yield script_json({"columns": [*columns, *DISPLAY_COLUMNS], "kinds": KINDS})[:-1] + ',"rows":['
+    header = {
+        "columns": [*columns, *DISPLAY_COLUMNS],
+        "kinds": KINDS,
+        "total": len(report.disagreements),
+        "page": PAGE_ROWS,
+    }
+    yield script_json(header)[:-1] + ',"rows":['
     for index, item in enumerate(report.disagreements):
+        if index == HTML_ROWS:
+            break
         shown = [names.layer(item.layer), names.value(item.layer, item.label_a), names.value(item.layer, item.label_b)]
         yield ("," if index else "") + script_json([*(getattr(item, c) for c in columns), *shown])
     yield "]}"
@@ -256,6 +273,8 @@ def _context(report: AgreementReport) -> dict[str, Any]:
 def _html_stream(report: AgreementReport) -> jinja2.environment.TemplateStream:
     context = _context(report)
     context["table_json"] = _disagreement_table(report)
+    context["table_shown"] = min(len(report.disagreements), HTML_ROWS)
+    context["page_rows"] = PAGE_ROWS
     return _environment(False).get_template("agreement.html.j2").stream(**context)
 
 

@@ -32,10 +32,11 @@ def _base_report(reports: int):  # type: ignore[no-untyped-def]
     from synthetic import SyntheticSpec, synthetic_export
 
     from partages_ls.agreement.report import AgreementOptions, compute_report
-    from partages_ls.exporters.labelstudio import read_labelstudio
+    from partages_ls.content import content_dir
+    from partages_ls.exporters.labelstudio.read import read_labelstudio
     from partages_ls.guides.loader import load_guide
 
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     tasks = synthetic_export(guide, SyntheticSpec(reports=reports))
     corpus = read_labelstudio(tasks, guide, source="export.json")
     return compute_report(corpus, guide, AgreementOptions(bootstrap=0), source="export.json")

@@ -89,9 +89,10 @@ def _generate(reports: int, folder: Path) -> Path:
     sys.path.insert(0, str(HERE))
     from synthetic import SyntheticSpec, synthetic_export
 
+    from partages_ls.content import content_dir
     from partages_ls.guides.loader import load_guide
 
-    tasks = synthetic_export(load_guide("infectiologie"), SyntheticSpec(reports=reports))
+    tasks = synthetic_export(load_guide("infectiologie", content_dir("guides")), SyntheticSpec(reports=reports))
     export = folder / "export.json"
     export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     return export

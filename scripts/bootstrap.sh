@@ -19,6 +19,6 @@ stamp=.venv/.partages-ls-installed
 want=$(cat pyproject.toml scripts/bootstrap.sh | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "==> installing partages-ls, its dev tools and optional extras into .venv"
-  .venv/bin/python -m pip install --quiet -e '.[dev,sdk]'
+  .venv/bin/python -m pip install --quiet -e '.[dev,sdk,bench]'
   echo "$want" > "$stamp"
 fi

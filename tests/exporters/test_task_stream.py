@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from partages_ls.cli.main import cli
+from partages_ls.content import content_dir
 from partages_ls.errors import DiagnosticError
-from partages_ls.exporters.labelstudio import load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.exporters.task_stream import iter_tasks
 from partages_ls.guides.loader import load_guide
 
@@ -113,7 +114,7 @@ def test_the_export_with_every_kind_of_item_and_skip_reads_the_same(tmp_path: Pa
     path = _write(tmp_path, json.dumps(every_kind_export(), indent=1))
     streamed = list(iter_tasks(path, chunk_size=chunk))
     assert repr(streamed) == repr(load_export(path))
-    guide = load_guide("infectiologie")
+    guide = load_guide("infectiologie", content_dir("guides"))
     corpus = read_labelstudio(streamed, guide, source=path.name)
     assert corpus == read_labelstudio(load_export(path), guide, source=path.name)
     assert {s.kind for s in corpus.skipped} >= SKIP_KINDS

@@ -155,10 +155,13 @@ def test_a_file_put_into_out_during_a_real_export_is_kept(tmp_path: Path) -> Non
 def test_two_concurrent_exports_to_one_new_out_one_fails_clearly(tmp_path: Path) -> None:
     export = _export(tmp_path / "x.json")
     out = tmp_path / "out"
-    first = _spawn(export, out, pause="before-swap:4")
+    release = tmp_path / "release"
+    # The first export holds its lock until the second one has finished, however slow either starts.
+    first = _spawn(export, out, pause=f"before-swap:{release}")
     _wait_for(lambda: (tmp_path / ".out.lock").exists(), "the lock")
     second = _spawn(export, out)
     _, second_err = second.communicate(timeout=120)
+    release.touch()
     first.communicate(timeout=120)
     assert first.returncode == 0
     assert second.returncode == 1 and "another command (process" in second_err and "is writing" in second_err

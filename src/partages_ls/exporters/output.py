@@ -138,13 +138,21 @@ def _alive(pid: int) -> bool:
 
 
 def _pause(step: str) -> None:
-    """Test hook: ``PARTAGES_LS_PAUSE_AT=step:seconds`` sleeps there (kill tests use it)."""
+    """Test hook: ``PARTAGES_LS_PAUSE_AT=step:seconds`` sleeps there (kill tests use it);
+    ``step:/path/to/file`` waits there until that file exists (at most two minutes), so a test can hold
+    the command at that step for exactly as long as it needs, whatever the machine's load."""
     wanted = os.environ.get("PARTAGES_LS_PAUSE_AT", "")
-    name, _, seconds = wanted.partition(":")
-    if name == step:
-        import time
+    name, _, value = wanted.partition(":")
+    if name != step:
+        return
+    import time
 
-        time.sleep(float(seconds or 1))
+    if value.startswith("/"):
+        deadline = time.monotonic() + 120
+        while not Path(value).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return
+    time.sleep(float(value or 1))
 
 
 class _Lock:

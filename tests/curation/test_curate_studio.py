@@ -244,3 +244,19 @@ def test_predict_refuses_a_curation_project(campaign: Campaign) -> None:
     assert f"`partages-ls predict {campaign.project}`" in str(refused.value)
     assert client.get(f"/api/projects/{report.curation_project}").get("model_version") in (None, "")
     assert not any(t.get("predictions") for t in list_tasks(client, report.curation_project, full=True))
+
+
+def test_status_points_a_curation_project_to_curate_status(campaign: Campaign) -> None:
+    """Found by the integration QA pass: `status CURATION_PROJECT` listed the curator as an annotator and called
+    the curated reports "ready for agreement"."""
+    from partages_ls.studio.projects import ProjectError
+    from partages_ls.studio.status import project_status
+
+    client = campaign.client
+    report = prepare_curation(client, campaign.project, guides=content_dir("guides"))
+    with pytest.raises(ProjectError, match=f"curation project of project {campaign.project}") as refused:
+        project_status(client, report.curation_project, guides=content_dir("guides"))
+    assert f"`partages-ls curate status {campaign.project}`" in str(refused.value)
+    # The annotation project itself still reports its annotators.
+    annotators = project_status(client, campaign.project, guides=content_dir("guides")).annotators
+    assert annotators and all("partages-ls.local" not in a.annotator for a in annotators)

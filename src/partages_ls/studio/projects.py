@@ -94,6 +94,14 @@ class Project:
             )
         return load_guide(self.guide_name, guides)
 
+    @property
+    def curation_of(self) -> str | None:
+        """The id of the annotation project this one curates (``partages-ls curate``), else None."""
+        description = str(self.raw.get("description") or "")
+        if CURATION_MARKER not in description:
+            return None
+        return description.split(CURATION_MARKER, 1)[1].split()[0]
+
 
 def list_projects(client: StudioClient) -> list[Project]:
     """Every project of the organisation."""

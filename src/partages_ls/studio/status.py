@@ -10,7 +10,7 @@ from typing import Any
 from partages_ls.exporters.contamination import Contaminated, find_contaminated
 from partages_ls.studio.annotators import users_by_email
 from partages_ls.studio.client import StudioClient
-from partages_ls.studio.projects import Project, list_tasks, resolve_project
+from partages_ls.studio.projects import Project, ProjectError, list_tasks, resolve_project
 
 
 @dataclass
@@ -118,6 +118,12 @@ def project_status(client: StudioClient, project: str | int, *, guides: Path) ->
     The project's guide is read from the ``guides`` folder.
     """
     resolved = resolve_project(client, project)
+    source = resolved.curation_of
+    if source is not None:  # its one annotator is the curator: counting them as an annotator misleads
+        raise ProjectError(
+            f"project {resolved.id} is the curation project of project {source}: its progress is "
+            f"`partages-ls curate status {source}` (status counts the annotators' work)"
+        )
     if "maximum_annotations" not in resolved.raw:
         resolved = Project.from_api(client.get(f"/api/projects/{resolved.id}"))
     report_key = resolved.guide(guides).text.report_key if resolved.guide_name else "report"

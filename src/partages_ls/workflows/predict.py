@@ -17,7 +17,7 @@ from partages_ls.predict.registry import GuideModels, PredictError, model_versio
 from partages_ls.predict.spans import prediction_score, to_results
 from partages_ls.studio.bulk import ProgressFn, chunked, post_chunks
 from partages_ls.studio.client import StudioClient, StudioUnreachableError
-from partages_ls.studio.projects import CURATION_MARKER, list_tasks, resolve_project
+from partages_ls.studio.projects import list_tasks, resolve_project
 
 
 @dataclass
@@ -66,9 +66,8 @@ def predict_project(
     The project's guide is read from the ``guides`` folder.
     """
     resolved = resolve_project(client, project)
-    description = str(resolved.raw.get("description") or "")
-    if CURATION_MARKER in description:  # the curator starts from the annotators' merge, not from a model
-        source = description.split(CURATION_MARKER, 1)[1].split()[0]
+    source = resolved.curation_of
+    if source is not None:  # the curator starts from the annotators' merge, not from a model
         raise PredictError(
             f"project {resolved.id} is the curation project of project {source}: suggestions go to the "
             f"annotation project (`partages-ls predict {source}`)"

@@ -180,6 +180,7 @@ def test_curate_cli_says_what_it_did(campaign: Campaign) -> None:
     assert f"{campaign.extra_report}: aucune annotation soumise" in first.output
     second = runner.invoke(cli, ["curate", str(campaign.project), "--strategy", "threshold:1:0.5"])
     assert "unchanged since the last run: 4" in second.output
+    assert f"(up to date, nothing changed) for project {campaign.project}" in second.output
     status = runner.invoke(cli, ["curate", "status", str(campaign.project), "--json"])
     assert json.loads(status.output)["totals"]["reports"] == 4
     bad = runner.invoke(cli, ["curate", str(campaign.project), "--strategy", "majority"])

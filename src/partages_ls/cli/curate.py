@@ -62,7 +62,7 @@ def prepare_command(
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
         return
-    action = "created" if report.created_project else "updated"
+    action = "created" if report.created_project else "updated" if report.changed else "up to date, nothing changed"
     click.echo(f"curation project {report.curation_project} ({action}) for project {report.source_project}: {link}")
     click.echo(f"  strategy {report.strategy}, curator {report.curator}")
     click.echo(f"  prepared: {len(report.review)} review (one annotation), {len(report.adjudication)} adjudication")

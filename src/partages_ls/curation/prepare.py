@@ -57,6 +57,7 @@ class CurationReport:
     strategy: str
     curator: str
     created_project: bool = False
+    config_updated: bool = False  # the curation project's labeling config was brought up to date
     review: list[str] = field(default_factory=list)
     adjudication: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -76,6 +77,17 @@ class CurationReport:
     def as_dict(self) -> dict[str, Any]:
         return {key: value for key, value in self.__dict__.items() if key != "seconds"}
 
+    @property
+    def changed(self) -> bool:
+        """Whether this run changed anything on the server."""
+        return bool(
+            self.created_project
+            or self.config_updated
+            or self.updated
+            or self.loaded_annotations
+            or self.ground_truth_marked
+        )
+
 
 def curation_description(source: Project, guide: Guide) -> str:
     return (
@@ -93,8 +105,9 @@ def find_curation_project(client: StudioClient, source_id: int) -> Project | Non
     return found[0] if found else None
 
 
-def ensure_curation_project(client: StudioClient, source: Project, guide: Guide) -> tuple[Project, bool]:
-    """The curation project of ``source``, created (or its config brought up to date) as needed."""
+def ensure_curation_project(client: StudioClient, source: Project, guide: Guide) -> tuple[Project, str]:
+    """The curation project of ``source``, created (or its config brought up to date) as needed, and which of
+    ``created``, ``updated`` (its config) or ``unchanged`` happened."""
     config = curation_config(guide)
     found = find_curation_project(client, source.id)
     if found is None:
@@ -109,11 +122,12 @@ def ensure_curation_project(client: StudioClient, source: Project, guide: Guide)
             "expert_instruction": source.raw.get("expert_instruction") or "",
             "maximum_annotations": 1,
         }
-        return Project.from_api(client.post("/api/projects", payload, retry=False)), True
+        return Project.from_api(client.post("/api/projects", payload, retry=False)), "created"
     current = client.get(f"/api/projects/{found.id}")
     if str(current.get("label_config") or "").strip() != config.strip():
         client.patch(f"/api/projects/{found.id}", {"label_config": config})
-    return found, False
+        return found, "updated"
+    return found, "unchanged"
 
 
 def _digest(value: Any) -> str:
@@ -247,8 +261,9 @@ def prepare_curation(
         raise CurationError("who curates? pass --curator EMAIL")
     curator_id = user_id(client, curator_email)
     emails = {int(u["id"]): email for email, u in users.items()}
-    curation, created = ensure_curation_project(client, source, guide)
-    report = CurationReport(source.id, curation.id, guide.name, str(strategy), curator_email, created)
+    curation, action = ensure_curation_project(client, source, guide)
+    report = CurationReport(source.id, curation.id, guide.name, str(strategy), curator_email, action == "created")
+    report.config_updated = action == "updated"
     work = _Curate(client, source, guide, strategy, curator_email, curator_id, emails)
 
     report_key = guide.text.report_key

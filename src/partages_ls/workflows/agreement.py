@@ -2,12 +2,21 @@
 
 Writes ``agreement.html``, ``agreement.json``, ``agreement.md`` and ``disagreements.csv`` (and, with
 a reference, the "annotateur vs référence" files) into an output folder that is replaced atomically.
+
+The export is read task by task (:func:`~partages_ls.exporters.task_stream.iter_tasks`), never held
+whole: a first pass keeps only who completed and who last updated each annotation (what the
+contamination check needs, a few bytes per annotation), a second pass turns each task into its
+document as it comes. The documents read (texts and annotations) are still held for the report's
+sections. ``--reference`` needs every raw task at once (the reference is chosen per report among
+annotations the annotators' view leaves out), so it keeps the whole export in memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from partages_ls.agreement.reference import compare_to_reference, load_reference
 from partages_ls.agreement.reference_render import write_reference
@@ -17,6 +26,8 @@ from partages_ls.curation.gold import annotators_view
 from partages_ls.exporters.contamination import find_contaminated
 from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.exporters.output import OutputFolder
+from partages_ls.exporters.shape import obj, objects
+from partages_ls.exporters.task_stream import iter_tasks
 from partages_ls.pull_record import sidecar_path
 from partages_ls.workflows.guide import resolve_guide
 from partages_ls.workspace import Workspace
@@ -42,12 +53,17 @@ def run_agreement(request: AgreementRequest, workspace: Workspace) -> AgreementR
     # Entering the folder first refuses a non-empty --out before any long computation.
     reads = [request.export_path, sidecar_path(request.export_path)]
     with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
-        tasks = load_export(request.export_path)
-        contaminated = find_contaminated(tasks, guide.text.report_key)
+        report_key = guide.text.report_key
         if request.reference:
+            tasks = load_export(request.export_path)
+            contaminated = find_contaminated(tasks, report_key)
             corpus, reference = load_reference(tasks, guide, request.reference, source=request.export_path.name)
+            del tasks
         else:
-            corpus = read_labelstudio(annotators_view(tasks), guide, source=request.export_path.name)
+            skeletons = [_authorship(task, report_key) for task in iter_tasks(request.export_path)]
+            contaminated = find_contaminated(skeletons, report_key)
+            del skeletons
+            corpus = read_labelstudio(_viewed(request.export_path), guide, source=request.export_path.name)
         report = compute_report(
             corpus, guide, request.options, source=request.export_path.name, contaminated=contaminated
         )
@@ -67,3 +83,22 @@ def run_agreement(request: AgreementRequest, workspace: Workspace) -> AgreementR
             report.data = {**report.data}
             report.reference = section
     return report
+
+
+def _authorship(task: dict[str, Any], report_key: str) -> dict[str, Any]:
+    """What :func:`find_contaminated` reads of a task: its id, report id, and each annotation's authors."""
+    data = obj(task.get("data"))
+    annotations = task.get("annotations")
+    kept: Any = annotations
+    if isinstance(annotations, list):
+        kept = [
+            {key: item[key] for key in ("id", "completed_by", "updated_by") if key in item}
+            for item in objects(annotations)
+        ]
+    return {"id": task.get("id"), "data": {report_key: data.get(report_key)}, "annotations": kept}
+
+
+def _viewed(path: Path) -> Iterator[dict[str, Any]]:
+    """The export's tasks one at a time, as the annotators see them (curators' annotations left out)."""
+    for task in iter_tasks(path):
+        yield from annotators_view([task])

@@ -1,8 +1,8 @@
 """The agreement report read task by task writes the same bytes as the report read from the whole export.
 
 ``_in_memory_agreement`` is the `agreement` workflow as it was before the export was streamed
-(``load_export`` then the same steps); it lives here only, as the reference the streaming path is
-compared with, file by file and byte for byte.
+(``load_export`` then the same steps, ``agreement.json`` written by ``json.dump``); it lives here
+only, as the reference the streaming path is compared with, file by file and byte for byte.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ def _in_memory_agreement(request: AgreementRequest) -> None:
             corpus, guide, request.options, source=request.export_path.name, contaminated=contaminated
         )
         write_outputs(report, folder)
+        with (folder / "agreement.json").open("w", encoding="utf-8") as handle:  # as written before write_json
+            json.dump(report.data, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
         if request.reference:
             options = request.options
             section = compare_to_reference(

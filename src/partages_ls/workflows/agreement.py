@@ -4,11 +4,12 @@ Writes ``agreement.html``, ``agreement.json``, ``agreement.md`` and ``disagreeme
 a reference, the "annotateur vs référence" files) into an output folder that is replaced atomically.
 
 The export is read task by task (:func:`~partages_ls.exporters.task_stream.iter_tasks`), never held
-whole: a first pass keeps only who completed and who last updated each annotation (what the
-contamination check needs, a few bytes per annotation), a second pass turns each task into its
-document as it comes. The documents read (texts and annotations) are still held for the report's
-sections. ``--reference`` needs every raw task at once (the reference is chosen per report among
-annotations the annotators' view leaves out), so it keeps the whole export in memory.
+whole: each task is turned into its document as it comes, and only who completed and who last
+updated each of its annotations is kept on the side (what the contamination check needs once every
+annotator is known, a few bytes per annotation). The documents read (texts and annotations) are
+still held for the report's sections. ``--reference`` needs every raw task at once (the reference
+is chosen per report among annotations the annotators' view leaves out), so it keeps the whole
+export in memory.
 """
 
 from __future__ import annotations
@@ -60,10 +61,11 @@ def run_agreement(request: AgreementRequest, workspace: Workspace) -> AgreementR
             corpus, reference = load_reference(tasks, guide, request.reference, source=request.export_path.name)
             del tasks
         else:
-            skeletons = [_authorship(task, report_key) for task in iter_tasks(request.export_path)]
-            contaminated = find_contaminated(skeletons, report_key)
-            del skeletons
-            corpus = read_labelstudio(_viewed(request.export_path), guide, source=request.export_path.name)
+            authors: list[dict[str, Any]] = []
+            tasks_read = _viewed(request.export_path, authors, report_key)
+            corpus = read_labelstudio(tasks_read, guide, source=request.export_path.name)
+            contaminated = find_contaminated(authors, report_key)
+            del authors
         report = compute_report(
             corpus, guide, request.options, source=request.export_path.name, contaminated=contaminated
         )
@@ -98,7 +100,9 @@ def _authorship(task: dict[str, Any], report_key: str) -> dict[str, Any]:
     return {"id": task.get("id"), "data": {report_key: data.get(report_key)}, "annotations": kept}
 
 
-def _viewed(path: Path) -> Iterator[dict[str, Any]]:
-    """The export's tasks one at a time, as the annotators see them (curators' annotations left out)."""
+def _viewed(path: Path, authors: list[dict[str, Any]], report_key: str) -> Iterator[dict[str, Any]]:
+    """The export's tasks one at a time, as the annotators see them (curators' annotations left out);
+    what the contamination check needs of each raw task is appended to ``authors`` on the way."""
     for task in iter_tasks(path):
+        authors.append(_authorship(task, report_key))
         yield from annotators_view([task])

@@ -8,6 +8,7 @@ only, as the reference the streaming path is compared with, file by file and byt
 from __future__ import annotations
 
 import copy
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from partages_ls.agreement.render import write_outputs
 from partages_ls.agreement.report import AgreementOptions, compute_report
 from partages_ls.content import bundled_workspace
 from partages_ls.curation.gold import annotators_view
+from partages_ls.errors import DiagnosticError
 from partages_ls.exporters.contamination import find_contaminated
 from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.exporters.output import OutputFolder
@@ -118,6 +120,7 @@ def test_the_streamed_report_is_byte_identical(tmp_path: Path, name: str, run: s
     options = AgreementOptions(bootstrap=200, **RUNS[run])
     streamed, in_memory = tmp_path / "streamed", tmp_path / "in-memory"
     report = run_agreement(AgreementRequest(export, streamed, guide, options), bundled_workspace())
+    assert gc.isenabled(), "the cycle collector paused during the report must be running again"
     _in_memory_agreement(AgreementRequest(export, in_memory, guide, options))
     new, old = _outputs(streamed), _outputs(in_memory)
     assert sorted(new) == ["agreement.html", "agreement.json", "agreement.md", "disagreements.csv"]
@@ -153,3 +156,12 @@ def test_a_subset_of_annotators_and_a_reference_are_byte_identical(tmp_path: Pat
         _in_memory_agreement(AgreementRequest(export, old, "infectiologie", options, reference=reference))
         assert _outputs(new) == _outputs(old)
         assert len(_outputs(new)) == (4 if reference is None else 7)
+
+
+def test_the_cycle_collector_is_restored_after_an_error(tmp_path: Path) -> None:
+    export = tmp_path / "export.json"
+    export.write_text('[{"id": 1, "data": {"text": "a", "report": "R"}}, {"id": 2', encoding="utf-8")
+    with pytest.raises(DiagnosticError, match="byte"):
+        run_agreement(AgreementRequest(export, tmp_path / "out", "infectiologie"), bundled_workspace())
+    assert gc.isenabled()
+    assert not (tmp_path / "out").exists()

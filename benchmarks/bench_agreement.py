@@ -4,18 +4,19 @@ Builds a seeded CU6 (infectiologie) export of 7,394 reports of ~4,000 characters
 ~14 spans each with NEGATION and relations, then measures, each in a fresh process so that the peak
 resident memory is the step's own:
 
-- the full report (read the JSON export, compute with 1,000 bootstrap samples, write the 4 files);
+- the full report as ``partages-ls agreement`` runs it (the export read task by task, 1,000
+  bootstrap samples, the 4 files written), with ``--profile N`` the N costliest functions;
 - the span F1 alone (matching in the three modes on the corpus already read);
 - bratiaa on the same data written as per-annotator brat folders, when bratiaa is installed.
 
-Run: ``.venv/bin/python benchmarks/bench_agreement.py`` (``--reports 500`` for a quick look).
-Targets: full report under 30 s and under 1 GB.
+Run: ``.venv/bin/python benchmarks/bench_agreement.py`` (``--reports 500`` for a quick look;
+``--reports 73940 --full-only --keep FILE`` for 10x, the export written task by task).
+Targets (issue 13): full report under 8 s at 1x, linear at 10x, peak RSS under 300 MB at both.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import resource
 import sys
@@ -28,7 +29,7 @@ from partages_ls.content import content_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from synthetic import SyntheticSpec, synthetic_export
+from synthetic import SyntheticSpec, write_synthetic_export
 
 GUIDE = "infectiologie"
 
@@ -47,33 +48,40 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _full_report(export: str, out: str, samples: int, seed: int) -> dict[str, Any]:
-    from partages_ls.agreement.render import write_outputs
-    from partages_ls.agreement.report import AgreementOptions, compute_report
-    from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
-    from partages_ls.exporters.output import OutputFolder
-    from partages_ls.guides.loader import load_guide
+def _full_report(export: str, out: str, samples: int, seed: int, profile: int) -> dict[str, Any]:
+    """`partages-ls agreement` as the command runs it (the export read task by task), in this process."""
+    from partages_ls.agreement.report import AgreementOptions
+    from partages_ls.content import bundled_workspace
+    from partages_ls.workflows.agreement import AgreementRequest, run_agreement
 
-    guide = load_guide(GUIDE, content_dir("guides"))
     baseline = _rss_mb()
+    request = AgreementRequest(
+        Path(export), Path(out), GUIDE, AgreementOptions(bootstrap=samples, seed=seed), overwrite=True
+    )
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     start = time.perf_counter()
-    corpus = read_labelstudio(load_export(Path(export)), guide, source=Path(export).name)
-    read = time.perf_counter()
-    after_read = _rss_mb()
-    report = compute_report(corpus, guide, AgreementOptions(bootstrap=samples, seed=seed), source=Path(export).name)
-    computed = time.perf_counter()
-    with OutputFolder(Path(out), overwrite=True) as folder:
-        write_outputs(report, folder)
-    written = time.perf_counter()
+    report = run_agreement(request, bundled_workspace())
+    total = time.perf_counter() - start
+    top = ""
+    if profiler is not None:
+        import io
+        import pstats
+
+        profiler.disable()
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(profile)
+        top = text.getvalue()
     spans = report.data["spans"]["LABEL"]
     return {
-        "read_s": read - start,
-        "compute_s": computed - read,
-        "write_s": written - computed,
-        "total_s": written - start,
+        "total_s": total,
         "rss_mb": _rss_mb(),
         "baseline_mb": baseline,
-        "after_read_mb": after_read,
+        "profile": top,
         "exact_f1": spans["exact"]["micro_f1"],
         "overlap_f1": spans["overlap"]["micro_f1"],
         "alpha_u": spans["alpha_u"]["overall"]["value"],
@@ -152,33 +160,35 @@ def main() -> None:
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-bratiaa", action="store_true")
+    parser.add_argument("--full-only", action="store_true", help="Only the full report (no span F1, no bratiaa).")
+    parser.add_argument("--export", type=Path, default=None, help="Use this synthetic export instead of building one.")
+    parser.add_argument("--keep", type=Path, default=None, help="Write the generated export here and keep it.")
+    parser.add_argument("--profile", type=int, default=0, metavar="N", help="Also print the N costliest functions.")
     args = parser.parse_args()
 
     from partages_ls.guides.loader import load_guide
 
     with tempfile.TemporaryDirectory(prefix="bench-agreement-") as tmp:
         start = time.perf_counter()
-        tasks = synthetic_export(load_guide(GUIDE, content_dir("guides")), SyntheticSpec(reports=args.reports))
-        export = Path(tmp) / "export.json"
-        export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
-        characters = sum(len(t["data"]["text"]) for t in tasks)
-        results = sum(len(a["result"]) for t in tasks for a in t["annotations"])
-        del tasks
-        print(
-            f"synthetic {GUIDE} export: {args.reports} reports, {characters / args.reports:.0f} characters each, "
-            f"2 annotators, {results} results, {export.stat().st_size / 1e6:.0f} MB of JSON "
-            f"(built in {time.perf_counter() - start:.1f} s)"
-        )
+        if args.export is not None:
+            export = args.export
+            print(f"export {export}: {export.stat().st_size / 1e6:.0f} MB of JSON (given)")
+        else:
+            export = args.keep or Path(tmp) / "export.json"
+            spec = SyntheticSpec(reports=args.reports)
+            counts = write_synthetic_export(load_guide(GUIDE, content_dir("guides")), spec, export)
+            print(
+                f"synthetic {GUIDE} export: {counts['reports']} reports, "
+                f"{counts['characters'] / counts['reports']:.0f} characters each, 2 annotators, "
+                f"{counts['results']} results, {export.stat().st_size / 1e6:.0f} MB of JSON "
+                f"(written task by task in {time.perf_counter() - start:.1f} s)"
+            )
 
-        full = _run(_full_report, str(export), str(Path(tmp) / "report"), args.bootstrap, args.seed)
+        full = _run(_full_report, str(export), str(Path(tmp) / "report"), args.bootstrap, args.seed, args.profile)
         print(
-            f"\nfull report (--bootstrap {args.bootstrap}): {full['total_s']:.1f} s wall, "
-            f"peak RSS {full['rss_mb']:.0f} MB"
-        )
-        print(
-            f"  read+validate {full['read_s']:.1f} s, compute {full['compute_s']:.1f} s, "
-            f"write {full['write_s']:.1f} s; peak RSS after imports {full['baseline_mb']:.0f} MB, "
-            f"after reading the export {full['after_read_mb']:.0f} MB"
+            f"\nfull report, `partages-ls agreement` workflow (--bootstrap {args.bootstrap}): "
+            f"{full['total_s']:.1f} s wall, peak RSS {full['rss_mb']:.0f} MB of the child process "
+            f"(after imports {full['baseline_mb']:.0f} MB)"
         )
         print(
             f"  exact F1 {full['exact_f1']['value']:.4f} {full['exact_f1']['ci95']}, "
@@ -187,6 +197,10 @@ def main() -> None:
             f"{full['disagreements']} disagreements"
         )
         print("  outputs: " + ", ".join(f"{name} {size:.1f} MB" for name, size in full["sizes_mb"].items()))
+        if full["profile"]:
+            print("\n" + full["profile"])
+        if args.full_only:
+            return
 
         spans = _run(_span_f1, str(export))
         print(

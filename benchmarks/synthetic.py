@@ -12,8 +12,11 @@ random value (a ``justified_by`` count rule, as in CU5b, is not honoured).
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from partages_ls.guides.model import Guide, LabelSet, RelationType
@@ -262,10 +265,29 @@ def _annotation(
 
 def synthetic_export(guide: Guide, spec: SyntheticSpec | None = None) -> list[dict[str, Any]]:
     """The task list of a Label Studio JSON export of ``spec.reports`` reports annotated by every annotator."""
+    return list(iter_synthetic_tasks(guide, spec))
+
+
+def write_synthetic_export(guide: Guide, spec: SyntheticSpec, path: Path) -> dict[str, int]:
+    """Write the export's JSON task by task (the same bytes as ``json.dumps(synthetic_export(...))``
+    with ``ensure_ascii=False``), so a 10x export never sits in memory; returns a few counts."""
+    counts = {"reports": 0, "characters": 0, "results": 0}
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("[")
+        for task in iter_synthetic_tasks(guide, spec):
+            handle.write((", " if counts["reports"] else "") + json.dumps(task, ensure_ascii=False))
+            counts["reports"] += 1
+            counts["characters"] += len(task["data"]["text"])
+            counts["results"] += sum(len(a["result"]) for a in task["annotations"])
+        handle.write("]")
+    return counts
+
+
+def iter_synthetic_tasks(guide: Guide, spec: SyntheticSpec | None = None) -> Iterator[dict[str, Any]]:
+    """The tasks of :func:`synthetic_export`, one at a time."""
     spec = spec or SyntheticSpec()
     rng = random.Random(spec.seed)
     label_set = guide.label_sets[0]
-    tasks: list[dict[str, Any]] = []
     annotation_id = 0
     for number in range(1, spec.reports + 1):
         report = _Report(rng, spec)
@@ -275,14 +297,11 @@ def synthetic_export(guide: Guide, spec: SyntheticSpec | None = None) -> list[di
         for position, annotator in enumerate(spec.annotators, start=1):
             annotation_id += 1
             annotations.append(_annotation(rng, report, refs, links, guide, spec, annotation_id, annotator, position))
-        tasks.append(
-            {
-                "id": number,
-                "data": {"text": report.text, "report": f"PARHAF-SYNTH-{number:05d}_CRH"},
-                "annotations": annotations,
-                "drafts": [],
-                "predictions": [],
-                "meta": {},
-            }
-        )
-    return tasks
+        yield {
+            "id": number,
+            "data": {"text": report.text, "report": f"PARHAF-SYNTH-{number:05d}_CRH"},
+            "annotations": annotations,
+            "drafts": [],
+            "predictions": [],
+            "meta": {},
+        }

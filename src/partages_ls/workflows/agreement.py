@@ -2,12 +2,24 @@
 
 Writes ``agreement.html``, ``agreement.json``, ``agreement.md`` and ``disagreements.csv`` (and, with
 a reference, the "annotateur vs référence" files) into an output folder that is replaced atomically.
+
+The export is read task by task (:func:`~partages_ls.exporters.task_stream.iter_tasks`), never held
+whole: each task is turned into its document as it comes, and only who completed and who last
+updated each of its annotations is kept on the side (what the contamination check needs once every
+annotator is known, a few bytes per annotation). The documents read (texts and annotations) are
+still held for the report's sections. ``--reference`` needs every raw task at once (the reference
+is chosen per report among annotations the annotators' view leaves out), so it keeps the whole
+export in memory.
 """
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from partages_ls.agreement.reference import compare_to_reference, load_reference
 from partages_ls.agreement.reference_render import write_reference
@@ -17,6 +29,8 @@ from partages_ls.curation.gold import annotators_view
 from partages_ls.exporters.contamination import find_contaminated
 from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
 from partages_ls.exporters.output import OutputFolder
+from partages_ls.exporters.shape import obj, objects
+from partages_ls.exporters.task_stream import iter_tasks
 from partages_ls.pull_record import sidecar_path
 from partages_ls.workflows.guide import resolve_guide
 from partages_ls.workspace import Workspace
@@ -41,13 +55,19 @@ def run_agreement(request: AgreementRequest, workspace: Workspace) -> AgreementR
     guide = resolve_guide(request.export_path, request.guide, workspace.guides, force=request.force_guide)
     # Entering the folder first refuses a non-empty --out before any long computation.
     reads = [request.export_path, sidecar_path(request.export_path)]
-    with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
-        tasks = load_export(request.export_path)
-        contaminated = find_contaminated(tasks, guide.text.report_key)
+    with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder, _no_cycle_collection():
+        report_key = guide.text.report_key
         if request.reference:
+            tasks = load_export(request.export_path)
+            contaminated = find_contaminated(tasks, report_key)
             corpus, reference = load_reference(tasks, guide, request.reference, source=request.export_path.name)
+            del tasks
         else:
-            corpus = read_labelstudio(annotators_view(tasks), guide, source=request.export_path.name)
+            authors: list[dict[str, Any]] = []
+            tasks_read = _viewed(request.export_path, authors, report_key)
+            corpus = read_labelstudio(tasks_read, guide, source=request.export_path.name)
+            contaminated = find_contaminated(authors, report_key)
+            del authors
         report = compute_report(
             corpus, guide, request.options, source=request.export_path.name, contaminated=contaminated
         )
@@ -67,3 +87,42 @@ def run_agreement(request: AgreementRequest, workspace: Workspace) -> AgreementR
             report.data = {**report.data}
             report.reference = section
     return report
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while the report is built, and restore it afterwards.
+
+    Reading and matching create millions of small objects that stay alive until the end, and the
+    collector kept walking them: about a quarter of the wall time at PARHAF scale
+    (``benchmarks/bench_agreement.py``). They form no reference cycles worth collecting (the peak
+    memory is the same with the collector off); plain reference counting still frees everything.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _authorship(task: dict[str, Any], report_key: str) -> dict[str, Any]:
+    """What :func:`find_contaminated` reads of a task: its id, report id, and each annotation's authors."""
+    data = obj(task.get("data"))
+    annotations = task.get("annotations")
+    kept: Any = annotations
+    if isinstance(annotations, list):
+        kept = [
+            {key: item[key] for key in ("id", "completed_by", "updated_by") if key in item}
+            for item in objects(annotations)
+        ]
+    return {"id": task.get("id"), "data": {report_key: data.get(report_key)}, "annotations": kept}
+
+
+def _viewed(path: Path, authors: list[dict[str, Any]], report_key: str) -> Iterator[dict[str, Any]]:
+    """The export's tasks one at a time, as the annotators see them (curators' annotations left out);
+    what the contamination check needs of each raw task is appended to ``authors`` on the way."""
+    for task in iter_tasks(path):
+        authors.append(_authorship(task, report_key))
+        yield from annotators_view([task])

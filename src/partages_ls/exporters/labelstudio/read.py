@@ -252,7 +252,7 @@ def _where(where: Provenance, result_id: str) -> str:
 
 
 def read_labelstudio(
-    tasks: list[dict[str, Any]],
+    tasks: Iterable[dict[str, Any]],
     guide: Guide,
     *,
     strict: bool = False,

@@ -1,0 +1,110 @@
+"""Write plain data as indented JSON text: the bytes of ``json.dump(value, handle, indent=2, ensure_ascii=False)``.
+
+The standard library encodes with its C encoder only without ``indent``; with an indent it runs
+a chain of Python generators that re-yields every token through each level of nesting, which made
+writing ``agreement.json`` (tens of MB at PARHAF scale) one of the report's costliest steps. This
+writer walks the value once, encodes strings with the same C function the standard library uses
+(``encode_basestring``), numbers with the same ``repr``, and writes in chunks, so the file holds the
+same bytes and memory holds one chunk of text.
+"""
+
+from __future__ import annotations
+
+import json.encoder
+from typing import IO, Any
+
+INDENT = "  "
+FLUSH = 1 << 14  # pieces of text held before they are written
+
+_string = json.encoder.encode_basestring  # the C encoder when available, as json.dump uses it
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value == float("inf"):
+        return "Infinity"
+    if value == float("-inf"):
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _key(key: Any) -> str:
+    """A dict key as json turns it into a string (same conversions, same refusal)."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, float):
+        return _float(key)
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
+
+
+class _Writer:
+    def __init__(self, handle: IO[str]) -> None:
+        self.handle = handle
+        self.pieces: list[str] = []
+
+    def flush(self) -> None:
+        self.handle.write("".join(self.pieces))
+        self.pieces.clear()
+
+    def value(self, value: Any, level: int) -> None:
+        pieces = self.pieces
+        if isinstance(value, str):
+            pieces.append(_string(value))
+        elif value is None:
+            pieces.append("null")
+        elif value is True:
+            pieces.append("true")
+        elif value is False:
+            pieces.append("false")
+        elif isinstance(value, int):
+            pieces.append(int.__repr__(value))
+        elif isinstance(value, float):
+            pieces.append(_float(value))
+        elif isinstance(value, list | tuple):
+            self.sequence(value, level)
+        elif isinstance(value, dict):
+            self.mapping(value, level)
+        else:
+            raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+        if len(pieces) > FLUSH:
+            self.flush()
+
+    def sequence(self, value: list[Any] | tuple[Any, ...], level: int) -> None:
+        if not value:
+            self.pieces.append("[]")
+            return
+        inner = "\n" + INDENT * (level + 1)
+        self.pieces.append("[" + inner)
+        for position, item in enumerate(value):
+            if position:
+                self.pieces.append("," + inner)
+            self.value(item, level + 1)
+        self.pieces.append("\n" + INDENT * level + "]")
+
+    def mapping(self, value: dict[Any, Any], level: int) -> None:
+        if not value:
+            self.pieces.append("{}")
+            return
+        inner = "\n" + INDENT * (level + 1)
+        opening = "{" + inner
+        for key, item in value.items():
+            self.pieces.append(opening + _string(_key(key)) + ": ")
+            opening = "," + inner
+            self.value(item, level + 1)
+        self.pieces.append("\n" + INDENT * level + "}")
+
+
+def write_json(value: Any, handle: IO[str]) -> None:
+    """Write ``value`` to ``handle`` exactly as ``json.dump(value, handle, indent=2, ensure_ascii=False)``."""
+    writer = _Writer(handle)
+    writer.value(value, 0)
+    writer.flush()

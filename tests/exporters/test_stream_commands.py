@@ -7,6 +7,7 @@ kept in the tests only). The input is the export "with every kind of item and ev
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from partages_ls.workflows.validate import run_validate
 
 from .every_kind import every_kind_export
 from .in_memory_commands import run_export_in_memory, run_validate_in_memory
+from .mutations import sample_export
 from .test_task_stream import MALFORMED
 
 
@@ -31,7 +33,7 @@ def _run(function: Any, request: ExportRequest) -> tuple[str, Any]:
     try:
         return "report", function(request, bundled_workspace())
     except PartagesError as exc:
-        return type(exc).__name__, str(exc)
+        return type(exc).__name__, str(exc).replace(str(request.out), "OUT")  # each arm writes its own folder
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +89,65 @@ def test_a_broken_export_is_refused_with_the_same_words(tmp_path: Path, name: st
                 checks.append((type(exc).__name__, str(exc)))
         assert len(checks) == 2 and checks[0] == checks[1]
     assert not (tmp_path / "out").exists()
+
+
+def _curation_export(*, unresolved: bool) -> list[dict[str, Any]]:
+    """The samples as a curation project's export: each task holds both annotators' annotations and
+    the curator's; most are finished (« Curation terminée »), one is not, and with ``unresolved``
+    two finished ones still hold a Conflit marker. The last report appears twice."""
+    tasks = sample_export("infectiologie")
+    for number, task in enumerate(tasks):
+        task["data"].update(curation_strategy="complete", curation_curator="cura@x.fr", curation_kind="merge")
+        curated = copy.deepcopy(task["annotations"][0])
+        curated.update(id=9000 + number, completed_by={"id": 99, "email": "cura@x.fr"}, updated_at=f"2026-12-0{number}")
+        if number != 1:  # task 1: not finished yet
+            curated["result"].append(
+                {
+                    "id": f"done{number}",
+                    "from_name": "curation",
+                    "to_name": "text",
+                    "type": "choices",
+                    "value": {"choices": ["terminee"]},
+                }
+            )
+        if unresolved and number in (0, 2):
+            curated["result"].append(
+                {
+                    "id": f"conflit{number}",
+                    "from_name": "conflit",
+                    "to_name": "text",
+                    "type": "labels",
+                    "value": {"start": 0, "end": 3, "text": task["data"]["text"][:3], "labels": ["Conflit"]},
+                }
+            )
+        task["annotations"].append(curated)
+    return [*tasks, {**copy.deepcopy(tasks[-1]), "id": 777}]
+
+
+@pytest.mark.parametrize("unresolved", [False, True])
+@pytest.mark.parametrize("gold", ["curated", "single"])
+@pytest.mark.parametrize("target", ["parhaf", "cas", "brat"])
+def test_a_curation_export_streams_to_the_same_result(tmp_path: Path, target: str, gold: str, unresolved: bool) -> None:
+    """Curation provenance, the unresolved-marker refusal (named before the duplicated report) and the
+    curated gold come out as they did."""
+    export = tmp_path / "export.json"
+    tasks = _curation_export(unresolved=unresolved)
+    export.write_text(json.dumps(tasks if unresolved else tasks[:-1], indent=1), encoding="utf-8")
+    results, outputs = [], []
+    for name, function in (("in-memory", run_export_in_memory), ("streaming", run_export)):
+        out = tmp_path / name / "out"
+        out.parent.mkdir()
+        results.append(_run(function, ExportRequest(export, target, out, guide="infectiologie", gold=gold)))
+        outputs.append(_outputs(out) if out.exists() else {})
+    assert results[0] == results[1] and outputs[0] == outputs[1]
+    if unresolved:
+        assert (
+            results[0][0] == "DiagnosticError"
+            and "2 curated annotation(s) still hold a conflict marker" in results[0][1]
+        )
+    elif gold == "curated":
+        assert results[0][0] == "report" and len(results[0][1]["curation"]) == len(tasks) - 2
+    validated = [run_validate_in_memory(export, bundled_workspace(), guide="infectiologie")[1]]
+    validated.append(run_validate(export, bundled_workspace(), guide="infectiologie")[1])
+    assert validated[0] == validated[1]
+    assert [d.code for d in validated[0]].count("curation-unresolved") == (2 if unresolved else 0)

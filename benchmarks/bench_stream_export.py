@@ -147,14 +147,16 @@ def main() -> None:
     if args.profile:
         _measure(args.profile, export, workdir, profile=True)
         return
-    rows = [(kind, _measure(kind, export, workdir)) for kind in args.only]
-    floor = next((f["seconds"] for kind, f in rows if kind == "msgspec"), None)
     print(f"\n{'step':<20}{'count':>8}{'wall s':>9}{'x msgspec':>11}{'peak MB':>9}")
-    for kind, figures in rows:
+    floor = None
+    for kind in args.only:  # each row as soon as it is measured (a 10x run takes minutes)
+        figures = _measure(kind, export, workdir)
+        floor = figures["seconds"] if kind == "msgspec" else floor
         label = {"msgspec": "msgspec.decode", "stream": "iter_tasks"}.get(kind, kind)
         label = f"export {kind}" if kind in ("parhaf", "cas", "brat") else label
         ratio = f"{figures['seconds'] / floor:.1f}" if floor else ""
-        print(f"{label:<20}{figures['count']:>8.0f}{figures['seconds']:>9.2f}{ratio:>11}{figures['peak_mb']:>9.0f}")
+        row = f"{label:<20}{figures['count']:>8.0f}{figures['seconds']:>9.2f}{ratio:>11}{figures['peak_mb']:>9.0f}"
+        print(row, flush=True)
 
 
 if __name__ == "__main__":

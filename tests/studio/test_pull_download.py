@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from partages_ls.content import content_dir
+from partages_ls.exporters import task_stream
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio import pull
 from partages_ls.studio.client import RetryPolicy, StudioClient, StudioUnreachableError
 from partages_ls.studio.connection import Connection
 from partages_ls.studio.projects import create_project
-from partages_ls.studio.pull import iter_json_array, pull_project
+from partages_ls.studio.pull import pull_project
 from partages_ls.workflows.imports import import_sources
 
 GUIDE = "infectiologie"
@@ -34,33 +36,51 @@ JSON_VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
     max_leaves=12,
 )
+TASKS = st.lists(st.dictionaries(st.text(max_size=6), JSON_VALUES, max_size=4), max_size=8)
 
 
 @settings(max_examples=150, deadline=None)
-@given(items=st.lists(JSON_VALUES, max_size=8), read=st.integers(1, 40), indent=st.sampled_from([None, 1]))
-def test_the_array_is_read_item_by_item_as_json_loads_reads_it(items: list[Any], read: int, indent: int | None) -> None:
-    raw = json.dumps(items, ensure_ascii=False, indent=indent).encode("utf-8")
-    original = pull.READ_BYTES
-    pull.READ_BYTES = read  # reads end anywhere: inside a string, a number, a multi-byte character
+@given(tasks=TASKS, read=st.integers(1, 40), indent=st.sampled_from([None, 1]))
+def test_the_snapshot_is_read_task_by_task_as_json_loads_reads_it(
+    tasks: list[dict[str, Any]], read: int, indent: int | None
+) -> None:
+    raw = json.dumps(tasks, ensure_ascii=False, indent=indent).encode("utf-8")
+    # Pull reads with the commands' reader; reads end anywhere: inside a string, a number, a character.
+    original = pull.read_tasks
+    pull.read_tasks = partial(task_stream.read_tasks, chunk_size=read)  # type: ignore[assignment]
     try:
-        assert list(iter_json_array(io.BytesIO(raw))) == json.loads(raw)
+        assert list(pull._read_tasks(io.BytesIO(raw), 7)) == json.loads(raw)
     finally:
-        pull.READ_BYTES = original
+        pull.read_tasks = original
 
 
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"", "not JSON at character 0"),
-        (b'{"tasks": []}', "not a JSON array at character 0"),
-        (b'[{"id": 1}, {"id": 2', "expecting ',' delimiter at character 20"),
-        (b'[{"id": 1} {"id": 2}]', "expecting ',' or ']' at character 11"),
-        (b'[{"id": 1}] trailing', "extra data after the array at character 12"),
+        (b"", "project 7 is not JSON (export of project 7: byte 0: the file is empty)"),
+        (
+            b'{"tasks": []}',
+            "project 7 is not a Label Studio task list (export of project 7: byte 0: expected a JSON list",
+        ),
+        (b'[{"id": 1}, {"id": 2', "project 7 is not JSON (export of project 7: byte 20 (task 1 of the list"),
+        (b'[{"id": 1} {"id": 2}]', "project 7 is not JSON (export of project 7: byte 11: expected , or ] after task 0"),
+        (
+            b'[{"id": 1}] trailing',
+            "project 7 is not JSON (export of project 7: byte 12: extra data after the closing ]",
+        ),
+        (b'[{"id": "\xff"}]', "project 7 is not UTF-8 JSON (export of project 7: byte 9 (task 0 of the list"),
+        (b"[1, 2]", "project 7 is not a Label Studio task list (export of project 7: byte 1 (task 0 of the list"),
     ],
 )
-def test_a_file_that_is_not_one_array_is_located(raw: bytes, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        list(iter_json_array(io.BytesIO(raw)))
+def test_a_snapshot_that_is_not_a_task_list_is_located(raw: bytes, message: str) -> None:
+    with pytest.raises(pull.PullError) as caught:
+        list(pull._read_tasks(io.BytesIO(raw), 7))
+    assert message in str(caught.value) and str(caught.value).endswith("; run the command again")
+
+
+def test_pull_has_no_json_reader_of_its_own() -> None:
+    source = Path(pull.__file__).read_text(encoding="utf-8")
+    assert "import json" not in source and "JSONDecoder" not in source and "iter_json_array" not in source
 
 
 # --- on the real server ------------------------------------------------------------------------

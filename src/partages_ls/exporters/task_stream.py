@@ -201,7 +201,12 @@ def iter_tasks(path: Path, *, chunk_size: int = CHUNK_SIZE) -> Iterator[dict[str
     except OSError as exc:
         raise DiagnosticError("cannot read the export", [Diagnostic(str(path), exc.strerror or str(exc))]) from None
     with handle:
-        yield from _tasks(_Reader(handle, path, chunk_size))
+        yield from read_tasks(handle, path, chunk_size=chunk_size)
+
+
+def read_tasks(handle: IO[bytes], name: Path, *, chunk_size: int = CHUNK_SIZE) -> Iterator[dict[str, Any]]:
+    """Each task of the export open in ``handle`` (read from its current position); errors name ``name``."""
+    yield from _tasks(_Reader(handle, name, chunk_size))
 
 
 def _tasks(reader: _Reader) -> Iterator[dict[str, Any]]:

@@ -10,9 +10,7 @@ the pull record (:mod:`partages_ls.pull_record`), which `partages-ls export` rea
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -20,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from partages_ls.errors import PartagesError
+from partages_ls.errors import DiagnosticError, PartagesError
 from partages_ls.exporters.output import OutputExistsError
+from partages_ls.exporters.task_stream import read_tasks
 from partages_ls.io import open_atomic
 from partages_ls.pull_record import new_record, sidecar_path, write_sidecar
 from partages_ls.studio.client import StudioClient, StudioError
@@ -30,7 +29,6 @@ from partages_ls.studio.projects import resolve_project
 
 # Predictions in full (result, model_version), not as ids: the export keeps the pre-annotations.
 SERIALIZATION_OPTIONS = {"annotations__completed_by": {"only_id": False}, "predictions": {"only_id": False}}
-READ_BYTES = 1 << 20
 
 
 class PullError(PartagesError):
@@ -102,85 +100,18 @@ def pull_targets(out: Path, *, overwrite: bool) -> Path:
     return sidecar
 
 
-class JsonArrayError(ValueError):
-    """The file is not one JSON array; ``where`` is the character offset in the file."""
+def _read_tasks(handle: IO[bytes], project_id: int) -> Iterator[dict[str, Any]]:
+    """The tasks of a downloaded snapshot, one at a time, with a clear error when it is not a JSON task list.
 
-    def __init__(self, why: str, where: int) -> None:
-        super().__init__(f"{why} at character {where}")
-        self.why, self.where = why, where
-
-
-def iter_json_array(handle: IO[bytes]) -> Iterator[Any]:
-    """The items of the JSON array in ``handle``, one at a time (memory: about one item and one read).
-
-    Raises :class:`JsonArrayError` (located) when the file is not one JSON array, and
-    UnicodeDecodeError when it is not UTF-8.
+    The reader is the one every command uses (:func:`~partages_ls.exporters.task_stream.read_tasks`).
     """
-    decoder = json.JSONDecoder()
-    utf8 = codecs.getincrementaldecoder("utf-8-sig")()  # a BOM is skipped, as json.loads does
-    buffer, position, dropped, ended = "", 0, 0, False
-
-    def more() -> None:
-        nonlocal buffer, position, dropped, ended
-        data = handle.read(max(READ_BYTES, len(buffer) - position))
-        ended = not data
-        dropped += position
-        buffer = buffer[position:] + utf8.decode(data, final=ended)
-        position = 0
-
-    def next_char() -> str:
-        nonlocal position
-        while True:
-            while position < len(buffer) and buffer[position] in " \t\n\r":
-                position += 1
-            if position < len(buffer) or ended:
-                return buffer[position] if position < len(buffer) else ""
-            more()
-
-    more()
-    char = next_char()
-    if char != "[":
-        raise JsonArrayError("not a JSON array" if char and char in '{"-0123456789tfnNI' else "not JSON", dropped)
-    position += 1
-    first = True
-    while True:
-        char = next_char()
-        if char == "]":
-            break
-        if not first:
-            if char != ",":
-                raise JsonArrayError("expecting ',' or ']'", dropped + position)
-            position += 1
-            next_char()
-        while True:
-            try:
-                item, end = decoder.raw_decode(buffer, position)
-            except json.JSONDecodeError as exc:
-                if ended:
-                    raise JsonArrayError(exc.msg.lower(), dropped + exc.pos) from None
-                more()
-                continue
-            if not ended and not isinstance(item, dict | list | str) and buffer[end : end + 1] in "0123456789.eE+-":
-                more()  # a bare number (or its exponent) may go on in the next read
-                continue
-            break
-        position, first = end, False
-        yield item
-    position += 1
-    if next_char():
-        raise JsonArrayError("extra data after the array", dropped + position)
-
-
-def _read_tasks(handle: IO[bytes], project_id: int) -> Iterator[Any]:
-    """The tasks of a downloaded snapshot, with a clear error when it is not a JSON task list."""
     handle.seek(0)
     try:
-        yield from iter_json_array(handle)
-    except JsonArrayError as exc:
-        what = "a task list" if exc.why == "not a JSON array" else f"complete JSON ({exc})"
-        raise PullError(f"the export of project {project_id} is not {what}; run the command again") from None
-    except UnicodeDecodeError as exc:
-        raise PullError(f"the export of project {project_id} is not UTF-8 JSON ({exc.reason})") from None
+        yield from read_tasks(handle, Path(f"export of project {project_id}"))
+    except DiagnosticError as exc:
+        found = "; ".join(f"{d.location}: {d.message}" for d in exc.diagnostics)
+        what = exc.summary.removeprefix("the export ")
+        raise PullError(f"the export of project {project_id} {what} ({found}); run the command again") from None
 
 
 def snapshot_tasks(

@@ -2,18 +2,24 @@
 
 Reads and validates the export, picks the gold annotation per task, writes the target format
 into a folder atomically, and records what was exported and what was skipped, and why.
+
+The export is read once, task by task (:func:`~partages_ls.exporters.labelstudio.read.stream_export`):
+each task becomes its document in the corpus, and what the run report needs from the raw tasks
+(counts, curation provenance, unresolved markers, who updated whose annotation) is kept as a small
+per-task record (:class:`_TaskRecords`), never the task itself.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from partages_ls.curation.gold import curation_provenance, guide_view, is_curation_task, unresolved_markers
-from partages_ls.errors import DiagnosticError, PartagesError
+from partages_ls.errors import Diagnostic, DiagnosticError, PartagesError
 from partages_ls.exporters.contamination import find_contaminated
 from partages_ls.exporters.corpus import Corpus
 from partages_ls.exporters.export import (
@@ -29,9 +35,10 @@ from partages_ls.exporters.export import (
 )
 from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.gold import GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import read_labelstudio, stream_export
 from partages_ls.exporters.output import OutputFolder
 from partages_ls.exporters.registry import get_format
+from partages_ls.exporters.shape import obj, objects
 from partages_ls.exporters.splits import SplitPlan, assign_splits
 from partages_ls.pull_record import read_sidecar, recorded_guide_version, sidecar_path
 from partages_ls.workflows.guide import resolve_guide
@@ -52,6 +59,55 @@ class ExportRequest:
     overwrite: bool = False
     force_guide: bool = False
     invalid: str = "keep"
+
+
+@dataclass
+class _TaskRecords:
+    """What the run report needs from the raw tasks, gathered while they stream by.
+
+    ``slim`` keeps, per task, only the keys that :func:`summarise`, :func:`find_contaminated` and
+    :func:`_why_not_curated` read (task id, report id, curation strategy; per annotation its id,
+    ``was_cancelled``, ``completed_by`` and ``updated_by``): a few hundred bytes a task.
+    """
+
+    report_key: str
+    source: str
+    slim: list[dict[str, Any]] = field(default_factory=list)
+    unresolved: list[Diagnostic] = field(default_factory=list)
+    curation: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def view(self, tasks: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Each task as the guide sees it; once all are read, refuses unresolved curation markers."""
+        for task in tasks:
+            self.unresolved += unresolved_markers([task], source=self.source)
+            self.curation.update(curation_provenance([task], self.report_key))
+            self.slim.append(_slim(task, self.report_key))
+            yield from guide_view([task])
+        if self.unresolved:
+            raise DiagnosticError(
+                f"{len(self.unresolved)} curated annotation(s) still hold a conflict marker", self.unresolved
+            )
+
+
+_SLIM_ANNOTATION = ("id", "was_cancelled", "updated_by")
+
+
+def _slim(task: dict[str, Any], report_key: str) -> dict[str, Any]:
+    data = obj(task.get("data"))
+    annotations = task.get("annotations")
+    slim: dict[str, Any] = {
+        "id": task.get("id"),
+        "data": {k: data[k] for k in (report_key, "curation_strategy") if k in data},
+    }
+    if isinstance(annotations, list):
+        kept = []
+        for raw in objects(annotations):
+            small = {k: raw[k] for k in _SLIM_ANNOTATION if k in raw}
+            who = raw.get("completed_by")
+            small["completed_by"] = {k: who[k] for k in ("id", "email") if k in who} if isinstance(who, dict) else who
+            kept.append(small)
+        slim["annotations"] = kept
+    return slim
 
 
 def _why_nothing(tasks: list[dict[str, Any]], corpus: Corpus, gold: Corpus, policy: GoldPolicy) -> str:
@@ -110,21 +166,22 @@ def run_export(request: ExportRequest, workspace: Workspace) -> dict[str, Any]:
         raise PartagesError(f"--invalid must be one of {', '.join(INVALID_MODES)}, got {request.invalid!r}")
     target = get_format(request.target)
     policy = GoldPolicy.parse(request.gold)
-    tasks = load_export(request.export_path)
-    guide = resolve_guide(request.export_path, request.guide, workspace.guides, force=request.force_guide)
-    unresolved = unresolved_markers(tasks, source=request.export_path.name)
-    if unresolved:
-        raise DiagnosticError(f"{len(unresolved)} curated annotation(s) still hold a conflict marker", unresolved)
-    curation = curation_provenance(tasks, guide.text.report_key)
-    tasks = guide_view(tasks)
+    try:
+        guide = resolve_guide(request.export_path, request.guide, workspace.guides, force=request.force_guide)
+    except PartagesError:
+        for _ in stream_export(request.export_path):
+            pass  # a broken export is reported first, as when the whole file was read before the guide
+        raise
+    records = _TaskRecords(guide.text.report_key, request.export_path.name)
     corpus = read_labelstudio(
-        tasks,
+        records.view(stream_export(request.export_path)),
         guide,
         strict=request.strict,
         source=request.export_path.name,
         policy=policy,
         invalid="skip" if request.invalid == "skip" else "keep",
     )
+    tasks, curation = records.slim, dict(sorted(records.curation.items()))
     if request.invalid == "fail":
         _refuse(corpus, request.strict)
     gold = select_gold(corpus, policy)

@@ -1,14 +1,19 @@
-"""`partages-ls validate`: every rule violation of every submitted annotation of an export."""
+"""`partages-ls validate`: every rule violation of every submitted annotation of an export.
+
+The export is read task by task (:func:`~partages_ls.exporters.labelstudio.read.stream_export`):
+memory holds one task and the diagnostics found, not the project.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from partages_ls.curation.gold import guide_view, unresolved_markers
 from partages_ls.errors import Diagnostic, Level
 from partages_ls.exporters.corpus import Provenance
-from partages_ls.exporters.labelstudio.read import annotator_of, load_export
+from partages_ls.exporters.labelstudio.read import annotator_of, stream_export
 from partages_ls.exporters.shape import screen_results
 from partages_ls.guides.model import Guide
 from partages_ls.rules.compile import compile_rules
@@ -17,12 +22,18 @@ from partages_ls.workflows.guide import resolve_guide
 from partages_ls.workspace import Workspace
 
 
-def validate_tasks(tasks: list[dict[str, Any]], guide: Guide, *, source: str = "export") -> list[Diagnostic]:
-    """Every rule violation of every submitted annotation, located by task/annotation/result."""
+def validate_tasks(tasks: Iterable[dict[str, Any]], guide: Guide, *, source: str = "export") -> list[Diagnostic]:
+    """Every rule violation of every submitted annotation, located by task/annotation/result.
+
+    The unresolved curation markers (curation projects only) come first, then the rules' findings
+    in task order; ``tasks`` is read once, one task at a time.
+    """
     rules = compile_rules(guide)
-    diagnostics: list[Diagnostic] = unresolved_markers(tasks, source=source)  # curation projects only
-    tasks = guide_view(tasks)
-    for position, task in enumerate(tasks):
+    unresolved: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = []
+    for position, original in enumerate(tasks):
+        unresolved += unresolved_markers([original], source=source)
+        (task,) = guide_view([original])
         data = task.get("data")
         text = data.get(guide.text.data_key) if isinstance(data, dict) else None
         raw_id = task.get("id")
@@ -49,7 +60,7 @@ def validate_tasks(tasks: list[dict[str, Any]], guide: Guide, *, source: str = "
                 annotation_id = raw.get("id") if isinstance(raw.get("id"), int) else None
                 where = Provenance(task_id, annotation_id, target, annotator_of(raw), located)
                 diagnostics.append(Diagnostic(where.where(), message, Level(level), code=rule))
-    return diagnostics
+    return unresolved + diagnostics
 
 
 def run_validate(
@@ -57,4 +68,4 @@ def run_validate(
 ) -> tuple[Guide, list[Diagnostic]]:
     """The guide the export is read against and every problem found in it."""
     resolved = resolve_guide(export_path, guide, workspace.guides, force=force_guide)
-    return resolved, validate_tasks(load_export(export_path), resolved, source=export_path.name)
+    return resolved, validate_tasks(stream_export(export_path), resolved, source=export_path.name)

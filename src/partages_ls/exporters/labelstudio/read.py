@@ -10,7 +10,7 @@ out every item that breaks a rule at error level (the behaviour of earlier versi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -27,6 +27,7 @@ from partages_ls.exporters.corpus import (
 )
 from partages_ls.exporters.gold import GoldPolicy
 from partages_ls.exporters.shape import JsonShapeError, encodable, escaped, parse_json, screen_results
+from partages_ls.exporters.task_stream import iter_tasks
 from partages_ls.guides.model import Guide
 from partages_ls.rules.compile import compile_rules
 from partages_ls.rules.engine import Violation, analyse, relation_key
@@ -61,6 +62,20 @@ def load_export(path: Path) -> list[dict[str, Any]]:
             [Diagnostic(str(path), "expected a JSON list of tasks", hint="use the raw JSON export")],
         )
     return data
+
+
+def stream_export(path: Path) -> Iterator[dict[str, Any]]:
+    """The tasks of a raw JSON export one at a time (memory: one task), refused as :func:`load_export` refuses.
+
+    When the stream finds the file is not a task list, the whole file is read once more by
+    :func:`load_export` so the error (its words and its location) is the one the commands always gave;
+    that costs memory only on a broken file.
+    """
+    try:
+        yield from iter_tasks(path)
+    except DiagnosticError:
+        load_export(path)  # raises the usual located error
+        raise  # the stream refused what the standard library accepts: keep the stream's error
 
 
 def annotator_of(annotation: dict[str, Any]) -> str | None:

@@ -3,7 +3,7 @@
 Writes ``agreement.html``, ``agreement.json``, ``agreement.md`` and ``disagreements.csv`` (and, with
 a reference, the "annotateur vs référence" files) into an output folder that is replaced atomically.
 
-The export is read task by task (:func:`~partages_ls.exporters.task_stream.iter_tasks`), never held
+The export is read task by task (:func:`~partages_ls.exporters.labelstudio.read.stream_export`), never held
 whole: each task is turned into its document as it comes, and only who completed and who last
 updated each of its annotations is kept on the side (what the contamination check needs once every
 annotator is known, a few bytes per annotation). The documents read (texts and annotations) are
@@ -27,10 +27,9 @@ from partages_ls.agreement.render import write_outputs
 from partages_ls.agreement.report import AgreementOptions, AgreementReport, compute_report
 from partages_ls.curation.gold import annotators_view
 from partages_ls.exporters.contamination import find_contaminated
-from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio
+from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio, stream_export
 from partages_ls.exporters.output import OutputFolder
 from partages_ls.exporters.shape import obj, objects
-from partages_ls.exporters.task_stream import iter_tasks
 from partages_ls.pull_record import sidecar_path
 from partages_ls.workflows.guide import resolve_guide
 from partages_ls.workspace import Workspace
@@ -123,6 +122,6 @@ def _authorship(task: dict[str, Any], report_key: str) -> dict[str, Any]:
 def _viewed(path: Path, authors: list[dict[str, Any]], report_key: str) -> Iterator[dict[str, Any]]:
     """The export's tasks one at a time, as the annotators see them (curators' annotations left out);
     what the contamination check needs of each raw task is appended to ``authors`` on the way."""
-    for task in iter_tasks(path):
+    for task in stream_export(path):
         authors.append(_authorship(task, report_key))
         yield from annotators_view([task])

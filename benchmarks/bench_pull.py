@@ -6,7 +6,7 @@ time and peak RSS (measured by a small launcher: the pull alone, not this script
 PYTHON`` the same pull also runs first with another checkout's interpreter (e.g. main's
 ``.venv/bin/python``), side by side against the same project.
 
-    .venv/bin/python benchmarks/bench_pull.py [--n 7394] [--baseline /work/main/.venv/bin/python]
+    .venv/bin/python benchmarks/bench_pull.py [--n 7394] [--baseline OTHER_CHECKOUT/.venv/bin/python]
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ level and French message; the kind owns the rest. Each kind here is one class:
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -58,13 +59,19 @@ def capitalised(char: str) -> bool:
     return char != char.lower()
 
 
+@functools.lru_cache(maxsize=64)
+def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
+    """``words``, longest first (« de la » before « de »): sorted once per word list, not once per span."""
+    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+
+
 def leading_word(shown: str, words: list[str]) -> str | None:
     """The word of ``words`` the span starts with, as written, or None.
 
     A word ending with an apostrophe (``l'``) matches the typographic one too and is glued to the next
     word; any other word must be followed by a space. The span must hold more than the word itself.
     """
-    for word in sorted(words, key=lambda w: (-len(w), w)):
+    for word in _longest_first(tuple(words)):
         elided = word[-1:] in APOSTROPHES
         size = len(word)
         head = shown[:size].lower()

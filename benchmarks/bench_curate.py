@@ -17,7 +17,7 @@ import argparse
 import sys
 import time
 
-from synthetic import SyntheticSpec, synthetic_export
+from synthetic import SyntheticSpec, import_entries, synthetic_export
 
 from partages_ls.content import content_dir
 from partages_ls.curation.merge import merge_document
@@ -69,16 +69,7 @@ def main(argv: list[str] | None = None) -> None:
             project = create_project(client, guide).project.id
             members = add_annotators(client, project, list(spec.annotators)).members
             uid = {m.email: m.user_id for m in members}
-            entries = [
-                {
-                    "data": task["data"],
-                    "annotations": [
-                        {"result": a["result"], "completed_by": uid[a["completed_by"]["email"]]}
-                        for a in task["annotations"]
-                    ],
-                }
-                for task in tasks
-            ]
+            entries = import_entries(tasks, uid)
             before = client.requests
             began = time.perf_counter()
             for start in range(0, len(entries), CHUNK):

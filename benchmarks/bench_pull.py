@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from synthetic import SyntheticSpec, synthetic_export
+from synthetic import SyntheticSpec, import_entries, synthetic_export
 
 from partages_ls.content import content_dir
 from partages_ls.guides.loader import load_guide
@@ -41,15 +41,7 @@ def load_project(client: StudioClient, n: int) -> tuple[int, int, int]:
     project = create_project(client, guide).project.id
     members = add_annotators(client, project, list(spec.annotators)).members
     uid = {m.email: m.user_id for m in members}
-    entries = [
-        {
-            "data": task["data"],
-            "annotations": [
-                {"result": a["result"], "completed_by": uid[a["completed_by"]["email"]]} for a in task["annotations"]
-            ],
-        }
-        for task in tasks
-    ]
+    entries = import_entries(tasks, uid)
     for start in range(0, len(entries), CHUNK):
         client.post(f"/api/projects/{project}/import", entries[start : start + CHUNK], retry=False)
     return project, len(entries), sum(len(e["annotations"]) for e in entries)

@@ -131,9 +131,8 @@ def rows(folder: Path, config: str, split: str) -> list[dict[str, Any]]:
     return list(pq.read_table(folder / f"data/{config}/{config}_{split}.parquet").to_pylist())
 
 
-@pytest.fixture
-def load_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Path, str], Any]:
-    """``datasets.load_dataset`` with no network and a throw-away cache (the machine is offline)."""
+def offline_datasets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make ``datasets`` work with no network and a throw-away cache under ``tmp_path``; returns its home."""
     home = tmp_path / "hf-home"
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -147,6 +146,14 @@ def load_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[P
     monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)
     monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
     monkeypatch.setattr(datasets.config, "HF_MODULES_CACHE", home / "modules")
+    return home
+
+
+@pytest.fixture
+def load_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Path, str], Any]:
+    """``datasets.load_dataset`` with no network and a throw-away cache (the machine is offline)."""
+    home = offline_datasets(tmp_path, monkeypatch)
+    import datasets
 
     def load(folder: Path, config: str) -> Any:
         return datasets.load_dataset(str(folder), config, cache_dir=str(home / "datasets"))

@@ -24,6 +24,7 @@ from .test_parhaf import (
     INFECTIO_SPLITS,
     REPONSE,
     infectio_corpus,
+    offline_datasets,
     reponse_corpus,
     write,
 )
@@ -34,18 +35,8 @@ Load = Callable[[Path, str], Any]
 @pytest.fixture
 def documented_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Load:
     """Exactly the card's line, ``datasets.load_dataset(FOLDER, CONFIG)``, offline, one cache for the whole test."""
-    home = tmp_path / "hf-home"
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(home))
+    offline_datasets(tmp_path, monkeypatch)
     import datasets
-    import huggingface_hub.constants
-
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_OFFLINE", True)
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", home / "datasets")
-    monkeypatch.setattr(datasets.config, "HF_MODULES_CACHE", home / "modules")
 
     def load(folder: Path, config: str) -> Any:
         return datasets.load_dataset(str(folder), config)

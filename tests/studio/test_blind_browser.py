@@ -16,7 +16,6 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from partages_ls.content import content_dir
@@ -27,26 +26,12 @@ from partages_ls.studio.client import StudioClient
 from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import list_tasks
 
+from .accounts import sign_up
+
 pytestmark = [pytest.mark.server, pytest.mark.browser]
 GUIDE = load_guide("reponse-traitement", content_dir("guides"))
 SAMPLES = content_dir("samples") / GUIDE.name
 PROOF = Path("/tmp/partages-ls-blind-proof")
-
-
-def _sign_up(url: str, invite_url: str, email: str) -> str:
-    """Sign up through the invite link; returns the password (the account is the annotator's own)."""
-    password = secrets.token_urlsafe(16)
-    with httpx.Client(base_url=url, follow_redirects=True, timeout=30, trust_env=False) as web:
-        page = web.get(invite_url.removeprefix(url))
-        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        csrf = match.group(1) if match else web.cookies.get("csrftoken", "")
-        signed = web.post(
-            invite_url.removeprefix(url),
-            data={"email": email, "password": password, "csrfmiddlewaretoken": csrf},
-            headers={"Referer": invite_url},
-        )
-        assert signed.status_code == 200, signed.text[:300]
-    return password
 
 
 class Watch:
@@ -110,7 +95,7 @@ def test_an_annotators_labeling_stream_never_shows_the_others_annotation(
     anne, bruno = f"anne.{tag}@exemple.fr", f"bruno.{tag}@exemple.fr"
     invite = login_help(studio).invite_url
     assert invite is not None
-    passwords = {email: _sign_up(ls_server.url, invite, email) for email in (anne, bruno)}
+    passwords = {email: sign_up(ls_server.url, invite, email).password for email in (anne, bruno)}
 
     create_blind_group(studio, GUIDE, [anne, bruno])
     group = find_group(studio, f"blind:{GUIDE.name}")

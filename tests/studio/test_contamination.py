@@ -10,7 +10,6 @@ while the imports made by the administrator on the annotators' behalf are not re
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -33,29 +32,12 @@ from partages_ls.workflows.agreement import AgreementRequest, run_agreement
 from partages_ls.workflows.export import ExportRequest, run_export
 from partages_ls.workflows.imports import import_sources
 
+from .accounts import sign_up
 from .synthetic import make_results
 
 pytestmark = pytest.mark.server
 GUIDE = "infectiologie"
 REPORTS = content_dir("samples") / GUIDE / "reports"
-
-
-def _sign_up(url: str, invite_url: str, email: str) -> str:
-    """Sign up through the invite link with a web session, then read the new user's API token."""
-    password = secrets.token_urlsafe(16)
-    with httpx.Client(base_url=url, follow_redirects=True, timeout=30, trust_env=False) as web:
-        page = web.get(invite_url.removeprefix(url))
-        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        csrf = match.group(1) if match else web.cookies.get("csrftoken", "")
-        signed = web.post(
-            invite_url.removeprefix(url),
-            data={"email": email, "password": password, "csrfmiddlewaretoken": csrf},
-            headers={"Referer": invite_url},
-        )
-        assert signed.status_code == 200, signed.text[:300]
-        token = web.get("/api/current-user/token")
-        assert token.status_code == 200, token.text[:300]
-        return str(token.json()["token"])
 
 
 def _as_user(url: str, token: str, method: str, path: str, payload: Any = None) -> Any:
@@ -72,7 +54,7 @@ def test_an_edit_by_another_annotator_is_detected(studio: StudioClient, ls_serve
     assert invite is not None
     tag = secrets.token_hex(4)
     anne, bruno = f"anne.{tag}@exemple.fr", f"bruno.{tag}@exemple.fr"
-    tokens = {email: _sign_up(ls_server.url, invite, email) for email in (anne, bruno)}
+    tokens = {email: sign_up(ls_server.url, invite, email).token for email in (anne, bruno)}
     assert tokens[anne] != tokens[bruno] != ls_server.token
 
     # Both annotators' annotations are imported by the administrator, on their behalf.

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from partages_ls.exporters.corpus import Corpus
+from partages_ls.exporters.corpus import Corpus, Document
 from partages_ls.guides.model import Guide
 
 
@@ -35,6 +35,27 @@ class Writer(Protocol):
     """Write a gold corpus (one annotation per document) into an empty ``folder``; return its counts."""
 
     def __call__(self, corpus: Corpus, guide: Guide, folder: Path, options: WriteOptions, /) -> dict[str, Any]: ...
+
+
+class DocumentWriter(Protocol):
+    """A writer fed one gold document at a time, so that an export never holds the corpus.
+
+    :meth:`add` is called once per document (each holding exactly one annotation): in report order
+    (``sorted(documents, key=lambda d: d.report)``) when the format is ``ordered``, in any order
+    otherwise. :meth:`close` returns the counts the format's ``write`` returns, or raises the error
+    ``write`` raises on the same corpus (every problem, in the same order). Files written before a
+    refusal are discarded with the output folder (:mod:`partages_ls.exporters.output`).
+    """
+
+    def add(self, document: Document, /) -> None: ...
+
+    def close(self) -> dict[str, Any]: ...
+
+
+class OpenWriter(Protocol):
+    """Start writing a gold corpus into an empty ``folder``, document by document."""
+
+    def __call__(self, guide: Guide, folder: Path, options: WriteOptions, /) -> DocumentWriter: ...
 
 
 class Reader(Protocol):
@@ -58,3 +79,5 @@ class Format:
     detect: Callable[[Path], bool]  # whether a folder holds this format (import's kind detection)
     generate: Generator | None = None  # files for `partages-ls build`, if the format has any
     splits: bool = False  # whether the writer needs the report → split assignment
+    open: OpenWriter | None = None  # the document-by-document writer, when the format has one
+    ordered: bool = False  # whether ``open``'s writer needs the documents in report order

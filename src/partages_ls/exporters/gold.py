@@ -67,8 +67,54 @@ def _where(document: Document, annotation: Annotation) -> str:
     return Provenance(document.task_id, annotation.annotation_id, None, annotation.annotator).where()
 
 
+def gold_document(document: Document, policy: GoldPolicy) -> tuple[Document | None, list[Skipped]]:
+    """The document with its one gold annotation (None when the policy does not pick exactly one),
+    and every annotation not picked, listed with the reason."""
+    skipped: list[Skipped] = []
+    picked = [a for a in document.annotations if policy.picks(a)]
+    task = Provenance(document.task_id).where() + f" ({document.report})"
+    if len(picked) != 1:
+        if not document.annotations and not document.submitted:
+            reason = NO_ANNOTATION
+        elif not picked and policy.kind == "curated":
+            reason = NOT_CURATED
+        elif not picked:
+            reason = f"aucune annotation ne répond à la politique « {policy} »"
+        else:
+            reason = f"{len(picked)} annotations répondent à la politique « {policy} » : choix ambigu"
+        skipped.append(Skipped(task, "task", reason, "gold-policy"))
+        for annotation in document.annotations:
+            skipped.append(
+                Skipped(_where(document, annotation), "annotation", "tâche non exportée : " + reason, "gold-policy")
+            )
+        return None, skipped
+    for annotation in document.annotations:
+        if annotation is not picked[0]:
+            skipped.append(
+                Skipped(
+                    _where(document, annotation),
+                    "annotation",
+                    f"pas l'annotation de référence (politique « {policy} »)",
+                    "not-gold",
+                )
+            )
+    kept = Document(
+        document.report,
+        document.text,
+        [picked[0]],
+        document.task_id,
+        dict(document.metadata),
+        document.submitted,
+    )
+    return kept, skipped
+
+
 def select_gold(corpus: Corpus, policy: GoldPolicy) -> Corpus:
-    """A corpus with exactly one annotation per kept document; the rest is listed as skipped."""
+    """A corpus with exactly one annotation per kept document; the rest is listed as skipped.
+
+    The corpus's documents are in report order (as :func:`read_labelstudio` leaves them), so the
+    skipped list is: what reading left out, then the gold choices in report order.
+    """
     gold = Corpus(
         guide=corpus.guide,
         guide_version=corpus.guide_version,
@@ -76,41 +122,8 @@ def select_gold(corpus: Corpus, policy: GoldPolicy) -> Corpus:
         warnings=list(corpus.warnings),
     )
     for document in corpus.documents:
-        picked = [a for a in document.annotations if policy.picks(a)]
-        task = Provenance(document.task_id).where() + f" ({document.report})"
-        if len(picked) != 1:
-            if not document.annotations and not document.submitted:
-                reason = NO_ANNOTATION
-            elif not picked and policy.kind == "curated":
-                reason = NOT_CURATED
-            elif not picked:
-                reason = f"aucune annotation ne répond à la politique « {policy} »"
-            else:
-                reason = f"{len(picked)} annotations répondent à la politique « {policy} » : choix ambigu"
-            gold.skipped.append(Skipped(task, "task", reason, "gold-policy"))
-            for annotation in document.annotations:
-                gold.skipped.append(
-                    Skipped(_where(document, annotation), "annotation", "tâche non exportée : " + reason, "gold-policy")
-                )
-            continue
-        for annotation in document.annotations:
-            if annotation is not picked[0]:
-                gold.skipped.append(
-                    Skipped(
-                        _where(document, annotation),
-                        "annotation",
-                        f"pas l'annotation de référence (politique « {policy} »)",
-                        "not-gold",
-                    )
-                )
-        gold.documents.append(
-            Document(
-                document.report,
-                document.text,
-                [picked[0]],
-                document.task_id,
-                dict(document.metadata),
-                document.submitted,
-            )
-        )
+        kept, skipped = gold_document(document, policy)
+        gold.skipped += skipped
+        if kept is not None:
+            gold.documents.append(kept)
     return gold

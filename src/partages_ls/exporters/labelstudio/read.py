@@ -266,6 +266,181 @@ def _where(where: Provenance, result_id: str) -> str:
     return _provenance(where, result_id).where()
 
 
+class TaskReader:
+    """Turns tasks into documents one at a time, listing what it leaves out in ``corpus``.
+
+    ``corpus.documents`` is not filled: :func:`read_labelstudio` keeps the documents, a streaming
+    command (export, agreement) handles each as it comes and forgets it. What stays in memory is
+    the problem lists and the ids seen (tasks, annotations, reports), never a task or its text.
+    Call :meth:`finish` once every task is read: it refuses a report imported twice.
+    """
+
+    def __init__(
+        self,
+        guide: Guide,
+        *,
+        strict: bool = False,
+        source: str | None = None,
+        policy: GoldPolicy | None = None,
+        invalid: str = "keep",
+    ) -> None:
+        self.rules = compile_rules(guide)
+        self.corpus = Corpus(guide=guide.name, guide_version=guide.version)
+        self.text_key, self.report_key = guide.text.data_key, guide.text.report_key
+        self.strict, self.source, self.policy, self.invalid = strict, source, policy, invalid
+        self.seen_tasks: set[int] = set()
+        self.seen_annotations: set[int] = set()
+        self.reports: dict[str, int | None] = {}  # report → task id of its first document
+        self.duplicates: list[Diagnostic] = []
+        self.position = 0
+
+    def read(self, task: dict[str, Any]) -> Document | None:
+        """The task's document (None when the task has no usable text), its problems listed."""
+        position, self.position = self.position, self.position + 1
+        corpus, source = self.corpus, self.source
+        task_id = task.get("id")
+        base = Provenance(task_id=task_id if _is_int(task_id) else None, source=source)
+        task_where = base.where() if base.task_id is not None else f"{source or 'export'} / task #{position}"
+        if base.task_id is not None and base.task_id in self.seen_tasks:
+            corpus.warnings.append(
+                Skipped(task_where, "task", f"l'identifiant de tâche {task_id} apparaît deux fois", "duplicate-task-id")
+            )
+        if base.task_id is not None:
+            self.seen_tasks.add(base.task_id)
+        for key in ("annotations", "drafts", "predictions"):
+            if task.get(key) is not None and not isinstance(task[key], list):
+                reason = f"{key} n'est pas une liste : aucun élément n'en est lu"
+                corpus.skipped.append(Skipped(task_where, "task", reason, "malformed"))
+        data = task.get("data")
+        data = data if isinstance(data, dict) else {}
+        text = data.get(self.text_key)
+        report_value = data.get(self.report_key)
+        problem = _task_problem(text, report_value, self.text_key, self.report_key)
+        if problem is not None:
+            corpus.skipped.append(Skipped(task_where, "task", problem, "task-text"))
+            for raw in _items(task.get("annotations")):
+                corpus.skipped.append(
+                    Skipped(
+                        f"{task_where} / annotation {_shown_id(raw)}", "annotation", "tâche sans texte", "task-text"
+                    )
+                )
+            return None
+        assert isinstance(text, str)
+        report = str(report_value or f"task-{task_id}")
+        if self.report_key not in data:
+            corpus.warnings.append(
+                Skipped(
+                    task_where,
+                    "task",
+                    f"pas d'identifiant data.{self.report_key} : « {report} » utilisé",
+                    "task-report",
+                )
+            )
+        document = Document(report=report, text=text, task_id=base.task_id)
+        for raw in _items(task.get("annotations")):
+            annotation = self._annotation(raw, task_where, base, document)
+            if annotation is not None:
+                document.annotations.append(annotation)
+        for draft in _items(task.get("drafts")):
+            corpus.skipped.append(
+                Skipped(f"{task_where} / draft {_shown_id(draft)}", "draft", "brouillon : jamais exporté", "draft")
+            )
+        for prediction in _items(task.get("predictions")):
+            corpus.skipped.append(
+                Skipped(
+                    f"{task_where} / prediction {_shown_id(prediction)}",
+                    "prediction",
+                    "prédiction : jamais exportée comme annotation de référence",
+                    "prediction",
+                )
+            )
+        self._note_report(document)
+        for annotation in document.annotations:
+            annotation.sort()
+        document.annotations.sort(key=lambda a: (a.annotator or "", a.annotation_id or 0))
+        return document
+
+    def _annotation(self, raw: object, task_where: str, base: Provenance, document: Document) -> Annotation | None:
+        corpus, policy = self.corpus, self.policy
+        if not isinstance(raw, dict):
+            corpus.skipped.append(
+                Skipped(task_where, "annotation", "annotation illisible : ce n'est pas un objet JSON", "malformed")
+            )
+            return None
+        annotation_id = raw.get("id")
+        where = Provenance(
+            base.task_id, annotation_id if _is_int(annotation_id) else None, None, annotator_of(raw), self.source
+        )
+        who = raw.get("completed_by")
+        email = who.get("email") if isinstance(who, dict) else None
+        if isinstance(email, str) and not encodable(email):
+            reason = f"l'e-mail de l'annotateur contient un caractère non encodable : écrit « {where.annotator} »"
+            corpus.warnings.append(Skipped(where.where(), "annotation", reason, "annotator-encoding"))
+        if _is_int(annotation_id):
+            if annotation_id in self.seen_annotations:
+                corpus.warnings.append(
+                    Skipped(
+                        where.where(),
+                        "annotation",
+                        f"l'identifiant d'annotation {annotation_id} apparaît deux fois",
+                        "duplicate-annotation-id",
+                    )
+                )
+            self.seen_annotations.add(annotation_id)
+        if raw.get("was_cancelled"):
+            corpus.skipped.append(
+                Skipped(where.where(), "annotation", "annotation ignorée (skip) par l'annotateur", "cancelled")
+            )
+            return None
+        document.submitted += 1
+        if policy is not None and policy.kind != "single" and not policy.picks_raw(raw):
+            corpus.skipped.append(
+                Skipped(
+                    where.where(),
+                    "annotation",
+                    f"pas l'annotation de référence (politique « {policy} »)",
+                    "not-gold",
+                )
+            )
+            return None
+        return read_annotation(
+            self.rules,
+            document.text,
+            raw,
+            where,
+            corpus,
+            strict=self.strict,
+            invalid=self.invalid,
+            report=document.report,
+            text_name=self.text_key,
+        )
+
+    def _note_report(self, document: Document) -> None:
+        if document.report in self.reports:
+            self.duplicates.append(
+                Diagnostic(
+                    f"task {document.task_id}",
+                    f"report {document.report!r} is also task {self.reports[document.report]}",
+                    hint="each report must be imported once; remove the duplicate task in Label Studio",
+                )
+            )
+        self.reports.setdefault(document.report, document.task_id)
+
+    def finish(self) -> None:
+        """Refuses a report that two tasks hold (every duplicate listed), once all tasks are read."""
+        if self.duplicates:
+            raise DiagnosticError("the export holds the same report twice", self.duplicates)
+
+
+def iter_documents(tasks: Iterable[dict[str, Any]], reader: TaskReader) -> Iterator[Document]:
+    """Each task's document as it is read (see :class:`TaskReader`); then :meth:`TaskReader.finish`."""
+    for task in tasks:
+        document = reader.read(task)
+        if document is not None:
+            yield document
+    reader.finish()
+
+
 def read_labelstudio(
     tasks: Iterable[dict[str, Any]],
     guide: Guide,
@@ -283,111 +458,11 @@ def read_labelstudio(
     With a gold ``policy`` that names annotations (annotator, curator, ground truth), the others are
     listed as not exported without being converted: an export only pays for what it writes.
     """
-    rules = compile_rules(guide)
-    corpus = Corpus(guide=guide.name, guide_version=guide.version)
-    text_key, report_key = guide.text.data_key, guide.text.report_key
-    seen_tasks: set[int] = set()
-    seen_annotations: set[int] = set()
-    for position, task in enumerate(tasks):
-        task_id = task.get("id")
-        base = Provenance(task_id=task_id if _is_int(task_id) else None, source=source)
-        task_where = base.where() if base.task_id is not None else f"{source or 'export'} / task #{position}"
-        if base.task_id is not None and base.task_id in seen_tasks:
-            corpus.warnings.append(
-                Skipped(task_where, "task", f"l'identifiant de tâche {task_id} apparaît deux fois", "duplicate-task-id")
-            )
-        if base.task_id is not None:
-            seen_tasks.add(base.task_id)
-        for key in ("annotations", "drafts", "predictions"):
-            if task.get(key) is not None and not isinstance(task[key], list):
-                reason = f"{key} n'est pas une liste : aucun élément n'en est lu"
-                corpus.skipped.append(Skipped(task_where, "task", reason, "malformed"))
-        data = task.get("data")
-        data = data if isinstance(data, dict) else {}
-        text = data.get(text_key)
-        report_value = data.get(report_key)
-        problem = _task_problem(text, report_value, text_key, report_key)
-        if problem is not None:
-            corpus.skipped.append(Skipped(task_where, "task", problem, "task-text"))
-            for raw in _items(task.get("annotations")):
-                corpus.skipped.append(
-                    Skipped(
-                        f"{task_where} / annotation {_shown_id(raw)}", "annotation", "tâche sans texte", "task-text"
-                    )
-                )
-            continue
-        assert isinstance(text, str)
-        report = str(report_value or f"task-{task_id}")
-        if report_key not in data:
-            corpus.warnings.append(
-                Skipped(
-                    task_where, "task", f"pas d'identifiant data.{report_key} : « {report} » utilisé", "task-report"
-                )
-            )
-        document = Document(report=report, text=text, task_id=base.task_id)
-        for raw in _items(task.get("annotations")):
-            if not isinstance(raw, dict):
-                corpus.skipped.append(
-                    Skipped(task_where, "annotation", "annotation illisible : ce n'est pas un objet JSON", "malformed")
-                )
-                continue
-            annotation_id = raw.get("id")
-            where = Provenance(
-                base.task_id, annotation_id if _is_int(annotation_id) else None, None, annotator_of(raw), source
-            )
-            who = raw.get("completed_by")
-            email = who.get("email") if isinstance(who, dict) else None
-            if isinstance(email, str) and not encodable(email):
-                reason = f"l'e-mail de l'annotateur contient un caractère non encodable : écrit « {where.annotator} »"
-                corpus.warnings.append(Skipped(where.where(), "annotation", reason, "annotator-encoding"))
-            if _is_int(annotation_id):
-                if annotation_id in seen_annotations:
-                    corpus.warnings.append(
-                        Skipped(
-                            where.where(),
-                            "annotation",
-                            f"l'identifiant d'annotation {annotation_id} apparaît deux fois",
-                            "duplicate-annotation-id",
-                        )
-                    )
-                seen_annotations.add(annotation_id)
-            if raw.get("was_cancelled"):
-                corpus.skipped.append(
-                    Skipped(where.where(), "annotation", "annotation ignorée (skip) par l'annotateur", "cancelled")
-                )
-                continue
-            document.submitted += 1
-            if policy is not None and policy.kind != "single" and not policy.picks_raw(raw):
-                corpus.skipped.append(
-                    Skipped(
-                        where.where(),
-                        "annotation",
-                        f"pas l'annotation de référence (politique « {policy} »)",
-                        "not-gold",
-                    )
-                )
-                continue
-            annotation = read_annotation(
-                rules, text, raw, where, corpus, strict=strict, invalid=invalid, report=report, text_name=text_key
-            )
-            if annotation is not None:
-                document.annotations.append(annotation)
-        for draft in _items(task.get("drafts")):
-            corpus.skipped.append(
-                Skipped(f"{task_where} / draft {_shown_id(draft)}", "draft", "brouillon : jamais exporté", "draft")
-            )
-        for prediction in _items(task.get("predictions")):
-            corpus.skipped.append(
-                Skipped(
-                    f"{task_where} / prediction {_shown_id(prediction)}",
-                    "prediction",
-                    "prédiction : jamais exportée comme annotation de référence",
-                    "prediction",
-                )
-            )
-        corpus.documents.append(document)
-    _check_unique_reports(corpus)
-    corpus.sort()
+    reader = TaskReader(guide, strict=strict, source=source, policy=policy, invalid=invalid)
+    documents = list(iter_documents(tasks, reader))
+    corpus = reader.corpus
+    corpus.documents = documents
+    corpus.documents.sort(key=lambda d: d.report)
     return corpus
 
 
@@ -416,20 +491,3 @@ def _task_problem(text: object, report: object, text_key: str, report_key: str) 
     if isinstance(report, str) and not encodable(report):
         return f"data.{report_key} « {escaped(report)} » contient un caractère non encodable en UTF-8"
     return None
-
-
-def _check_unique_reports(corpus: Corpus) -> None:
-    seen: dict[str, Document] = {}
-    problems = []
-    for document in corpus.documents:
-        if document.report in seen:
-            problems.append(
-                Diagnostic(
-                    f"task {document.task_id}",
-                    f"report {document.report!r} is also task {seen[document.report].task_id}",
-                    hint="each report must be imported once; remove the duplicate task in Label Studio",
-                )
-            )
-        seen.setdefault(document.report, document)
-    if problems:
-        raise DiagnosticError("the export holds the same report twice", problems)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -17,16 +18,14 @@ from partages_ls.curation.status import curation_status
 from partages_ls.exporters.labelstudio.read import load_export
 from partages_ls.guides.loader import load_guide
 from partages_ls.studio.blind import (
-    PROVENANCE,
-    BlindError,
     BlindGroup,
     create_blind_group,
     find_group,
     group_status,
     import_group,
-    merge_group_tasks,
     pull_group,
 )
+from partages_ls.studio.blind_merge import PROVENANCE, BlindError, GroupMerger, merge_group_tasks
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.importer import ImportOptions
 from partages_ls.studio.projects import Project, create_project, find_guide_projects, list_tasks, resolve_project
@@ -220,7 +219,7 @@ def test_merge_keeps_every_annotation_and_refuses_a_different_text() -> None:
         "a@x.fr": [_task("R1", 10, [{"id": 100, "completed_by": 11}]) | {"predictions": [prediction]}],
     }
     by_member["b@x.fr"][1]["predictions"] = [prediction, {"model_version": "m2", "result": []}]
-    merged = merge_group_tasks(group, by_member, "report", {11: "a@x.fr", 12: "b@x.fr"})
+    merged = merge_group_tasks(group.members, by_member, "report", {11: "a@x.fr", 12: "b@x.fr"})
     assert [(t["id"], t["data"]["report"]) for t in merged.tasks] == [(10, "R1"), (21, "R2")]
     r1 = merged.tasks[0]
     assert [a["id"] for a in r1["annotations"]] == [100, 200]
@@ -229,4 +228,36 @@ def test_merge_keeps_every_annotation_and_refuses_a_different_text() -> None:
     assert merged.foreign == [{"report": "R1", "project": 2, "annotation": 200, "by": "a@x.fr"}]
     by_member["b@x.fr"][1]["data"]["text"] = "Autre texte."
     with pytest.raises(BlindError, match="report R1: its data differ between member projects"):
-        merge_group_tasks(group, by_member, "report", {})
+        merge_group_tasks(group.members, by_member, "report", {})
+
+
+def test_the_streamed_pull_writes_the_merged_list_json_would_write() -> None:
+    """`pull blind:GUIDE` writes the merge piece by piece: the same bytes as dumping the merged list whole,
+    with every annotation kept (a member holding a report twice included) and tasks in report order."""
+    members = {"a@x.fr": Project(1, "a", GUIDE.name, None, {}), "b@x.fr": Project(2, "b", GUIDE.name, None, {})}
+    text = "Fièvre à 39 °C — « pas de toux » 🙂"
+    by_member = {
+        "a@x.fr": [
+            _task("R10", 12, [{"id": 102, "completed_by": 11}], text),
+            _task("R9", 11, [{"id": 101, "completed_by": 11}, "not an annotation"], text),
+            _task("R9", 13, [{"id": 103, "completed_by": 11, "result": [{"value": {"big": 2**70, "x": 0.1}}]}], text)
+            | {"drafts": [{"id": 7}, 3]},
+        ],
+        "b@x.fr": [_task("R9", 21, [{"id": 201, "completed_by": 12}], text), _task("R1", 22, [], text)],
+    }
+    expected = merge_group_tasks(members, by_member, "report", {11: "a@x.fr", 12: "b@x.fr"}).tasks
+    assert [t["data"]["report"] for t in expected] == ["R1", "R10", "R9"]
+    assert [a["id"] for a in expected[2]["annotations"]] == [101, 103, 201]
+    assert expected[2][PROVENANCE] == {"a@x.fr": {"project": 1, "task": 13}, "b@x.fr": {"project": 2, "task": 21}}
+    written = io.BytesIO()
+    with GroupMerger("report", {11: "a@x.fr", 12: "b@x.fr"}) as merger:
+        for email in sorted(by_member):
+            merger.add(email, members[email], iter(by_member[email]))
+        merger.write(written)
+        assert (len(merger), merger.annotations, merger.foreign) == (3, 4, [])
+    assert written.getvalue() == (json.dumps(expected, ensure_ascii=False) + "\n").encode("utf-8")
+    assert json.loads(written.getvalue()) == expected
+    empty = io.BytesIO()
+    with GroupMerger("report", {}) as merger:
+        merger.write(empty)
+    assert empty.getvalue() == b"[]\n"

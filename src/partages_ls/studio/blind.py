@@ -20,19 +20,17 @@ annotator is reported by `status` (``foreign``), and the ``updated_by`` audit st
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from partages_ls.errors import PartagesError
 from partages_ls.guides.model import Guide
-from partages_ls.io import write_text_atomic
+from partages_ls.io import open_atomic
 from partages_ls.pull_record import new_record, write_sidecar
 from partages_ls.studio.annotators import add_annotators, users_by_email
+from partages_ls.studio.blind_merge import BlindError, GroupMerger, Merged, merge_group_tasks
 from partages_ls.studio.bulk import ProgressFn
 from partages_ls.studio.client import StudioClient
 from partages_ls.studio.importer import ImportOptions, ImportReport, ProjectImporter
@@ -47,17 +45,12 @@ from partages_ls.studio.projects import (
     marker_line,
     update_project,
 )
-from partages_ls.studio.pull import PullResult, pull_targets, snapshot_tasks
+from partages_ls.studio.pull import PullResult, pull_targets, snapshot_file
 from partages_ls.studio.sources import Source, SourceDocument, read_source
 from partages_ls.studio.status import ProjectStatus, summarise_tasks
 
 PREFIX = "blind:"
 _BLIND_RE = re.compile(r"partages-ls:blind-of=(?P<guide>[a-z][a-z0-9-]*)\s+annotator=(?P<annotator>\S+)")
-PROVENANCE = "partages_ls_blind"  # key of a merged task: {annotator e-mail: {project, task}}
-
-
-class BlindError(PartagesError):
-    """A blind group that cannot be found, created or merged."""
 
 
 @dataclass
@@ -217,82 +210,7 @@ def import_group(
     return reports
 
 
-# --- merge by report id ------------------------------------------------------------------------
-def _email_of(annotation: dict[str, Any], emails: dict[int, str]) -> str | None:
-    who = annotation.get("completed_by")
-    if isinstance(who, dict):
-        return str(who.get("email") or emails.get(int(who.get("id") or 0), "")) or None
-    return emails.get(who) if isinstance(who, int) else None
-
-
-@dataclass
-class Merged:
-    """The group's tasks merged by report id, and what did not fit."""
-
-    tasks: list[dict[str, Any]]
-    foreign: list[dict[str, Any]] = field(default_factory=list)  # annotations made in another's project
-
-
-def merge_group_tasks(
-    group: BlindGroup, tasks_by_member: dict[str, list[dict[str, Any]]], report_key: str, emails: dict[int, str]
-) -> Merged:
-    """One task per report id holding every member's annotations; a text that differs is an error.
-
-    The merged task keeps the id and data of the first member (by e-mail) that has the report;
-    annotations keep their server-wide unique ids, and ``partages_ls_blind`` maps each member to
-    its project and task. Predictions are kept once per distinct (model version, result).
-    """
-    merged: dict[str, dict[str, Any]] = {}
-    result = Merged([])
-    for email in sorted(tasks_by_member):
-        project = group.members[email]
-        for task in tasks_by_member[email]:
-            data = task.get("data") or {}
-            report = str(data.get(report_key) or f"task-{project.id}-{task.get('id')}")
-            into = merged.get(report)
-            if into is None:
-                into = merged[report] = {
-                    **task,
-                    "annotations": [],
-                    "predictions": [],
-                    "drafts": [],
-                    PROVENANCE: {},
-                }
-                seen_predictions: set[str] = set()
-                into["_seen"] = seen_predictions
-            elif into.get("data") != data:
-                where = ", ".join(f"{e}: task {p['task']}" for e, p in into[PROVENANCE].items())
-                raise BlindError(
-                    f"report {report}: its data differ between member projects (project {project.id} task "
-                    f"{task.get('id')} vs {where}); fix the report in Label Studio so that every member has the "
-                    "same text"
-                )
-            into[PROVENANCE][email] = {"project": project.id, "task": task.get("id")}
-            for annotation in task.get("annotations") or []:
-                if not isinstance(annotation, dict):
-                    continue
-                into["annotations"].append(annotation)
-                who = _email_of(annotation, emails)
-                if who is not None and who.lower() != email:
-                    result.foreign.append(
-                        {"report": report, "project": project.id, "annotation": annotation.get("id"), "by": who}
-                    )
-            for prediction in task.get("predictions") or []:
-                key = (
-                    json.dumps([prediction.get("model_version"), prediction.get("result")], sort_keys=True)
-                    if isinstance(prediction, dict)
-                    else ""
-                )
-                if key and key not in into["_seen"]:
-                    into["_seen"].add(key)
-                    into["predictions"].append(prediction)
-            into["drafts"] += [d for d in task.get("drafts") or [] if isinstance(d, dict)]
-    for task in merged.values():
-        del task["_seen"]
-    result.tasks = [merged[r] for r in sorted(merged)]
-    return result
-
-
+# --- merge by report id: see partages_ls.studio.blind_merge ---------------------------------
 def _emails(client: StudioClient) -> dict[int, str]:
     return {int(u["id"]): str(u["email"]).lower() for u in users_by_email(client).values()}
 
@@ -300,7 +218,10 @@ def _emails(client: StudioClient) -> dict[int, str]:
 def group_tasks(client: StudioClient, group: BlindGroup, report_key: str) -> Merged:
     """The group's tasks with annotations (user ids), merged by report id."""
     return merge_group_tasks(
-        group, {e: list_tasks(client, p.id, full=True) for e, p in group.members.items()}, report_key, _emails(client)
+        group.members,
+        {e: list_tasks(client, p.id, full=True) for e, p in group.members.items()},
+        report_key,
+        _emails(client),
     )
 
 
@@ -327,21 +248,22 @@ def pull_group(
 ) -> PullResult:
     """One export for the whole group (every member's snapshot merged by report id), with its record."""
     pull_targets(out, overwrite=overwrite)
-    by_member: dict[str, list[dict[str, Any]]] = {}
-    for email, project in group.members.items():
-        tasks = snapshot_tasks(client, project.id, timeout=timeout, poll=poll, sleep=sleep)
-        by_member[email] = [t for t in tasks if isinstance(t, dict)]
-    merged = merge_group_tasks(group, by_member, guide.text.report_key, _emails(client))
-    record = new_record(
-        guide=guide.name,
-        guide_version=guide.version,
-        project_id=group.anchor.id,
-        project_title=group.label,
-        blind_group={email: p.id for email, p in group.members.items()},
-        foreign_annotations=merged.foreign,
-        server=client.url,
-        tasks=len(merged.tasks),
-        annotations=sum(len(t["annotations"]) for t in merged.tasks),
-    )
-    write_text_atomic(out, json.dumps(merged.tasks, ensure_ascii=False) + "\n")
+    with GroupMerger(guide.text.report_key, _emails(client)) as merger:
+        for email in sorted(group.members):
+            project = group.members[email]
+            with snapshot_file(client, project.id, timeout=timeout, poll=poll, sleep=sleep) as tasks:
+                merger.add(email, project, tasks)
+        record = new_record(
+            guide=guide.name,
+            guide_version=guide.version,
+            project_id=group.anchor.id,
+            project_title=group.label,
+            blind_group={email: p.id for email, p in group.members.items()},
+            foreign_annotations=merger.foreign,
+            server=client.url,
+            tasks=len(merger),
+            annotations=merger.annotations,
+        )
+        with open_atomic(out) as handle:
+            merger.write(handle)
     return PullResult(out, write_sidecar(out, record), record)

@@ -114,18 +114,19 @@ def _read_tasks(handle: IO[bytes], project_id: int) -> Iterator[dict[str, Any]]:
         raise PullError(f"the export of project {project_id} {what} ({found}); run the command again") from None
 
 
-def snapshot_tasks(
+@contextlib.contextmanager
+def snapshot_file(
     client: StudioClient,
     project_id: int,
     *,
     timeout: float = 600.0,
     poll: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
-) -> list[Any]:
-    """A project's raw JSON export as its task list (downloaded to a temporary file first)."""
+) -> Iterator[Iterator[dict[str, Any]]]:
+    """A project's raw JSON export, downloaded to a temporary file, as its tasks one at a time."""
     with tempfile.TemporaryFile() as handle:
         download_snapshot(client, project_id, handle, timeout=timeout, poll=poll, sleep=sleep)
-        return list(_read_tasks(handle, project_id))
+        yield _read_tasks(handle, project_id)
 
 
 def pull_project(

@@ -106,8 +106,11 @@ def test_prepare_curate_export_and_rerun(campaign: Campaign, tmp_path: Path) -> 
     assert f'({DISPUTED}) / annotation {annotation_id} / result "conflit' in str(refused.value)
     assert not (tmp_path / "refused").exists()
     problems = validate_tasks(load_export(export), GUIDE, source="curation.json")
-    # Both markers are named; the guide's own rules still apply (no justification span is left yet).
+    # Both markers are named, and the tasks not curated yet; the guide's own rules still apply (no
+    # justification span is left yet).
     assert sorted(p.code for p in problems) == [
+        "curation-pending",
+        "curation-pending",
         "curation-unresolved",
         "curation-unresolved",
         "une-justification-au-moins",

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from partages_ls.cli.main import cli
 from partages_ls.content import bundled_workspace
-from partages_ls.errors import PartagesError
+from partages_ls.errors import Level, PartagesError
 from partages_ls.workflows.export import ExportRequest, run_export
 from partages_ls.workflows.validate import run_validate
 
@@ -149,5 +151,28 @@ def test_a_curation_export_streams_to_the_same_result(tmp_path: Path, target: st
         assert results[0][0] == "report" and len(results[0][1]["curation"]) == len(tasks) - 2
     validated = [run_validate_in_memory(export, bundled_workspace(), guide="infectiologie")[1]]
     validated.append(run_validate(export, bundled_workspace(), guide="infectiologie")[1])
-    assert validated[0] == validated[1]
+    # Since the in-memory copy was frozen, validate also names each curation task not finished yet.
+    pending = [d for d in validated[1] if d.code == "curation-pending"]
+    assert validated[0] == [d for d in validated[1] if d.code != "curation-pending"]
+    assert [d.location for d in pending] == [f"export.json / task {tasks[1]['id']} ({tasks[1]['data']['report']})"]
+    assert pending[0].level is Level.WARNING and "« Curation terminée » n'est pas cochée" in pending[0].message
     assert [d.code for d in validated[0]].count("curation-unresolved") == (2 if unresolved else 0)
+
+
+def test_validate_names_an_unfinished_curation_without_failing_unless_strict(tmp_path: Path) -> None:
+    """An unfinished curation task is a warning that says what is left; --strict makes it block."""
+    export = tmp_path / "curation.json"
+    tasks = _curation_export(unresolved=False)[:-1]
+    conflict = {"id": "c1", "from_name": "conflit", "to_name": "text", "type": "labels"}
+    conflict["value"] = {"start": 0, "end": 3, "text": tasks[1]["data"]["text"][:3], "labels": ["Conflit"]}
+    tasks[1]["annotations"][-1]["result"].append(conflict)
+    tasks[3]["annotations"] = []  # a curation task nobody opened
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    runner = CliRunner()
+    relaxed = runner.invoke(cli, ["validate", str(export), "--guide", "infectiologie"])
+    assert relaxed.exit_code == 0, relaxed.output
+    assert f"task {tasks[1]['id']} ({tasks[1]['data']['report']})" in relaxed.output
+    assert "curation non terminée" in relaxed.output and "1 région(s) Conflit encore présente(s)" in relaxed.output
+    assert "aucune annotation enregistrée" in relaxed.output and "curate status" in relaxed.output
+    strict = runner.invoke(cli, ["validate", str(export), "--guide", "infectiologie", "--strict"])
+    assert strict.exit_code == 1 and strict.output.count("curation non terminée") == 2, strict.output

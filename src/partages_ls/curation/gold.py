@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from partages_ls.curation.studio_format import is_done, markers, strip_curation
-from partages_ls.errors import Diagnostic
+from partages_ls.errors import Diagnostic, Level
 from partages_ls.exporters.shape import obj, objects
 
 CURATED_FLAG = "partages_ls_curated"  # set on the in-memory copy of a curated annotation
@@ -53,6 +53,32 @@ def unresolved_markers(tasks: list[dict[str, Any]], *, source: str = "export") -
                         code="curation-unresolved",
                     )
                 )
+    return found
+
+
+def pending_curation(tasks: list[dict[str, Any]], *, source: str = "export") -> list[Diagnostic]:
+    """One warning per curation task not finished yet: its annotations are drafts of the curator's
+    work, checked like any other, but nothing of the task can be exported as curated."""
+    found = []
+    for task in tasks:
+        if not is_curation_task(task):
+            continue
+        submitted = [raw for raw in objects(task.get("annotations")) if not raw.get("was_cancelled")]
+        if any(is_done(objects(raw.get("result"))) for raw in submitted):
+            continue
+        left = sum(len(markers(objects(raw.get("result")))) for raw in submitted)
+        state = f"{left} région(s) Conflit encore présente(s)" if submitted else "aucune annotation enregistrée"
+        report = obj(task.get("data")).get("report")
+        found.append(
+            Diagnostic(
+                f"{source} / task {task.get('id')} ({report})",
+                f"curation non terminée : « Curation terminée » n'est pas cochée ({state})",
+                Level.WARNING,
+                hint="finish it in Label Studio (resolve each Conflit region, tick « Curation terminée », Update); "
+                "`partages-ls curate status PROJECT` lists what is left",
+                code="curation-pending",
+            )
+        )
     return found
 
 

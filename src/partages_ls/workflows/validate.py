@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from partages_ls.curation.gold import guide_view, unresolved_markers
+from partages_ls.curation.gold import guide_view, pending_curation, unresolved_markers
 from partages_ls.errors import Diagnostic, Level
 from partages_ls.exporters.corpus import Provenance
 from partages_ls.exporters.labelstudio.read import annotator_of, stream_export
@@ -25,14 +25,14 @@ from partages_ls.workspace import Workspace
 def validate_tasks(tasks: Iterable[dict[str, Any]], guide: Guide, *, source: str = "export") -> list[Diagnostic]:
     """Every rule violation of every submitted annotation, located by task/annotation/result.
 
-    The unresolved curation markers (curation projects only) come first, then the rules' findings
-    in task order; ``tasks`` is read once, one task at a time.
+    The unresolved curation markers and the unfinished curation tasks (curation projects only) come
+    first, then the rules' findings in task order; ``tasks`` is read once, one task at a time.
     """
     rules = compile_rules(guide)
     unresolved: list[Diagnostic] = []
     diagnostics: list[Diagnostic] = []
     for position, original in enumerate(tasks):
-        unresolved += unresolved_markers([original], source=source)
+        unresolved += unresolved_markers([original], source=source) + pending_curation([original], source=source)
         (task,) = guide_view([original])
         data = task.get("data")
         text = data.get(guide.text.data_key) if isinstance(data, dict) else None

@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import stat
-import time
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +79,7 @@ def test_persistent_server_is_found_through_its_state_file_and_stopped(
     finally:
         server.stop()
 
-    began = time.monotonic()
     with LocalServer(data_dir=data_dir) as again:
-        assert time.monotonic() - began < 60
         assert again.url == server.url, "a restart keeps the port of the state file when it is free"
         assert check_token(again.url, token) == 200
     assert find_server(data_dir) is None

@@ -9,7 +9,7 @@ replacement, seeded), so point estimate and interval can never be computed two d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -113,6 +113,19 @@ class Ledger:
         cells = self._cells[self._row[document]]
         index = self.column(key)
         cells[index] = cells.get(index, 0.0) + value
+
+    def cells(self, document: str) -> Iterator[tuple[Hashable, float]]:
+        """The non-zero cells of one document's row, under their column keys."""
+        keys = list(self._columns)
+        for index, value in self._cells[self._row[document]].items():
+            yield keys[index], value
+
+    def load(self, columns: Iterable[Hashable], rows: Iterable[tuple[str, dict[int, float]]]) -> None:
+        """Fill an empty ledger: its columns in this order, then each document's cells by column number."""
+        for key in columns:
+            self.column(key)
+        for document, cells in rows:
+            self._cells[self._row[document]] = cells
 
     def totals(self) -> list[float]:
         """The sums of every column over all documents (what point estimates are computed from)."""

@@ -11,6 +11,8 @@ same bytes and memory holds one chunk of text.
 from __future__ import annotations
 
 import json.encoder
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import IO, Any
 
 INDENT = "  "
@@ -46,6 +48,16 @@ def _key(key: Any) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
 
 
+class Streamed(ABC):
+    """A list written as a JSON array without being held: its length, then its items read one by one."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Any]: ...
+
+
 class _Writer:
     def __init__(self, handle: IO[str]) -> None:
         self.handle = handle
@@ -69,7 +81,7 @@ class _Writer:
             pieces.append(int.__repr__(value))
         elif isinstance(value, float):
             pieces.append(_float(value))
-        elif isinstance(value, list | tuple):
+        elif isinstance(value, list | tuple | Streamed):
             self.sequence(value, level)
         elif isinstance(value, dict):
             self.mapping(value, level)
@@ -78,7 +90,7 @@ class _Writer:
         if len(pieces) > FLUSH:
             self.flush()
 
-    def sequence(self, value: list[Any] | tuple[Any, ...], level: int) -> None:
+    def sequence(self, value: list[Any] | tuple[Any, ...] | Streamed, level: int) -> None:
         if not value:
             self.pieces.append("[]")
             return

@@ -9,6 +9,7 @@ replacement, seeded), so point estimate and interval can never be computed two d
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -91,6 +92,10 @@ def _round(value: float | None) -> float | None:
 GroupFunction = Callable[[Sums], Sequence[Measure]]
 
 
+def _first(item: tuple[int, Any, Any]) -> int:
+    return item[0]
+
+
 class Ledger:
     """Per-document counts under named columns, and the figures computed from their sums."""
 
@@ -99,6 +104,7 @@ class Ledger:
         self._row = {document: index for index, document in enumerate(self.documents)}
         self._columns: dict[Hashable, int] = {}
         self._cells: list[dict[int, float]] = [{} for _ in self.documents]
+        self._packed_rows, self._packed_columns, self._packed_values = array("I"), array("I"), array("d")
         self._groups: list[tuple[list[Figure], GroupFunction]] = []
 
     def column(self, key: Hashable) -> int:
@@ -120,19 +126,31 @@ class Ledger:
         for index, value in self._cells[self._row[document]].items():
             yield keys[index], value
 
-    def load(self, columns: Iterable[Hashable], rows: Iterable[tuple[str, dict[int, float]]]) -> None:
-        """Fill an empty ledger: its columns in this order, then each document's cells by column number."""
+    def load(self, columns: Iterable[Hashable], rows: Iterable[tuple[str, Sequence[int], Sequence[float]]]) -> None:
+        """Fill an empty ledger: its columns in this order, then each document's cells by column number.
+
+        The rows stay packed (two flat arrays), a few bytes a cell instead of a dict per document.
+        """
         for key in columns:
             self.column(key)
-        for document, cells in rows:
-            self._cells[self._row[document]] = cells
+        ordered = sorted(((self._row[document], indices, values) for document, indices, values in rows), key=_first)
+        for row, indices, values in ordered:
+            self._packed_rows.extend([row] * len(indices))
+            self._packed_columns.extend(indices)
+            self._packed_values.extend(values)
+
+    def _entries(self) -> Iterator[tuple[int, int, float]]:
+        """(row, column, value) of every cell, row by row (packed cells and added cells hold other columns)."""
+        yield from zip(self._packed_rows, self._packed_columns, self._packed_values, strict=True)
+        for row, cells in enumerate(self._cells):
+            for index, value in cells.items():
+                yield row, index, value
 
     def totals(self) -> list[float]:
         """The sums of every column over all documents (what point estimates are computed from)."""
         result = [0.0] * len(self._columns)
-        for cells in self._cells:
-            for index, value in cells.items():
-                result[index] += value
+        for _, index, value in self._entries():
+            result[index] += value
         return result
 
     def figures(self, count: int, function: GroupFunction) -> list[Figure]:
@@ -163,9 +181,8 @@ class Ledger:
 
         size = len(self.documents)
         matrix = np.zeros((size, max(1, len(self._columns))))
-        for row, cells in enumerate(self._cells):
-            for index, value in cells.items():
-                matrix[row, index] = value
+        for row, index, value in self._entries():
+            matrix[row, index] = value
         generator = np.random.default_rng(seed)
         uniform = np.full(size, 1.0 / size)
         drawn: list[list[list[float]]] = [[[] for _ in created] for created, _ in live]

@@ -13,6 +13,7 @@ the same report :func:`~partages_ls.agreement.report.compute_report` gives for t
 from __future__ import annotations
 
 import pickle
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterator, Sequence
 from itertools import combinations
@@ -99,7 +100,8 @@ class StreamedReport:
         self.duplicates = 0
         self.others: Counter[str] = Counter()
         self.columns: dict[Hashable, int] = {}
-        self.rows: list[tuple[str, dict[int, float]]] = []
+        self.compared: list[str] = []  # the reports of the rows, in the order added
+        self.row_ends, self.row_columns, self.row_values = array("Q"), array("I"), array("d")
         self.guide_labels = {s.name: [label.id for label in s.labels] for s in guide.label_sets}
         self.extra_labels: dict[str, set[str]] = {name: set() for name in self.guide_labels}
         self.pair_counts: dict[tuple[str, str], defaultdict[str, list[int]]] = {}
@@ -271,14 +273,21 @@ class StreamedReport:
             only_b.update(span[3] for span in result.unmatched_b)
 
     def _row(self, report: str, ledger: Ledger) -> None:
-        """The document's ledger cells under the report's column numbers."""
-        row: dict[int, float] = {}
+        """The document's ledger cells under the report's column numbers, packed."""
         for key, value in ledger.cells(report):
             index = self.columns.get(key)
             if index is None:
                 index = self.columns[key] = len(self.columns)
-            row[index] = value
-        self.rows.append((report, row))
+            self.row_columns.append(index)
+            self.row_values.append(value)
+        self.compared.append(report)
+        self.row_ends.append(len(self.row_columns))
+
+    def _rows(self) -> Iterator[tuple[str, Sequence[int], Sequence[float]]]:
+        start = 0
+        for report, end in zip(self.compared, self.row_ends, strict=True):
+            yield report, self.row_columns[start:end], self.row_values[start:end]
+            start = end
 
     def _alpha(self, document: Document, submissions: dict[str, Annotation]) -> None:
         """Keep the spans α_u needs while the document may be one every annotator submitted."""
@@ -316,10 +325,10 @@ class StreamedReport:
         selected = _select(self.names, sorted(self.found))
         pairs = [Pair(a, b) for a, b in combinations(selected, 2)]
         shared = {pair.key: self.shared[pair.key] for pair in pairs}
-        compared = sorted(report for report, _ in self.rows)
+        compared = sorted(self.compared)
         ledger = Ledger(compared)
-        ledger.load(self.columns, self.rows)
-        self.rows.clear()
+        ledger.load(self.columns, self._rows())
+        del self.row_columns[:], self.row_values[:]
         sections: dict[str, Any] = {"_ledger": ledger}
         complete = sorted(self.alpha_documents) if self.most == len(selected) and len(selected) >= 2 else []
         spans: dict[str, Any] = {}

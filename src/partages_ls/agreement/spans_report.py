@@ -19,7 +19,7 @@ from partages_ls.agreement.bootstrap import Figure, Ledger, Measure, Sums, f1, n
 from partages_ls.agreement.collect import AgreementData, Pair
 from partages_ls.agreement.disagreements import Disagreement, make
 from partages_ls.agreement.matching import MODES, MatchResult, match_spans
-from partages_ls.agreement.unitizing import UnitizingUnit, alpha_unitizing
+from partages_ls.agreement.unitizing import UnitizingAgreement, UnitizingSums, UnitizingUnit, alpha_unitizing
 
 SpanItem = tuple[str, int, int, str, str]
 """(document, begin, end, label, region id): what the matcher sees of a span."""
@@ -235,21 +235,37 @@ def alpha_u_entry(
 
     Each span is (annotator, label, begin, end) with end > begin; the documents are laid end to end.
     """
-    overall = Figure()
-    per_label = {label: Figure() for label in labels}
-    result: dict[str, Any] = {"overall": overall, "per_label": per_label, "documents": len(documents)}
     length = sum(size for size, _ in documents)
     if len(annotators) < 2 or not documents or length == 0:
-        reason = NO_PAIR if len(annotators) < 2 else "aucun document soumis par tous les annotateurs"
-        for figure in (overall, *per_label.values()):
-            figure.set(no_data(reason))
-        return result
+        return _alpha_u_result(annotators, labels, len(documents), None)
     units: list[UnitizingUnit] = []
     offset = 0
     for size, spans in documents:
         units.extend((annotator, label, offset + begin, end - begin) for annotator, label, begin, end in spans)
         offset += size
     alpha = alpha_unitizing(units, 0, length, raters=annotators, merge_overlaps=True)
+    return _alpha_u_result(annotators, labels, len(documents), alpha)
+
+
+def alpha_u_summed(annotators: Sequence[str], labels: Sequence[str], sums: UnitizingSums | None) -> dict[str, Any]:
+    """:func:`alpha_u_entry` of the complete documents summed one at a time (``None``: there are none)."""
+    documents = 0 if sums is None else len(sums.documents)
+    if sums is None or len(annotators) < 2 or not documents or sums.length == 0:
+        return _alpha_u_result(annotators, labels, documents, None)
+    return _alpha_u_result(annotators, labels, documents, sums.result(annotators))
+
+
+def _alpha_u_result(
+    annotators: Sequence[str], labels: Sequence[str], documents: int, alpha: UnitizingAgreement | None
+) -> dict[str, Any]:
+    overall = Figure()
+    per_label = {label: Figure() for label in labels}
+    result: dict[str, Any] = {"overall": overall, "per_label": per_label, "documents": documents}
+    if alpha is None:
+        reason = NO_PAIR if len(annotators) < 2 else "aucun document soumis par tous les annotateurs"
+        for figure in (overall, *per_label.values()):
+            figure.set(no_data(reason))
+        return result
     overall.set(_unitizing_measure(alpha.overall.value, alpha.overall.note, "aucune zone"))
     for label, figure in per_label.items():
         found = alpha.categories.get(label)

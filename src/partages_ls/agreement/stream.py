@@ -41,18 +41,16 @@ from partages_ls.agreement.spans_report import (
     Matches,
     _count,
     _disagreements,
-    alpha_u_entry,
+    alpha_u_summed,
     finish_sd,
     mode_entry,
     mode_figures,
     span_items,
 )
+from partages_ls.agreement.unitizing import UnitizingSums
 from partages_ls.exporters.contamination import Contaminated
 from partages_ls.exporters.corpus import Annotation, Document, Flaw, Skipped
 from partages_ls.guides.model import Guide
-
-AlphaUnit = tuple[str, str, str, int, int]
-"""(label set, annotator, label, begin, end) of a span, what α_u needs of it."""
 
 
 class SpilledDisagreements(Streamed):
@@ -121,7 +119,7 @@ class StreamedReport:
         self.field_values: list[tuple[str, tuple[str, ...], tuple[tuple[str | None, ...], ...]]] = []
         self.field_confusion: dict[str, Counter[tuple[str, str]]] = {f.name: Counter() for f in guide.document_fields}
         self.most = 0  # most annotators on one document: only such documents can be complete
-        self.alpha_documents: list[tuple[str, int, tuple[AlphaUnit, ...]]] = []
+        self.alpha: dict[str, UnitizingSums] = {}
         self.counted: set[tuple[str, int | None]] = set()
         self.items: list[dict[str, Any]] = []
         self.waiting: list[Flaw] = []  # violations of annotations counted in another document, if any
@@ -290,20 +288,22 @@ class StreamedReport:
             start = end
 
     def _alpha(self, document: Document, submissions: dict[str, Annotation]) -> None:
-        """Keep the spans α_u needs while the document may be one every annotator submitted."""
+        """Sum α_u over the documents with the most annotators so far: only they can be complete."""
         count = len(submissions)
         if count < self.most:
             return
         if count > self.most:
             self.most = count
-            self.alpha_documents.clear()
-        units = tuple(
-            (s.label_set, who, s.label, s.begin, s.end)
-            for who, annotation in submissions.items()
-            for s in annotation.spans
-            if s.end > s.begin
-        )
-        self.alpha_documents.append((document.report, len(document.text), units))
+            self.alpha = {control: UnitizingSums() for control in self.guide_labels}
+        raters = list(submissions)
+        for control, sums in self.alpha.items():
+            units = [
+                (who, s.label, s.begin, s.end)
+                for who, annotation in submissions.items()
+                for s in annotation.spans
+                if s.label_set == control and s.end > s.begin
+            ]
+            sums.add(document.report, len(document.text), raters, units)
 
     def _spill(self, report: str, found: list[Disagreement]) -> None:
         if not found:
@@ -330,7 +330,7 @@ class StreamedReport:
         ledger.load(self.columns, self._rows())
         del self.row_columns[:], self.row_values[:]
         sections: dict[str, Any] = {"_ledger": ledger}
-        complete = sorted(self.alpha_documents) if self.most == len(selected) and len(selected) >= 2 else []
+        complete = self.most == len(selected) and len(selected) >= 2
         spans: dict[str, Any] = {}
         for control, known in self.guide_labels.items():
             labels = known + sorted(self.extra_labels[control] - set(known))
@@ -359,14 +359,7 @@ class StreamedReport:
                 "unmatched_a": [only_a[label] for label in labels],
                 "unmatched_b": [only_b[label] for label in labels],
             }
-            documents = [
-                (
-                    size,
-                    [(who, label, begin, end) for label_set, who, label, begin, end in units if label_set == control],
-                )
-                for _, size, units in complete
-            ]
-            entry["alpha_u"] = alpha_u_entry(selected, labels, documents)
+            entry["alpha_u"] = alpha_u_summed(selected, labels, self.alpha[control] if complete else None)
             spans[control] = entry
         sections["spans"] = spans
         attributes: dict[str, Any] = {}
@@ -425,7 +418,7 @@ class StreamedReport:
             "documents_by_annotator_count": {str(k): counts[k] for k in sorted(counts)},
             "single_annotator_documents": counts[1],
             "unannotated_documents": counts[0],
-            "complete_documents": len(complete),
+            "complete_documents": counts[len(selected)] if complete else 0,
             "duplicate_annotations_ignored": self.duplicates,
             "skipped_by_reason": dict(sorted(Counter(s.rule or s.kind for s in skipped).items())),
         }

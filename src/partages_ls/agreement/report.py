@@ -2,7 +2,9 @@
 
 :func:`compute_report` turns a corpus into the JSON report (spans, attributes, relations, document
 fields, coverage, conventions, disagreements), every headline figure with its bootstrap interval.
-The `agreement` workflow (``partages_ls.workflows.agreement``) reads the export and writes the files.
+The `agreement` workflow (``partages_ls.workflows.agreement``) reads the export and writes the files;
+it sums the same sections document by document (``partages_ls.agreement.stream``), and uses
+:func:`compute_report` on the whole corpus only with ``--reference``. Both give the same bytes.
 """
 
 from __future__ import annotations

@@ -3,13 +3,19 @@
 Writes ``agreement.html``, ``agreement.json``, ``agreement.md`` and ``disagreements.csv`` (and, with
 a reference, the "annotateur vs référence" files) into an output folder that is replaced atomically.
 
-The export is read task by task (:func:`~partages_ls.exporters.labelstudio.read.stream_export`), never held
-whole: each task is turned into its document as it comes, and only who completed and who last
-updated each of its annotations is kept on the side (what the contamination check needs once every
-annotator is known, a few bytes per annotation). The documents read (texts and annotations) are
-still held for the report's sections. ``--reference`` needs every raw task at once (the reference
-is chosen per report among annotations the annotators' view leaves out), so it keeps the whole
-export in memory.
+The export is read task by task (:func:`~partages_ls.exporters.labelstudio.read.stream_export` and
+:class:`~partages_ls.exporters.labelstudio.read.TaskReader`), never held whole, and the report is summed
+document by document (:class:`~partages_ls.agreement.stream.StreamedReport`): each document's annotators
+are matched as it comes and only its counts stay (a few hundred bytes), its disagreements go to a
+temporary spill file read back in report order when the files are written, and who completed and who
+last updated each annotation is scanned on the way (:class:`~partages_ls.exporters.contamination.ContaminationScan`).
+``--exclude-contaminated`` must know which annotations to leave out before the first is counted, so it
+reads the export twice (the first pass keeps only the authors). Peak memory does not grow with the
+number of reports beyond those counts (``benchmarks/bench_agreement.py``).
+
+``--reference`` keeps the in-memory path (:func:`~partages_ls.agreement.report.compute_report` on the
+whole corpus): the reference is chosen per report among annotations the annotators' view leaves out,
+and comparing with it needs every raw task at once.
 """
 
 from __future__ import annotations

@@ -104,7 +104,8 @@ class Ledger:
         self._row = {document: index for index, document in enumerate(self.documents)}
         self._columns: dict[Hashable, int] = {}
         self._cells: list[dict[int, float]] = [{} for _ in self.documents]
-        self._packed_rows, self._packed_columns, self._packed_values = array("I"), array("I"), array("d")
+        self._packed: tuple[array[int], array[float]] = (array("I"), array("d"))
+        self._packed_rows: list[tuple[int, int, int]] = []  # (row, start, end) in the packed arrays, by row
         self._groups: list[tuple[list[Figure], GroupFunction]] = []
 
     def column(self, key: Hashable) -> int:
@@ -126,22 +127,32 @@ class Ledger:
         for index, value in self._cells[self._row[document]].items():
             yield keys[index], value
 
-    def load(self, columns: Iterable[Hashable], rows: Iterable[tuple[str, Sequence[int], Sequence[float]]]) -> None:
-        """Fill an empty ledger: its columns in this order, then each document's cells by column number.
+    def load(
+        self,
+        columns: Iterable[Hashable],
+        reports: Sequence[str],
+        ends: Sequence[int],
+        indices: array[int],
+        values: array[float],
+    ) -> None:
+        """Fill an empty ledger: its columns in this order, then packed rows, taken as they are.
 
-        The rows stay packed (two flat arrays), a few bytes a cell instead of a dict per document.
+        Row ``n`` is the document ``reports[n]``: its cells are ``indices`` (column numbers) and
+        ``values`` from ``ends[n - 1]`` (0 for the first) to ``ends[n]``. A few bytes a cell instead
+        of a dict per document, and no copy.
         """
         for key in columns:
             self.column(key)
-        ordered = sorted(((self._row[document], indices, values) for document, indices, values in rows), key=_first)
-        for row, indices, values in ordered:
-            self._packed_rows.extend([row] * len(indices))
-            self._packed_columns.extend(indices)
-            self._packed_values.extend(values)
+        self._packed = (indices, values)
+        starts = [0, *ends][: len(ends)]
+        self._packed_rows = sorted(zip((self._row[r] for r in reports), starts, ends, strict=True))
 
     def _entries(self) -> Iterator[tuple[int, int, float]]:
         """(row, column, value) of every cell, row by row (packed cells and added cells hold other columns)."""
-        yield from zip(self._packed_rows, self._packed_columns, self._packed_values, strict=True)
+        indices, values = self._packed
+        for row, start, end in self._packed_rows:
+            for position in range(start, end):
+                yield row, indices[position], values[position]
         for row, cells in enumerate(self._cells):
             for index, value in cells.items():
                 yield row, index, value
@@ -181,8 +192,16 @@ class Ledger:
 
         size = len(self.documents)
         matrix = np.zeros((size, max(1, len(self._columns))))
-        for row, index, value in self._entries():
-            matrix[row, index] = value
+        packed_indices, packed_values = self._packed
+        if self._packed_rows:
+            rows, starts, ends = (np.asarray(column) for column in zip(*self._packed_rows, strict=True))
+            spans = zip(starts.tolist(), ends.tolist(), strict=True)
+            cells = np.concatenate([np.arange(start, end) for start, end in spans])
+            columns = np.frombuffer(packed_indices, dtype=np.uint32)[cells]
+            matrix[np.repeat(rows, ends - starts), columns] = np.frombuffer(packed_values, dtype=np.float64)[cells]
+        for row, cells_of_row in enumerate(self._cells):
+            for index, value in cells_of_row.items():
+                matrix[row, index] = value
         generator = np.random.default_rng(seed)
         uniform = np.full(size, 1.0 / size)
         drawn: list[list[list[float]]] = [[[] for _ in created] for created, _ in live]

@@ -58,6 +58,16 @@ class Streamed(ABC):
     def __iter__(self) -> Iterator[Any]: ...
 
 
+class StreamedMapping(ABC):
+    """An object written as a JSON object without being held: its length, then its items made one by one."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def items(self) -> Iterator[tuple[str, Any]]: ...
+
+
 class _Writer:
     def __init__(self, handle: IO[str]) -> None:
         self.handle = handle
@@ -83,7 +93,7 @@ class _Writer:
             pieces.append(_float(value))
         elif isinstance(value, list | tuple | Streamed):
             self.sequence(value, level)
-        elif isinstance(value, dict):
+        elif isinstance(value, dict | StreamedMapping):
             self.mapping(value, level)
         else:
             raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
@@ -102,7 +112,7 @@ class _Writer:
             self.value(item, level + 1)
         self.pieces.append("\n" + INDENT * level + "]")
 
-    def mapping(self, value: dict[Any, Any], level: int) -> None:
+    def mapping(self, value: dict[Any, Any] | StreamedMapping, level: int) -> None:
         if not value:
             self.pieces.append("{}")
             return

@@ -18,6 +18,7 @@ from typing import Any
 from partages_ls.agreement.bootstrap import Figure, Ledger, Measure, Sums, f1, no_data
 from partages_ls.agreement.collect import AgreementData, Pair
 from partages_ls.agreement.disagreements import Disagreement, make
+from partages_ls.agreement.json_text import StreamedMapping
 from partages_ls.agreement.matching import MODES, MatchResult, match_spans
 from partages_ls.agreement.unitizing import UnitizingAgreement, UnitizingSums, UnitizingUnit, alpha_unitizing
 
@@ -157,7 +158,7 @@ def mode_entry(
     shared: dict[str, int],
     pair_counts: dict[str, list[int]],
     label_counts: dict[str, list[float]],
-    per_document: dict[str, dict[str, Any]],
+    per_document: dict[str, dict[str, Any]] | StreamedMapping,
 ) -> dict[str, Any]:
     """One mode's entry of the ``spans`` section from its registered figures and summed counts."""
     micro, macro, mean = figures[:3]

@@ -33,7 +33,7 @@ from partages_ls.agreement.fields_report import (
     justification_entry,
     justification_figures,
 )
-from partages_ls.agreement.json_text import Streamed
+from partages_ls.agreement.json_text import Streamed, StreamedMapping
 from partages_ls.agreement.matching import MODES, match_spans
 from partages_ls.agreement.relations_report import ENDPOINT_MODES, _exact_map, _overlap_map, _pair, relations_entry
 from partages_ls.agreement.report import REPORT_FORMAT, AgreementOptions, AgreementReport, _plain, conventions
@@ -82,6 +82,33 @@ class _JsonItems(Streamed):
         return (item.as_json() for item in self.items)
 
 
+class PerDocument(StreamedMapping):
+    """One mode's ``per_document`` table (F1 and counts of each compared document), packed, in report order."""
+
+    def __init__(self) -> None:
+        self.reports: list[str] = []
+        self.counts = array("I")  # matched, |A|, |B| of each report in turn
+
+    def add(self, report: str, matched: int, a: int, b: int) -> None:
+        self.reports.append(report)
+        self.counts.extend((matched, a, b))
+
+    def sort(self) -> None:
+        order = sorted(range(len(self.reports)), key=self.reports.__getitem__)
+        counts = self.counts
+        self.reports = [self.reports[i] for i in order]
+        self.counts = array("I", (counts[3 * i + k] for i in order for k in range(3)))
+
+    def __len__(self) -> int:
+        return len(self.reports)
+
+    def items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        counts = self.counts
+        for position, report in enumerate(self.reports):
+            m, a, b = counts[3 * position : 3 * position + 3]
+            yield report, {"f1": f1(m, a, b).value, "matched": m, "a": a, "b": b}
+
+
 class StreamedReport:
     """The report's sums over documents, fed one document at a time (see the module docstring)."""
 
@@ -104,12 +131,12 @@ class StreamedReport:
         self.extra_labels: dict[str, set[str]] = {name: set() for name in self.guide_labels}
         self.pair_counts: dict[tuple[str, str], defaultdict[str, list[int]]] = {}
         self.label_counts: dict[tuple[str, str], defaultdict[str, list[float]]] = {}
-        self.per_document: dict[tuple[str, str], list[tuple[str, int, int, int]]] = {}
+        self.per_document: dict[tuple[str, str], PerDocument] = {}
         for control in self.guide_labels:
             for mode in MODES:
                 self.pair_counts[control, mode] = defaultdict(lambda: [0, 0, 0])
                 self.label_counts[control, mode] = defaultdict(lambda: [0.0, 0.0, 0.0])
-                self.per_document[control, mode] = []
+                self.per_document[control, mode] = PerDocument()
         self.confusion: dict[str, tuple[Counter[tuple[str, str]], Counter[str], Counter[str]]] = {
             control: (Counter(), Counter(), Counter()) for control in self.guide_labels
         }
@@ -190,7 +217,7 @@ class StreamedReport:
             for mode in MODES:
                 m, a, b = totals[mode]
                 if a or b:
-                    self.per_document[control, mode].append((report, m, a, b))
+                    self.per_document[control, mode].add(report, m, a, b)
         for label_set in self.guide.label_sets:
             for attribute in label_set.attributes:
                 cells = self.attribute_cells.setdefault(attribute.name, {})
@@ -281,12 +308,6 @@ class StreamedReport:
         self.compared.append(report)
         self.row_ends.append(len(self.row_columns))
 
-    def _rows(self) -> Iterator[tuple[str, Sequence[int], Sequence[float]]]:
-        start = 0
-        for report, end in zip(self.compared, self.row_ends, strict=True):
-            yield report, self.row_columns[start:end], self.row_values[start:end]
-            start = end
-
     def _alpha(self, document: Document, submissions: dict[str, Annotation]) -> None:
         """Sum α_u over the documents with the most annotators so far: only they can be complete."""
         count = len(submissions)
@@ -327,8 +348,7 @@ class StreamedReport:
         shared = {pair.key: self.shared[pair.key] for pair in pairs}
         compared = sorted(self.compared)
         ledger = Ledger(compared)
-        ledger.load(self.columns, self._rows())
-        del self.row_columns[:], self.row_values[:]
+        ledger.load(self.columns, self.compared, self.row_ends, self.row_columns, self.row_values)
         sections: dict[str, Any] = {"_ledger": ledger}
         complete = self.most == len(selected) and len(selected) >= 2
         spans: dict[str, Any] = {}
@@ -339,10 +359,8 @@ class StreamedReport:
                 figures = mode_figures(ledger, control, mode, labels, pairs, shared)
                 counted = self.pair_counts[control, mode]
                 by_label = self.label_counts[control, mode]
-                per_document = {
-                    report: {"f1": f1(m, a, b).value, "matched": m, "a": a, "b": b}
-                    for report, m, a, b in sorted(self.per_document[control, mode])
-                }
+                per_document = self.per_document[control, mode]
+                per_document.sort()
                 entry[mode] = mode_entry(
                     figures,
                     pairs,

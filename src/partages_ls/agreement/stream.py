@@ -147,7 +147,7 @@ class StreamedReport:
         self.field_confusion: dict[str, Counter[tuple[str, str]]] = {f.name: Counter() for f in guide.document_fields}
         self.most = 0  # most annotators on one document: only such documents can be complete
         self.alpha: dict[str, UnitizingSums] = {}
-        self.counted: set[tuple[str, int | None]] = set()
+        self.counted: dict[str, set[int | None]] = {}  # annotation ids counted, by annotator
         self.items: list[dict[str, Any]] = []
         self.waiting: list[Flaw] = []  # violations of annotations counted in another document, if any
         self.index: list[tuple[str, int, int]] = []
@@ -183,7 +183,8 @@ class StreamedReport:
                 known = self.guide_labels.get(span.label_set)
                 if known is not None and span.label not in known:
                     self.extra_labels[span.label_set].add(span.label)
-        self.counted.update(local)
+        for who, annotation_id in local:
+            self.counted.setdefault(who, set()).add(annotation_id)
         for flaw in flaws:
             if flaw_key(flaw) in local:
                 self.items.append(flaw_item(flaw, self.no_text))
@@ -422,9 +423,13 @@ class StreamedReport:
             )
         sections["document_fields"] = fields
         items = self.items
-        items.extend(flaw_item(flaw, self.no_text) for flaw in self.waiting if flaw_key(flaw) in self.counted)
+        items.extend(
+            flaw_item(flaw, self.no_text)
+            for flaw in self.waiting
+            if flaw_key(flaw)[1] in self.counted.get(flaw_key(flaw)[0], ())
+        )
         sections["conformance"] = conformance_summary(
-            items, selected, Counter(who for who, _ in self.counted), len(self.counted)
+            items, selected, {who: len(ids) for who, ids in self.counted.items()}, sum(map(len, self.counted.values()))
         )
         counts = self.by_count
         sections["annotators"] = selected

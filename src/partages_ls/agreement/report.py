@@ -20,6 +20,7 @@ from partages_ls.agreement.collect import AgreementOptionsError, collect
 from partages_ls.agreement.conformance import conformance_section
 from partages_ls.agreement.disagreements import KINDS, Disagreement
 from partages_ls.agreement.fields_report import fields_section
+from partages_ls.agreement.json_text import Streamed
 from partages_ls.agreement.matching import MODES
 from partages_ls.agreement.relations_report import relations_section
 from partages_ls.agreement.spans_report import finish_sd, spans_section
@@ -60,7 +61,7 @@ class AgreementReport:
     """The JSON report (plain data, stable keys) and the disagreement list it summarises."""
 
     data: dict[str, Any]
-    disagreements: list[Disagreement]
+    disagreements: list[Disagreement] | Streamed  # Streamed: read back from a spill file (agreement.stream)
     guide: Guide
     reference: dict[str, Any] | None = None  # the "annotateur vs référence" section, when asked for
 

@@ -489,4 +489,4 @@ def streamed_report(
         },
         "conventions": conventions(options, len(compared), len(contaminated)),
     }
-    return AgreementReport(_plain(report), listed, guide)  # type: ignore[arg-type]
+    return AgreementReport(_plain(report), listed, guide)

@@ -76,3 +76,29 @@ def test_the_contamination_scan_finds_what_find_contaminated_finds() -> None:
     expected = find_contaminated(tasks, "report")
     assert expected, "the export has annotations edited by another annotator"
     assert scan.found() == expected
+
+
+def test_fewer_weights_drawn_at_once_give_the_same_intervals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large corpus draws its bootstrap weights a few samples at a time: the intervals do not change."""
+    from partages_ls.agreement import bootstrap
+    from partages_ls.agreement.bootstrap import Ledger, f1
+
+    documents = [f"doc-{n}" for n in range(40)]
+    rng = random.Random(3)
+
+    def intervals() -> list[tuple[float, float] | None]:
+        ledger = Ledger(documents)
+        for document in documents:
+            ledger.add(document, "m", rng.randint(0, 5))
+            ledger.add(document, "a", rng.randint(5, 8))
+            ledger.add(document, "b", rng.randint(5, 8))
+        columns = [ledger.column(key) for key in "mab"]
+        figure = ledger.figure(lambda sums: f1(*(sums[i] for i in columns)))
+        ledger.evaluate(300, 5)
+        return [figure.ci95]
+
+    rng.seed(3)
+    whole = intervals()
+    monkeypatch.setattr(bootstrap, "CHUNK_CELLS", 7 * len(documents))  # 7 samples at a time
+    rng.seed(3)
+    assert intervals() == whole and whole[0] is not None

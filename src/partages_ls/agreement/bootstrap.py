@@ -21,6 +21,9 @@ DEFAULT_SEED = 1
 MAX_SAMPLES = 100_000  # bounds time and memory; 1000 already give stable 95% intervals
 MAX_SEED = 2**32 - 1
 CHUNK = 100
+CHUNK_CELLS = 2_000_000
+"""Most resampling weights drawn at once (samples × documents): 32 MB, whatever the corpus's size.
+Drawing fewer rows at a time gives the same weights (``tests/agreement_report/test_streamed_sums.py``)."""
 
 REASONS_FR: dict[Note, str] = {
     Note.NO_DATA: "aucune donnée sur laquelle calculer",
@@ -207,7 +210,7 @@ class Ledger:
         drawn: list[list[list[float]]] = [[[] for _ in created] for created, _ in live]
         done = 0
         while done < samples:
-            chunk = min(CHUNK, samples - done)
+            chunk = min(CHUNK, samples - done, max(1, CHUNK_CELLS // size))
             weights = generator.multinomial(size, uniform, size=chunk).astype(np.float64)
             for sums in (weights @ matrix).tolist():
                 for values, (_, function) in zip(drawn, live, strict=True):

@@ -264,7 +264,8 @@ class StreamedReport:
             if spec.justified_by:
                 positions = {pair.key: (data.annotators.index(pair.a), data.annotators.index(pair.b)) for pair in pairs}
                 _justification_section(data, ledger, matches, spec, {report: chosen}, positions)
-        self.field_values.append((report, tuple(submissions), tuple(values.values())))
+        if values:
+            self.field_values.append((report, tuple(submissions), tuple(values.values())))
         self._row(report, ledger)
         self._alpha(document, submissions)
         self._spill(report, found)

@@ -196,12 +196,11 @@ class Ledger:
         size = len(self.documents)
         matrix = np.zeros((size, max(1, len(self._columns))))
         packed_indices, packed_values = self._packed
-        if self._packed_rows:
-            rows, starts, ends = (np.asarray(column) for column in zip(*self._packed_rows, strict=True))
-            spans = zip(starts.tolist(), ends.tolist(), strict=True)
-            cells = np.concatenate([np.arange(start, end) for start, end in spans])
-            columns = np.frombuffer(packed_indices, dtype=np.uint32)[cells]
-            matrix[np.repeat(rows, ends - starts), columns] = np.frombuffer(packed_values, dtype=np.float64)[cells]
+        if self._packed_rows:  # row by row: no temporary as large as the packed cells
+            cell_columns = np.frombuffer(packed_indices, dtype=np.uint32)
+            cell_values = np.frombuffer(packed_values, dtype=np.float64)
+            for row, start, end in self._packed_rows:
+                matrix[row, cell_columns[start:end]] = cell_values[start:end]
         for row, cells_of_row in enumerate(self._cells):
             for index, value in cells_of_row.items():
                 matrix[row, index] = value

@@ -114,7 +114,6 @@ def _streamed(request: AgreementRequest, guide: Guide, folder: Path) -> Agreemen
             scan.add(task)
         excluded = {c.annotation_id for c in scan.found() if c.annotation_id is not None}
     reader = TaskReader(guide, source=path.name)
-    flaws = reader.corpus.flaws
     with tempfile.TemporaryFile(prefix="partages-agreement-") as spill:
         streamed = StreamedReport(guide, options.annotators, options.iou, options.no_text, spill)
         for task in stream_export(path):
@@ -122,8 +121,8 @@ def _streamed(request: AgreementRequest, guide: Guide, folder: Path) -> Agreemen
                 scan.add(task)
             for viewed in annotators_view([task]):
                 document = reader.read(viewed)
-                new = list(flaws)
-                flaws.clear()
+                new = list(reader.corpus.flaws)  # this document's violations; the reader keeps none
+                reader.corpus.flaws.clear()
                 if document is None:
                     continue
                 if excluded:

@@ -21,8 +21,8 @@ DEFAULT_SEED = 1
 MAX_SAMPLES = 100_000  # bounds time and memory; 1000 already give stable 95% intervals
 MAX_SEED = 2**32 - 1
 CHUNK = 100
-CHUNK_CELLS = 2_000_000
-"""Most resampling weights drawn at once (samples × documents): 32 MB, whatever the corpus's size.
+CHUNK_CELLS = 1_000_000
+"""Most resampling weights drawn at once (samples × documents): 16 MB, whatever the corpus's size.
 Drawing fewer rows at a time gives the same weights (``tests/agreement_report/test_streamed_sums.py``)."""
 
 REASONS_FR: dict[Note, str] = {
@@ -201,6 +201,9 @@ class Ledger:
             cell_values = np.frombuffer(packed_values, dtype=np.float64)
             for row, start, end in self._packed_rows:
                 matrix[row, cell_columns[start:end]] = cell_values[start:end]
+            # The matrix holds them now, and evaluate() is the ledger's last step: free them before drawing.
+            del cell_columns, cell_values, packed_indices, packed_values
+            self._packed, self._packed_rows = (array("I"), array("d")), []
         for row, cells_of_row in enumerate(self._cells):
             for index, value in cells_of_row.items():
                 matrix[row, index] = value

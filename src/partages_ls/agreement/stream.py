@@ -351,6 +351,7 @@ class StreamedReport:
         compared = sorted(self.compared)
         ledger = Ledger(compared)
         ledger.load(self.columns, self.compared, self.row_ends, self.row_columns, self.row_values)
+        self.row_columns, self.row_values = array("I"), array("d")  # the ledger's now, freed once copied
         sections: dict[str, Any] = {"_ledger": ledger}
         complete = self.most == len(selected) and len(selected) >= 2
         spans: dict[str, Any] = {}

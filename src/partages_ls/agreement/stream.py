@@ -3,8 +3,9 @@
 :class:`StreamedReport` takes one document at a time (``add``), matches its annotators at once and
 keeps only what the report sums over documents: per-document ledger rows (the bootstrap's units),
 counts per pair, label, attribute value, relation type and field class, each compared document's
-F1 counts, the violations listed, and the α_u units of the documents every annotator may have
-submitted. Each document's disagreements are sorted and written to a spill file as they are found;
+F1 counts, the violations listed, and α_u's sums (:class:`~partages_ls.agreement.unitizing.UnitizingSums`)
+over the documents with the most annotators so far (only they can be complete). Each document's
+disagreements are sorted and written to a spill file as they are found;
 :meth:`StreamedReport.finish` registers the figures once the annotators are all known and returns
 the same report :func:`~partages_ls.agreement.report.compute_report` gives for the whole corpus
 (``tests/agreement_report/test_streaming.py`` compares them byte for byte).

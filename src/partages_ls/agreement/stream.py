@@ -1,4 +1,4 @@
-"""The agreement report built document by document: memory that does not grow with the corpus.
+"""The agreement report built document by document: a few hundred bytes kept per document, not the document.
 
 :class:`StreamedReport` takes one document at a time (``add``), matches its annotators at once and
 keeps only what the report sums over documents: per-document ledger rows (the bootstrap's units),

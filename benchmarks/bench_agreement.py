@@ -48,6 +48,12 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """CPU time (user + system) of this process so far: steadier than wall time on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _full_report(export: str, out: str, samples: int, seed: int, profile: int) -> dict[str, Any]:
     """`partages-ls agreement` as the command runs it (the export read task by task), in this process."""
     from partages_ls.agreement.report import AgreementOptions
@@ -64,9 +70,9 @@ def _full_report(export: str, out: str, samples: int, seed: int, profile: int) -
 
         profiler = cProfile.Profile()
         profiler.enable()
-    start = time.perf_counter()
+    start, used = time.perf_counter(), _cpu_s()
     report = run_agreement(request, bundled_workspace())
-    total = time.perf_counter() - start
+    total, cpu = time.perf_counter() - start, _cpu_s() - used
     top = ""
     if profiler is not None:
         import io
@@ -79,6 +85,7 @@ def _full_report(export: str, out: str, samples: int, seed: int, profile: int) -
     spans = report.data["spans"]["LABEL"]
     return {
         "total_s": total,
+        "cpu_s": cpu,
         "rss_mb": _rss_mb(),
         "baseline_mb": baseline,
         "profile": top,
@@ -187,7 +194,8 @@ def main() -> None:
         full = _run(_full_report, str(export), str(Path(tmp) / "report"), args.bootstrap, args.seed, args.profile)
         print(
             f"\nfull report, `partages-ls agreement` workflow (--bootstrap {args.bootstrap}): "
-            f"{full['total_s']:.1f} s wall, peak RSS {full['rss_mb']:.0f} MB of the child process "
+            f"{full['total_s']:.1f} s wall, {full['cpu_s']:.1f} s CPU, "
+            f"peak RSS {full['rss_mb']:.0f} MB of the child process "
             f"(after imports {full['baseline_mb']:.0f} MB)"
         )
         print(

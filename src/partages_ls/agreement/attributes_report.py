@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from partages_ls.agreement.bootstrap import Ledger, Measure, Sums, from_agreement, ratio
+from partages_ls.agreement.bootstrap import Figure, Ledger, Measure, Sums, from_agreement, ratio
 from partages_ls.agreement.coefficients import cohen_kappa_counts
-from partages_ls.agreement.collect import AgreementData
+from partages_ls.agreement.collect import AgreementData, Pair
 from partages_ls.agreement.disagreements import Disagreement, make
 from partages_ls.agreement.krippendorff import Coincidences, alpha_from_coincidences
 from partages_ls.agreement.spans_report import Matches
@@ -58,8 +58,26 @@ def _attribute(
     pairs = data.pairs
     cells: dict[str, Counter[tuple[str, str]]] = {pair.key: Counter() for pair in pairs}
     missing = Counter[str]()
+    found = attribute_counts(data, ledger, matches, control, name, applies, no_text, cells, missing)
+    figures = attribute_figures(ledger, name, pairs, cells)
+    return attribute_entry(figures, control, applies, guide_values, pairs, cells, missing), found
+
+
+def attribute_counts(
+    data: AgreementData,
+    ledger: Ledger,
+    matches: Matches,
+    control: str,
+    name: str,
+    applies: set[str],
+    no_text: bool,
+    cells: dict[str, Counter[tuple[str, str]]],
+    missing: Counter[str],
+) -> list[Disagreement]:
+    """Count one attribute's value pairs on matched spans (into ``cells`` per pair and the ledger) and
+    its missing values; return its disagreements."""
     found: list[Disagreement] = []
-    for pair in pairs:
+    for pair in data.pairs:
         for match in matches.overlap[control, pair.key].pairs:
             if match.a[3] not in applies:
                 continue
@@ -69,7 +87,7 @@ def _attribute(
             if value_a is None or value_b is None:
                 missing["a_only" if value_b is None and value_a else "b_only" if value_b else "neither"] += 1
             else:
-                cells[pair.key][value_a, value_b] += 1
+                cells.setdefault(pair.key, Counter())[value_a, value_b] += 1
                 ledger.add(document, ("attribute", name, pair.key, value_a, value_b))
             if value_a != value_b:
                 found.append(
@@ -84,6 +102,13 @@ def _attribute(
                         (match.b[1], match.b[2]),
                     )
                 )
+    return found
+
+
+def attribute_figures(
+    ledger: Ledger, name: str, pairs: Sequence[Pair], cells: Mapping[str, Counter[tuple[str, str]]]
+) -> list[Figure]:
+    """Register an attribute's figures (pooled observed and α, then observed and κ per pair)."""
     columns = {
         pair.key: {cell: ledger.column(("attribute", name, pair.key, *cell)) for cell in cells[pair.key]}
         for pair in pairs
@@ -110,11 +135,23 @@ def _attribute(
             measures.append(from_agreement(cohen_kappa_counts(counts), NO_UNIT))
         return measures
 
-    figures = ledger.figures(2 + 2 * len(pairs), compute)
+    return ledger.figures(2 + 2 * len(pairs), compute)
+
+
+def attribute_entry(
+    figures: Sequence[Figure],
+    control: str,
+    applies: set[str],
+    guide_values: Sequence[str],
+    pairs: Sequence[Pair],
+    cells: Mapping[str, Counter[tuple[str, str]]],
+    missing: Counter[str],
+) -> dict[str, Any]:
+    """An attribute's entry of the ``attributes`` section from its figures and summed value pairs."""
     used = {value for counts in cells.values() for cell in counts for value in cell}
     values = _ordered(used, guide_values)
     pooled_cells = sum(cells.values(), Counter[tuple[str, str]]())
-    section = {
+    return {
         "label_set": control,
         "labels": sorted(applies),
         "observed": figures[0],
@@ -134,7 +171,6 @@ def _attribute(
             "matrix": [[pooled_cells[row, column] for column in values] for row in values],
         },
     }
-    return section, found
 
 
 def attributes_section(

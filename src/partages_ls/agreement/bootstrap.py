@@ -9,7 +9,8 @@ replacement, seeded), so point estimate and interval can never be computed two d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from array import array
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -20,6 +21,9 @@ DEFAULT_SEED = 1
 MAX_SAMPLES = 100_000  # bounds time and memory; 1000 already give stable 95% intervals
 MAX_SEED = 2**32 - 1
 CHUNK = 100
+CHUNK_CELLS = 1_000_000
+"""Most resampling weights drawn at once (samples × documents): 16 MB, whatever the corpus's size.
+Drawing fewer rows at a time gives the same weights (``tests/agreement_report/test_streamed_sums.py``)."""
 
 REASONS_FR: dict[Note, str] = {
     Note.NO_DATA: "aucune donnée sur laquelle calculer",
@@ -91,6 +95,10 @@ def _round(value: float | None) -> float | None:
 GroupFunction = Callable[[Sums], Sequence[Measure]]
 
 
+def _first(item: tuple[int, Any, Any]) -> int:
+    return item[0]
+
+
 class Ledger:
     """Per-document counts under named columns, and the figures computed from their sums."""
 
@@ -99,6 +107,8 @@ class Ledger:
         self._row = {document: index for index, document in enumerate(self.documents)}
         self._columns: dict[Hashable, int] = {}
         self._cells: list[dict[int, float]] = [{} for _ in self.documents]
+        self._packed: tuple[array[int], array[float]] = (array("I"), array("d"))
+        self._packed_rows: list[tuple[int, int, int]] = []  # (row, start, end) in the packed arrays, by row
         self._groups: list[tuple[list[Figure], GroupFunction]] = []
 
     def column(self, key: Hashable) -> int:
@@ -114,12 +124,47 @@ class Ledger:
         index = self.column(key)
         cells[index] = cells.get(index, 0.0) + value
 
+    def cells(self, document: str) -> Iterator[tuple[Hashable, float]]:
+        """The non-zero cells of one document's row, under their column keys."""
+        keys = list(self._columns)
+        for index, value in self._cells[self._row[document]].items():
+            yield keys[index], value
+
+    def load(
+        self,
+        columns: Iterable[Hashable],
+        reports: Sequence[str],
+        ends: Sequence[int],
+        indices: array[int],
+        values: array[float],
+    ) -> None:
+        """Fill an empty ledger: its columns in this order, then packed rows, taken as they are.
+
+        Row ``n`` is the document ``reports[n]``: its cells are ``indices`` (column numbers) and
+        ``values`` from ``ends[n - 1]`` (0 for the first) to ``ends[n]``. A few bytes a cell instead
+        of a dict per document, and no copy.
+        """
+        for key in columns:
+            self.column(key)
+        self._packed = (indices, values)
+        starts = [0, *ends][: len(ends)]
+        self._packed_rows = sorted(zip((self._row[r] for r in reports), starts, ends, strict=True))
+
+    def _entries(self) -> Iterator[tuple[int, int, float]]:
+        """(row, column, value) of every cell, row by row (packed cells and added cells hold other columns)."""
+        indices, values = self._packed
+        for row, start, end in self._packed_rows:
+            for position in range(start, end):
+                yield row, indices[position], values[position]
+        for row, cells in enumerate(self._cells):
+            for index, value in cells.items():
+                yield row, index, value
+
     def totals(self) -> list[float]:
         """The sums of every column over all documents (what point estimates are computed from)."""
         result = [0.0] * len(self._columns)
-        for cells in self._cells:
-            for index, value in cells.items():
-                result[index] += value
+        for _, index, value in self._entries():
+            result[index] += value
         return result
 
     def figures(self, count: int, function: GroupFunction) -> list[Figure]:
@@ -150,15 +195,24 @@ class Ledger:
 
         size = len(self.documents)
         matrix = np.zeros((size, max(1, len(self._columns))))
-        for row, cells in enumerate(self._cells):
-            for index, value in cells.items():
+        packed_indices, packed_values = self._packed
+        if self._packed_rows:  # row by row: no temporary as large as the packed cells
+            cell_columns = np.frombuffer(packed_indices, dtype=np.uint32)
+            cell_values = np.frombuffer(packed_values, dtype=np.float64)
+            for row, start, end in self._packed_rows:
+                matrix[row, cell_columns[start:end]] = cell_values[start:end]
+            # The matrix holds them now, and evaluate() is the ledger's last step: free them before drawing.
+            del cell_columns, cell_values, packed_indices, packed_values
+            self._packed, self._packed_rows = (array("I"), array("d")), []
+        for row, cells_of_row in enumerate(self._cells):
+            for index, value in cells_of_row.items():
                 matrix[row, index] = value
         generator = np.random.default_rng(seed)
         uniform = np.full(size, 1.0 / size)
         drawn: list[list[list[float]]] = [[[] for _ in created] for created, _ in live]
         done = 0
         while done < samples:
-            chunk = min(CHUNK, samples - done)
+            chunk = min(CHUNK, samples - done, max(1, CHUNK_CELLS // size))
             weights = generator.multinomial(size, uniform, size=chunk).astype(np.float64)
             for sums in (weights @ matrix).tolist():
                 for values, (_, function) in zip(drawn, live, strict=True):

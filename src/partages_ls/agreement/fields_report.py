@@ -15,14 +15,14 @@ from collections.abc import Iterable, Sequence
 from itertools import chain, repeat
 from typing import Any
 
-from partages_ls.agreement.bootstrap import Ledger, Measure, Sums, f1, from_agreement, no_data, ratio
+from partages_ls.agreement.bootstrap import Figure, Ledger, Measure, Sums, f1, from_agreement, no_data, ratio
 from partages_ls.agreement.coefficients import (
     cohen_kappa_counts,
     fleiss_kappa_result,
     gwet_ac1_result,
     percent_agreement,
 )
-from partages_ls.agreement.collect import AgreementData
+from partages_ls.agreement.collect import AgreementData, Pair
 from partages_ls.agreement.disagreements import Disagreement, make
 from partages_ls.agreement.krippendorff import alpha_from_coincidences, coincidences_from_units
 from partages_ls.agreement.spans_report import Matches
@@ -56,7 +56,73 @@ def _field(
         )
         patterns[document] = pattern
         ledger.add(document, ("field", spec.name, pattern))
-    distinct = sorted(set(patterns.values()), key=repr)
+    positions = {pair.key: (annotators.index(pair.a), annotators.index(pair.b)) for pair in pairs}
+    figures = field_figures(ledger, spec, annotators, pairs, set(patterns.values()))
+    confusion: Counter[tuple[str, str]] = Counter()
+    found: list[Disagreement] = []
+    for document, pattern in patterns.items():
+        for pair in pairs:
+            i, j = positions[pair.key]
+            x, y = pattern[i], pattern[j]
+            if data.annotation(document, pair.a) is None or data.annotation(document, pair.b) is None:
+                continue
+            if x is not None and y is not None:
+                confusion[x, y] += 1
+            if x != y:
+                label = spec.justified_by
+                found.append(
+                    make(
+                        None if no_text else data.texts[document],
+                        document,
+                        spec.name,
+                        "document_value",
+                        (pair.a, pair.b),
+                        (x, y),
+                        _justification(data, document, pair.a, label) if label else None,
+                        _justification(data, document, pair.b, label) if label else None,
+                    )
+                )
+    justification = (
+        _justification_section(data, ledger, matches, spec, patterns, positions) if spec.justified_by else None
+    )
+
+    return field_entry(figures, pairs, spec, patterns.values(), confusion, justification), found
+
+
+def field_entry(
+    figures: Sequence[Figure],
+    pairs: Sequence[Pair],
+    spec: DocumentField,
+    patterns: Iterable[Pattern],
+    confusion: Counter[tuple[str, str]],
+    justification: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A field's entry of the ``document_fields`` section from its figures, patterns and confusion counts."""
+    rated = complete = 0
+    for p in patterns:
+        given = sum(v is not None for v in p)
+        rated += given >= 2
+        complete += given == len(p)
+    used = {v for cell in confusion for v in cell}
+    order = [v.id for v in spec.values if v.id in used] + sorted(used - {v.id for v in spec.values})
+    return {
+        "observed": figures[0],
+        "fleiss_kappa": figures[1],
+        "krippendorff_alpha": figures[2],
+        "gwet_ac1": figures[3],
+        "cohen_kappa": {pair.key: figure for pair, figure in zip(pairs, figures[4:], strict=True)},
+        "support": rated,
+        "complete": complete,
+        "confusion": {"values": order, "matrix": [[confusion[r, c] for c in order] for r in order]},
+        "justification": justification,
+    }
+
+
+def field_figures(
+    ledger: Ledger, spec: DocumentField, annotators: Sequence[str], pairs: Sequence[Pair], patterns: set[Pattern]
+) -> list[Figure]:
+    """Register a field's figures (observed, Fleiss, α, AC1, then Cohen's κ per pair) over its rating patterns."""
+    distinct = sorted(patterns, key=repr)
     columns = [ledger.column(("field", spec.name, pattern)) for pattern in distinct]
     categories = [value.id for value in spec.values] if not spec.multiple else None
     positions = {pair.key: (annotators.index(pair.a), annotators.index(pair.b)) for pair in pairs}
@@ -84,47 +150,7 @@ def _field(
             measures.append(from_agreement(cohen_kappa_counts(cells), NO_UNIT))
         return measures
 
-    figures = ledger.figures(4 + len(pairs), compute)
-    confusion: Counter[tuple[str, str]] = Counter()
-    found: list[Disagreement] = []
-    for document, pattern in patterns.items():
-        for pair in pairs:
-            i, j = positions[pair.key]
-            x, y = pattern[i], pattern[j]
-            if data.annotation(document, pair.a) is None or data.annotation(document, pair.b) is None:
-                continue
-            if x is not None and y is not None:
-                confusion[x, y] += 1
-            if x != y:
-                label = spec.justified_by
-                found.append(
-                    make(
-                        None if no_text else data.texts[document],
-                        document,
-                        spec.name,
-                        "document_value",
-                        (pair.a, pair.b),
-                        (x, y),
-                        _justification(data, document, pair.a, label) if label else None,
-                        _justification(data, document, pair.b, label) if label else None,
-                    )
-                )
-    used = {v for cell in confusion for v in cell}
-    order = [v.id for v in spec.values if v.id in used] + sorted(used - {v.id for v in spec.values})
-    section: dict[str, Any] = {
-        "observed": figures[0],
-        "fleiss_kappa": figures[1],
-        "krippendorff_alpha": figures[2],
-        "gwet_ac1": figures[3],
-        "cohen_kappa": {pair.key: figure for pair, figure in zip(pairs, figures[4:], strict=True)},
-        "support": sum(1 for p in patterns.values() if sum(v is not None for v in p) >= 2),
-        "complete": sum(1 for p in patterns.values() if all(v is not None for v in p)),
-        "confusion": {"values": order, "matrix": [[confusion[r, c] for c in order] for r in order]},
-        "justification": _justification_section(data, ledger, matches, spec, patterns, positions)
-        if spec.justified_by
-        else None,
-    }
-    return section, found
+    return ledger.figures(4 + len(pairs), compute)
 
 
 def _justification_section(
@@ -140,7 +166,6 @@ def _justification_section(
     control = data.guide.label_set_of(label or "")
     if control is None:
         return {"label": label, "overlap_f1": None, "mean_iou": None, "same_class": None}
-    keys = [(scope, c) for scope in ("all", "same") for c in ("m", "a", "b", "iou")]
     for pair in data.pairs:
         i, j = positions[pair.key]
         result = matches.overlap[control.name, pair.key]
@@ -162,7 +187,13 @@ def _justification_section(
                 scopes = ("all", "same") if _same(patterns.get(document), i, j) else ("all",)
                 for scope in scopes:
                     ledger.add(document, ("justification", spec.name, scope, side))
-    columns = {key: ledger.column(("justification", spec.name, *key)) for key in keys}
+    return justification_entry(label, justification_figures(ledger, spec.name))
+
+
+def justification_figures(ledger: Ledger, name: str) -> list[Figure]:
+    """Register a justification's figures: overlap F1 and mean IoU, overall then on same-class documents."""
+    keys = [(scope, c) for scope in ("all", "same") for c in ("m", "a", "b", "iou")]
+    columns = {key: ledger.column(("justification", name, *key)) for key in keys}
 
     def compute(sums: Sums) -> Sequence[Measure]:
         measures: list[Measure] = []
@@ -172,7 +203,10 @@ def _justification_section(
             measures.append(ratio(iou, m, "aucune paire de justifications qui se chevauchent"))
         return measures
 
-    figures = ledger.figures(4, compute)
+    return ledger.figures(4, compute)
+
+
+def justification_entry(label: str | None, figures: Sequence[Figure]) -> dict[str, Any]:
     return {
         "label": label,
         "overlap_f1": figures[0],

@@ -11,6 +11,8 @@ same bytes and memory holds one chunk of text.
 from __future__ import annotations
 
 import json.encoder
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import IO, Any
 
 INDENT = "  "
@@ -46,6 +48,26 @@ def _key(key: Any) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
 
 
+class Streamed(ABC):
+    """A list written as a JSON array without being held: its length, then its items read one by one."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class StreamedMapping(ABC):
+    """An object written as a JSON object without being held: its length, then its items made one by one."""
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def items(self) -> Iterator[tuple[str, Any]]: ...
+
+
 class _Writer:
     def __init__(self, handle: IO[str]) -> None:
         self.handle = handle
@@ -69,16 +91,16 @@ class _Writer:
             pieces.append(int.__repr__(value))
         elif isinstance(value, float):
             pieces.append(_float(value))
-        elif isinstance(value, list | tuple):
+        elif isinstance(value, list | tuple | Streamed):
             self.sequence(value, level)
-        elif isinstance(value, dict):
+        elif isinstance(value, dict | StreamedMapping):
             self.mapping(value, level)
         else:
             raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
         if len(pieces) > FLUSH:
             self.flush()
 
-    def sequence(self, value: list[Any] | tuple[Any, ...], level: int) -> None:
+    def sequence(self, value: list[Any] | tuple[Any, ...] | Streamed, level: int) -> None:
         if not value:
             self.pieces.append("[]")
             return
@@ -90,7 +112,7 @@ class _Writer:
             self.value(item, level + 1)
         self.pieces.append("\n" + INDENT * level + "]")
 
-    def mapping(self, value: dict[Any, Any], level: int) -> None:
+    def mapping(self, value: dict[Any, Any] | StreamedMapping, level: int) -> None:
         if not value:
             self.pieces.append("{}")
             return

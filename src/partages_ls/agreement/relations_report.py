@@ -136,9 +136,20 @@ def relations_section(
             per_mode[mode][pair.key], found = _pair(data, ledger, maps[mode], pair, directed, no_text, mode)
             if mode == "overlap":
                 disagreements.extend(found)
+    shared = {pair.key: len(data.shared(pair)) for pair in pairs}
+    return relations_entry(ledger, directed, pairs, per_mode, shared), disagreements
+
+
+def relations_entry(
+    ledger: Ledger,
+    directed: dict[str, bool],
+    pairs: Sequence[Pair],
+    per_mode: dict[str, dict[str, dict[str, list[int]]]],
+    shared: dict[str, int],
+) -> dict[str, Any]:
+    """The ``relations`` section from (matched, |A|, |B|) per endpoint mode, pair and type; figures registered."""
     observed = {t for per_pair in per_mode.values() for counts in per_pair.values() for t in counts}
     types = list(directed) + sorted(observed - set(directed))
-    shared = {pair.key: len(data.shared(pair)) for pair in pairs}
     modes = {mode: _figures(ledger, mode, per_mode[mode], pairs, types, shared, directed) for mode in ENDPOINT_MODES}
     overlap = modes["overlap"]
     return {
@@ -149,7 +160,7 @@ def relations_section(
         "pairs": overlap["pairs"],
         "per_type": overlap["per_type"],
         "modes": modes,
-    }, disagreements
+    }
 
 
 def _figures(

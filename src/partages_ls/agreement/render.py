@@ -8,6 +8,7 @@ so no data can close the ``<script>`` element it sits in.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -201,9 +202,8 @@ def matrix(annotators: list[str], pairs: dict[str, Any]) -> list[list[dict[str, 
 
 def worst_documents(entry: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """The documents with the lowest exact F1 (ties by id), for a first look at where to adjudicate."""
-    scored = [(doc, cell) for doc, cell in entry["exact"]["per_document"].items() if cell["f1"] is not None]
-    scored.sort(key=lambda item: (item[1]["f1"], item[0]))
-    return scored[:WORST_DOCUMENTS]
+    scored = ((doc, cell) for doc, cell in entry["exact"]["per_document"].items() if cell["f1"] is not None)
+    return heapq.nsmallest(WORST_DOCUMENTS, scored, key=lambda item: (item[1]["f1"], item[0]))
 
 
 DISPLAY_COLUMNS = ("layer_fr", "label_a_fr", "label_b_fr")

@@ -2,7 +2,9 @@
 
 :func:`compute_report` turns a corpus into the JSON report (spans, attributes, relations, document
 fields, coverage, conventions, disagreements), every headline figure with its bootstrap interval.
-The `agreement` workflow (``partages_ls.workflows.agreement``) reads the export and writes the files.
+The `agreement` workflow (``partages_ls.workflows.agreement``) reads the export and writes the files;
+it sums the same sections document by document (``partages_ls.agreement.stream``), and uses
+:func:`compute_report` on the whole corpus only with ``--reference``. Both give the same bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from partages_ls.agreement.collect import AgreementOptionsError, collect
 from partages_ls.agreement.conformance import conformance_section
 from partages_ls.agreement.disagreements import KINDS, Disagreement
 from partages_ls.agreement.fields_report import fields_section
+from partages_ls.agreement.json_text import Streamed
 from partages_ls.agreement.matching import MODES
 from partages_ls.agreement.relations_report import relations_section
 from partages_ls.agreement.spans_report import finish_sd, spans_section
@@ -58,7 +61,7 @@ class AgreementReport:
     """The JSON report (plain data, stable keys) and the disagreement list it summarises."""
 
     data: dict[str, Any]
-    disagreements: list[Disagreement]
+    disagreements: list[Disagreement] | Streamed  # Streamed: read back from a spill file (agreement.stream)
     guide: Guide
     reference: dict[str, Any] | None = None  # the "annotateur vs référence" section, when asked for
 

@@ -18,8 +18,9 @@ from typing import Any
 from partages_ls.agreement.bootstrap import Figure, Ledger, Measure, Sums, f1, no_data
 from partages_ls.agreement.collect import AgreementData, Pair
 from partages_ls.agreement.disagreements import Disagreement, make
+from partages_ls.agreement.json_text import StreamedMapping
 from partages_ls.agreement.matching import MODES, MatchResult, match_spans
-from partages_ls.agreement.unitizing import UnitizingUnit, alpha_unitizing
+from partages_ls.agreement.unitizing import UnitizingAgreement, UnitizingSums, UnitizingUnit, alpha_unitizing
 
 SpanItem = tuple[str, int, int, str, str]
 """(document, begin, end, label, region id): what the matcher sees of a span."""
@@ -85,16 +86,10 @@ def _per_document(results: Sequence[MatchResult[SpanItem]]) -> dict[str, dict[st
     }
 
 
-def _mode_section(
-    ledger: Ledger,
-    control: str,
-    mode: str,
-    labels: Sequence[str],
-    pairs: Sequence[Pair],
-    shared: dict[str, int],
-    results: Sequence[MatchResult[SpanItem]],
-) -> dict[str, Any]:
-    """Micro/macro F1, pairs, labels and documents of one mode, their figures registered in the ledger."""
+def mode_figures(
+    ledger: Ledger, control: str, mode: str, labels: Sequence[str], pairs: Sequence[Pair], shared: dict[str, int]
+) -> list[Figure]:
+    """Register one mode's figures (micro, macro, mean over pairs, per pair, per label) in the ledger."""
     columns = {
         (pair.key, label): tuple(ledger.column(("span", control, mode, pair.key, label, c)) for c in "mab")
         for pair in pairs
@@ -123,10 +118,20 @@ def _mode_section(
         mean = Measure(sum(over_pairs) / len(over_pairs)) if over_pairs else no_data(NO_PAIR)
         return [micro, macro, mean, *pair_f1, *label_f1]
 
-    figures = ledger.figures(3 + len(pairs) + len(labels), compute)
-    micro, macro, mean = figures[:3]
-    pair_figures = figures[3 : 3 + len(pairs)]
-    label_figures = figures[3 + len(pairs) :]
+    return ledger.figures(3 + len(pairs) + len(labels), compute)
+
+
+def _mode_section(
+    ledger: Ledger,
+    control: str,
+    mode: str,
+    labels: Sequence[str],
+    pairs: Sequence[Pair],
+    shared: dict[str, int],
+    results: Sequence[MatchResult[SpanItem]],
+) -> dict[str, Any]:
+    """Micro/macro F1, pairs, labels and documents of one mode, their figures registered in the ledger."""
+    figures = mode_figures(ledger, control, mode, labels, pairs, shared)
     pair_counts = {pair.key: [0, 0, 0] for pair in pairs}
     label_counts: dict[str, list[float]] = {label: [0.0, 0.0, 0.0] for label in labels}
     for pair, result in zip(pairs, results, strict=True):
@@ -143,6 +148,22 @@ def _mode_section(
             label_counts[span[3]][1] += 1
         for span in result.unmatched_b:
             label_counts[span[3]][2] += 1
+    return mode_entry(figures, pairs, labels, shared, pair_counts, label_counts, _per_document(results))
+
+
+def mode_entry(
+    figures: Sequence[Figure],
+    pairs: Sequence[Pair],
+    labels: Sequence[str],
+    shared: dict[str, int],
+    pair_counts: dict[str, list[int]],
+    label_counts: dict[str, list[float]],
+    per_document: dict[str, dict[str, Any]] | StreamedMapping,
+) -> dict[str, Any]:
+    """One mode's entry of the ``spans`` section from its registered figures and summed counts."""
+    micro, macro, mean = figures[:3]
+    pair_figures = figures[3 : 3 + len(pairs)]
+    label_figures = figures[3 + len(pairs) :]
     return {
         "micro_f1": micro,
         "macro_f1": macro,
@@ -158,7 +179,7 @@ def _mode_section(
             for label, figure in zip(labels, label_figures, strict=True)
             for m, a, b in [label_counts[label]]
         },
-        "per_document": _per_document(results),
+        "per_document": per_document,
     }
 
 
@@ -191,29 +212,61 @@ def _confusion(labels: Sequence[str], results: Sequence[MatchResult[SpanItem]]) 
 
 def _alpha_u(data: AgreementData, control: str, labels: Sequence[str]) -> dict[str, Any]:
     """α_u over the documents every annotator submitted, laid end to end on one continuum."""
-    documents = data.complete
+    documents = [
+        (
+            len(data.texts[document]),
+            [
+                (annotator, s.label, s.begin, s.end)
+                for annotator in data.annotators
+                for s in data.submissions[document][annotator].spans
+                if s.label_set == control and s.end > s.begin
+            ],
+        )
+        for document in data.complete
+    ]
+    return alpha_u_entry(data.annotators, labels, documents)
+
+
+def alpha_u_entry(
+    annotators: Sequence[str],
+    labels: Sequence[str],
+    documents: Sequence[tuple[int, Sequence[tuple[str, str, int, int]]]],
+) -> dict[str, Any]:
+    """α_u of one label set over complete documents given in report order as (text length, spans).
+
+    Each span is (annotator, label, begin, end) with end > begin; the documents are laid end to end.
+    """
+    length = sum(size for size, _ in documents)
+    if len(annotators) < 2 or not documents or length == 0:
+        return _alpha_u_result(annotators, labels, len(documents), None)
+    units: list[UnitizingUnit] = []
+    offset = 0
+    for size, spans in documents:
+        units.extend((annotator, label, offset + begin, end - begin) for annotator, label, begin, end in spans)
+        offset += size
+    alpha = alpha_unitizing(units, 0, length, raters=annotators, merge_overlaps=True)
+    return _alpha_u_result(annotators, labels, len(documents), alpha)
+
+
+def alpha_u_summed(annotators: Sequence[str], labels: Sequence[str], sums: UnitizingSums | None) -> dict[str, Any]:
+    """:func:`alpha_u_entry` of the complete documents summed one at a time (``None``: there are none)."""
+    documents = 0 if sums is None else len(sums.documents)
+    if sums is None or len(annotators) < 2 or not documents or sums.length == 0:
+        return _alpha_u_result(annotators, labels, documents, None)
+    return _alpha_u_result(annotators, labels, documents, sums.result(annotators))
+
+
+def _alpha_u_result(
+    annotators: Sequence[str], labels: Sequence[str], documents: int, alpha: UnitizingAgreement | None
+) -> dict[str, Any]:
     overall = Figure()
     per_label = {label: Figure() for label in labels}
-    result: dict[str, Any] = {"overall": overall, "per_label": per_label, "documents": len(documents)}
-    length = sum(len(data.texts[d]) for d in documents)
-    if len(data.annotators) < 2 or not documents or length == 0:
-        reason = NO_PAIR if len(data.annotators) < 2 else "aucun document soumis par tous les annotateurs"
+    result: dict[str, Any] = {"overall": overall, "per_label": per_label, "documents": documents}
+    if alpha is None:
+        reason = NO_PAIR if len(annotators) < 2 else "aucun document soumis par tous les annotateurs"
         for figure in (overall, *per_label.values()):
             figure.set(no_data(reason))
         return result
-    units: list[UnitizingUnit] = []
-    offset = 0
-    for document in documents:
-        for annotator in data.annotators:
-            annotation = data.annotation(document, annotator)
-            assert annotation is not None  # complete documents
-            units.extend(
-                (annotator, s.label, offset + s.begin, s.end - s.begin)
-                for s in annotation.spans
-                if s.label_set == control and s.end > s.begin
-            )
-        offset += len(data.texts[document])
-    alpha = alpha_unitizing(units, 0, length, raters=data.annotators, merge_overlaps=True)
     overall.set(_unitizing_measure(alpha.overall.value, alpha.overall.note, "aucune zone"))
     for label, figure in per_label.items():
         found = alpha.categories.get(label)

@@ -9,8 +9,9 @@ segments of every rater pair, and the overall figure is 1 − mean_c D_o / mean_
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -203,3 +204,119 @@ def alpha_unitizing(
         float(observed_total / len(categories)), float(expected_total / len(categories)), unit_total
     )
     return UnitizingAgreement(overall, per_category, len(rater_list))
+
+
+class UnitizingSums:
+    """α_u of documents laid end to end, summed one document at a time: what :func:`alpha_unitizing`
+    gives on their concatenation (``merge_overlaps=True``) without holding every unit.
+
+    The observed disagreement of the concatenation is the sum of each document's (units never cross a
+    document's end, and a gap running over the boundary contains the same units as its two halves);
+    the expected one only needs how many units and gaps of each length there are. Gaps touching a
+    document's ends join the neighbours' in report order, so each document keeps, per category and
+    rater, its leading and trailing gap until :meth:`result` lays the documents out in order.
+    """
+
+    def __init__(self) -> None:
+        self.observed: defaultdict[Hashable, int] = defaultdict(int)
+        self.unit_lengths: defaultdict[Hashable, Counter[int]] = defaultdict(Counter)
+        self.gap_lengths: defaultdict[Hashable, Counter[int]] = defaultdict(Counter)
+        self.categories: dict[Hashable, int] = {}
+        self.raters: dict[Hashable, int] = {}
+        self.documents: list[tuple[str, int, array[int]]] = []
+        self.length = 0
+
+    def add(
+        self, key: str, length: int, raters: Sequence[Hashable], units: Iterable[tuple[Hashable, Hashable, int, int]]
+    ) -> None:
+        """One document (``key`` orders the documents) of ``length`` characters rated by ``raters``: its
+        ``(rater, category, begin, end)`` units, end > begin."""
+        grouped: defaultdict[Hashable, defaultdict[Hashable, list[tuple[int, int]]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        for rater, category, begin, end in units:
+            grouped[category][rater].append((begin, end))
+        edges = array("i")
+        for category, by_rater in grouped.items():
+            category_index = self.categories.setdefault(category, len(self.categories))
+            lengths, gaps = self.unit_lengths[category], self.gap_lengths[category]
+            segments = []
+            for rater in raters:
+                kept: list[tuple[int, int]] = []
+                for start, end in sorted(by_rater.get(rater, ())):
+                    if kept and start < kept[-1][1]:
+                        kept[-1] = (kept[-1][0], max(kept[-1][1], end))
+                    else:
+                        kept.append((start, end))
+                segments.append(_segments(kept, 0, length))
+                if not kept:
+                    continue
+                lengths.update(end - start for start, end in kept)
+                gaps.update(kept[i + 1][0] - kept[i][1] for i in range(len(kept) - 1) if kept[i + 1][0] > kept[i][1])
+                rater_index = self.raters.setdefault(rater, len(self.raters))
+                edges.extend((category_index, rater_index, kept[0][0], length - kept[-1][1]))
+            self.observed[category] += sum(_observed_sum(first, second) for first, second in combinations(segments, 2))
+        self.documents.append((key, length, edges))
+        self.length += length
+
+    def result(self, raters: Collection[Hashable]) -> UnitizingAgreement:
+        """α_u overall and per category, the documents laid end to end in the order of their keys."""
+        rater_list = _canonical(set(raters))
+        categories = _canonical(self.unit_lengths)
+        if len(rater_list) < 2 or not categories:
+            return UnitizingAgreement(
+                no_data("disagreement"), {category: no_data("disagreement") for category in categories}, len(rater_list)
+            )
+        self.documents.sort(key=lambda document: document[0])
+        total = sum(length for _, length, _ in self.documents)
+        category_names = {index: name for name, index in self.categories.items()}
+        rater_names = {index: name for name, index in self.raters.items()}
+        running = {(name, rater): 0 for name in self.categories for rater in rater_list}
+        for _, length, edges in self.documents:
+            touched = set()
+            for position in range(0, len(edges), 4):
+                category_index, rater_index, lead, trail = edges[position : position + 4]
+                key = (category_names[category_index], rater_names[rater_index])
+                gap = running[key] + lead
+                if gap > 0:
+                    self.gap_lengths[key[0]][gap] += 1
+                running[key] = trail
+                touched.add(key)
+            for key in running:
+                if key not in touched:
+                    running[key] += length
+        for (name, _), gap in running.items():
+            if gap > 0:
+                self.gap_lengths[name][gap] += 1
+        per_category: dict[Hashable, Agreement] = {}
+        observed_total = expected_total = Fraction(0)
+        unit_total = 0
+        count = len(rater_list)
+        for category in categories:
+            d_observed = Fraction(2 * self.observed[category], count * (count - 1) * total * total)
+            d_expected, units = _expected(self.unit_lengths[category], self.gap_lengths[category], count, total)
+            per_category[category] = from_disagreements(float(d_observed), float(d_expected), units)
+            observed_total += d_observed
+            expected_total += d_expected
+            unit_total += units
+        overall = from_disagreements(
+            float(observed_total / len(categories)), float(expected_total / len(categories)), unit_total
+        )
+        return UnitizingAgreement(overall, per_category, count)
+
+
+def _expected(lengths: Counter[int], gaps: Counter[int], raters: int, total: int) -> tuple[Fraction, int]:
+    """D_e of one category from how many units and gaps of each length all raters have (see :func:`_category`)."""
+    sizes = sorted(gaps)
+    suffix_count = list(accumulate((gaps[g] for g in reversed(sizes)), initial=0))[::-1]
+    suffix_sum = list(accumulate((g * gaps[g] for g in reversed(sizes)), initial=0))[::-1]
+    units = sum(lengths.values())
+    numerator = squares = 0
+    for size, times in lengths.items():
+        index = bisect_left(sizes, size)
+        fitting, fitting_sum = suffix_count[index], suffix_sum[index]
+        numerator += times * ((units - 1) * size * (size - 1) * (2 * size - 1) // 3)
+        numerator += times * (size * size * (fitting_sum - (size - 1) * fitting))
+        squares += times * size * (size - 1)
+    denominator = raters * total * (raters * total - 1) - squares
+    return Fraction(2 * numerator, total * denominator), units

@@ -84,3 +84,52 @@ def find_contaminated(
             )
     found.sort(key=lambda c: (c.report, c.annotation_id or 0))
     return found
+
+
+class ContaminationScan:
+    """:func:`find_contaminated` over tasks seen one at a time: the same list, keeping only what it needs.
+
+    A streaming command calls :meth:`add` with each raw task and :meth:`found` once all are seen; what
+    stays in memory is the annotators' ids and e-mails and the annotations updated by someone else
+    than their author, not the tasks.
+    """
+
+    def __init__(self, report_key: str = "report", emails: dict[int, str] | None = None) -> None:
+        self.report_key = report_key
+        self.names = dict(emails or {})
+        self.annotators: set[int] = set()
+        self.edited: list[tuple[int | None, str, int | None, int, int]] = []
+
+    def add(self, task: Any) -> None:
+        """Note who wrote and who last updated each annotation of one raw task."""
+        if not isinstance(task, dict):
+            return
+        annotations = objects(task.get("annotations"))
+        report: str | None = None
+        for annotation in annotations:
+            who = annotation.get("completed_by")
+            author = _user_id(who)
+            if author is None:
+                continue
+            self.annotators.add(author)
+            if isinstance(who, dict) and who.get("email"):
+                self.names.setdefault(author, str(who["email"]))
+            editor = _user_id(annotation.get("updated_by"))
+            if editor is None or editor == author:
+                continue
+            task_id = task.get("id") if isinstance(task.get("id"), int) else None
+            if report is None:
+                report = str(obj(task.get("data")).get(self.report_key) or f"task-{task_id}")
+            annotation_id = annotation.get("id") if isinstance(annotation.get("id"), int) else None
+            self.edited.append((task_id, report, annotation_id, author, editor))
+
+    def found(self) -> list[Contaminated]:
+        """What :func:`find_contaminated` returns for every task added."""
+        names = self.names
+        found = [
+            Contaminated(task_id, report, annotation_id, names.get(author, str(author)), names.get(editor, str(editor)))
+            for task_id, report, annotation_id, author, editor in self.edited
+            if editor in self.annotators
+        ]
+        found.sort(key=lambda c: (c.report, c.annotation_id or 0))
+        return found

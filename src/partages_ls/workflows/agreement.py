@@ -3,33 +3,40 @@
 Writes ``agreement.html``, ``agreement.json``, ``agreement.md`` and ``disagreements.csv`` (and, with
 a reference, the "annotateur vs référence" files) into an output folder that is replaced atomically.
 
-The export is read task by task (:func:`~partages_ls.exporters.labelstudio.read.stream_export`), never held
-whole: each task is turned into its document as it comes, and only who completed and who last
-updated each of its annotations is kept on the side (what the contamination check needs once every
-annotator is known, a few bytes per annotation). The documents read (texts and annotations) are
-still held for the report's sections. ``--reference`` needs every raw task at once (the reference
-is chosen per report among annotations the annotators' view leaves out), so it keeps the whole
-export in memory.
+The export is read task by task (:func:`~partages_ls.exporters.labelstudio.read.stream_export` and
+:class:`~partages_ls.exporters.labelstudio.read.TaskReader`), never held whole, and the report is summed
+document by document (:class:`~partages_ls.agreement.stream.StreamedReport`): each document's annotators
+are matched as it comes and only its counts stay (a few hundred bytes), its disagreements go to a
+temporary spill file read back in report order when the files are written, and who completed and who
+last updated each annotation is scanned on the way (:class:`~partages_ls.exporters.contamination.ContaminationScan`).
+``--exclude-contaminated`` must know which annotations to leave out before the first is counted, so it
+reads the export twice (the first pass keeps only the authors). Peak memory does not grow with the
+number of reports beyond those counts (``benchmarks/bench_agreement.py``).
+
+``--reference`` keeps the in-memory path (:func:`~partages_ls.agreement.report.compute_report` on the
+whole corpus): the reference is chosen per report among annotations the annotators' view leaves out,
+and comparing with it needs every raw task at once.
 """
 
 from __future__ import annotations
 
 import gc
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from partages_ls.agreement.reference import compare_to_reference, load_reference
 from partages_ls.agreement.reference_render import write_reference
 from partages_ls.agreement.render import write_outputs
 from partages_ls.agreement.report import AgreementOptions, AgreementReport, compute_report
+from partages_ls.agreement.stream import StreamedReport, streamed_report
 from partages_ls.curation.gold import annotators_view
-from partages_ls.exporters.contamination import find_contaminated
-from partages_ls.exporters.labelstudio.read import load_export, read_labelstudio, stream_export
+from partages_ls.exporters.contamination import ContaminationScan, find_contaminated
+from partages_ls.exporters.labelstudio.read import TaskReader, load_export, stream_export
 from partages_ls.exporters.output import OutputFolder
-from partages_ls.exporters.shape import obj, objects
+from partages_ls.guides.model import Guide
 from partages_ls.pull_record import sidecar_path
 from partages_ls.workflows.guide import resolve_guide
 from partages_ls.workspace import Workspace
@@ -55,36 +62,27 @@ def run_agreement(request: AgreementRequest, workspace: Workspace) -> AgreementR
     # Entering the folder first refuses a non-empty --out before any long computation.
     reads = [request.export_path, sidecar_path(request.export_path)]
     with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder, _no_cycle_collection():
-        report_key = guide.text.report_key
-        if request.reference:
-            tasks = load_export(request.export_path)
-            contaminated = find_contaminated(tasks, report_key)
-            corpus, reference = load_reference(tasks, guide, request.reference, source=request.export_path.name)
-            del tasks
-        else:
-            authors: list[dict[str, Any]] = []
-            tasks_read = _viewed(request.export_path, authors, report_key)
-            corpus = read_labelstudio(tasks_read, guide, source=request.export_path.name)
-            contaminated = find_contaminated(authors, report_key)
-            del authors
-        report = compute_report(
-            corpus, guide, request.options, source=request.export_path.name, contaminated=contaminated
-        )
+        if not request.reference:
+            return _streamed(request, guide, folder)
+        options = request.options
+        tasks = load_export(request.export_path)
+        contaminated = find_contaminated(tasks, guide.text.report_key)
+        corpus, reference = load_reference(tasks, guide, request.reference, source=request.export_path.name)
+        del tasks
+        report = compute_report(corpus, guide, options, source=request.export_path.name, contaminated=contaminated)
         write_outputs(report, folder)
-        if request.reference:
-            options = request.options
-            section = compare_to_reference(
-                corpus,
-                reference,
-                guide,
-                iou=options.iou,
-                samples=options.bootstrap,
-                seed=options.seed,
-                no_text=options.no_text,
-            )
-            write_reference(section, folder)
-            report.data = {**report.data}
-            report.reference = section
+        section = compare_to_reference(
+            corpus,
+            reference,
+            guide,
+            iou=options.iou,
+            samples=options.bootstrap,
+            seed=options.seed,
+            no_text=options.no_text,
+        )
+        write_reference(section, folder)
+        report.data = {**report.data}
+        report.reference = section
     return report
 
 
@@ -106,22 +104,41 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _authorship(task: dict[str, Any], report_key: str) -> dict[str, Any]:
-    """What :func:`find_contaminated` reads of a task: its id, report id, and each annotation's authors."""
-    data = obj(task.get("data"))
-    annotations = task.get("annotations")
-    kept: Any = annotations
-    if isinstance(annotations, list):
-        kept = [
-            {key: item[key] for key in ("id", "completed_by", "updated_by") if key in item}
-            for item in objects(annotations)
-        ]
-    return {"id": task.get("id"), "data": {report_key: data.get(report_key)}, "annotations": kept}
-
-
-def _viewed(path: Path, authors: list[dict[str, Any]], report_key: str) -> Iterator[dict[str, Any]]:
-    """The export's tasks one at a time, as the annotators see them (curators' annotations left out);
-    what the contamination check needs of each raw task is appended to ``authors`` on the way."""
-    for task in stream_export(path):
-        authors.append(_authorship(task, report_key))
-        yield from annotators_view([task])
+def _streamed(request: AgreementRequest, guide: Guide, folder: Path) -> AgreementReport:
+    """The report read task by task (see the module docstring), its four files written into ``folder``."""
+    options, path = request.options, request.export_path
+    scan = ContaminationScan(guide.text.report_key)
+    excluded: set[int] = set()
+    if options.exclude_contaminated:  # which annotations to leave out must be known before the first is counted
+        for task in stream_export(path):
+            scan.add(task)
+        excluded = {c.annotation_id for c in scan.found() if c.annotation_id is not None}
+    reader = TaskReader(guide, source=path.name)
+    with tempfile.TemporaryFile(prefix="partages-agreement-") as spill:
+        streamed = StreamedReport(guide, options.annotators, options.iou, options.no_text, spill)
+        for task in stream_export(path):
+            if not options.exclude_contaminated:
+                scan.add(task)
+            for viewed in annotators_view([task]):
+                document = reader.read(viewed)
+                new = list(reader.corpus.flaws)  # this document's violations; the reader keeps none
+                reader.corpus.flaws.clear()
+                if document is None:
+                    continue
+                if excluded:
+                    document.annotations = [a for a in document.annotations if a.annotation_id not in excluded]
+                streamed.add(document, new)
+        reader.finish()
+        report = streamed_report(
+            streamed,
+            guide,
+            options,
+            skipped=reader.corpus.skipped,
+            source=path.name,
+            contaminated=scan.found(),
+        )
+        write_outputs(report, folder)
+    # The list lived in the spill file, now gone: the files hold it; the counts stay in ``report.data``.
+    report.disagreements = []
+    report.data["disagreements"]["items"] = []
+    return report

@@ -149,7 +149,6 @@ def screen_results(results: object, text_name: str | None = None) -> tuple[list[
             continue
         rid = item.get("id")
         relation = item.get("type") == "relation"
-        target = f"relation #{position}" if relation else (str(rid) if _is_id(rid) else f"#{position}")
         if not clean and bad_strings(item):
             problem: str | None = "texte non encodable en UTF-8 (caractère de substitution isolé, p. ex. \\ud800)"
         elif ("id" in item or not relation) and not _is_id(rid):
@@ -163,6 +162,7 @@ def screen_results(results: object, text_name: str | None = None) -> tuple[list[
         if problem is None:
             kept.append(item)
         else:
+            target = f"relation #{position}" if relation else (str(rid) if _is_id(rid) else f"#{position}")
             malformed.append(Malformed(target, "relation" if relation else "result", f"élément illisible : {problem}"))
     return kept, malformed
 

@@ -76,6 +76,10 @@ class _Checker:
         self.violations: list[Violation] = []
         self.regions: dict[str, Region] = {}
         self.display: dict[str, str] = rules["label_display"]
+        # Each label set's attributes (guide order), so a region only looks at the attributes of its set.
+        self.attributes_of: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for name, spec in rules["attributes"].items():
+            self.attributes_of.setdefault(spec["label_set"], []).append((name, spec))
 
     def add(self, subject: str, rule: str, level: str, template: str, /, values: dict[str, object]) -> None:
         self.violations.append(Violation(subject, rule, level, fill(template, values)))
@@ -162,9 +166,7 @@ class _Checker:
             self._check_attributes(region)
 
     def _check_attributes(self, region: Region) -> None:
-        for name, spec in self.rules["attributes"].items():
-            if spec["label_set"] != region.control:
-                continue
+        for name, spec in self.attributes_of.get(region.control, []):
             items = region.attributes.get(name, [])
             applies = region.label in spec["applies_to"]
             if items and region.label is not None and not applies:

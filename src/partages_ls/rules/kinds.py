@@ -60,27 +60,34 @@ def capitalised(char: str) -> bool:
 
 
 @functools.lru_cache(maxsize=64)
-def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
-    """``words``, longest first (« de la » before « de »): sorted once per word list, not once per span."""
-    return tuple(sorted(words, key=lambda w: (-len(w), w)))
+def _by_size(words: tuple[str, ...]) -> tuple[tuple[int, frozenset[str], frozenset[str]], ...]:
+    """``words`` grouped by length, longest first: (size, plain words, elided words with a straight
+    apostrophe). Built once per word list; a span then looks up one head per size, not every word."""
+    sizes = sorted({len(word) for word in words}, reverse=True)
+    return tuple(
+        (
+            size,
+            frozenset(w for w in words if len(w) == size and w[-1:] not in APOSTROPHES),
+            frozenset(w[:-1] + "'" for w in words if len(w) == size and w[-1:] in APOSTROPHES),
+        )
+        for size in sizes
+    )
 
 
-def leading_word(shown: str, words: list[str]) -> str | None:
+def leading_word(shown: str, words: list[str] | tuple[str, ...]) -> str | None:
     """The word of ``words`` the span starts with, as written, or None.
 
     A word ending with an apostrophe (``l'``) matches the typographic one too and is glued to the next
     word; any other word must be followed by a space. The span must hold more than the word itself.
+    The longest word wins (« de la » before « de »).
     """
-    for word in _longest_first(tuple(words)):
-        elided = word[-1:] in APOSTROPHES
-        size = len(word)
-        head = shown[:size].lower()
-        if elided:
-            head = head[:-1] + "'" if head[-1:] in APOSTROPHES else head
-            word = word[:-1] + "'"
-        if len(shown) <= size or head != word:
+    for size, plain, elided in _by_size(tuple(words)):
+        if len(shown) <= size:
             continue
-        if elided or shown[size] in WORD_END:
+        head = shown[:size].lower()
+        if elided and (head[:-1] + "'" if head[-1:] in APOSTROPHES else head) in elided:
+            return shown[:size]
+        if head in plain and shown[size] in WORD_END:
             return shown[:size]
     return None
 
@@ -170,9 +177,10 @@ class LeadingWords(RuleKind[LeadingWordsRule]):
         }
 
     def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
+        words = tuple(rule["words"])
         for span in spans:
             shown = span.text
-            word = leading_word(shown, rule["words"])
+            word = leading_word(shown, words)
             if word is None or (span.label in rule["particle_labels"] and capitalised(shown[0])):
                 continue
             yield span.id, {"text": shown, "word": word}

@@ -25,6 +25,7 @@ import cassis
 
 from partages_ls.errors import Diagnostic, DiagnosticError
 from partages_ls.exporters.cas.generate import TYPESYSTEM_FILE, typesystem_xml
+from partages_ls.exporters.cas.json_out import cas_json
 from partages_ls.exporters.cas.schema import (
     DEPENDENT,
     DOCUMENT_METADATA,
@@ -253,7 +254,7 @@ def write_cas(corpus: Corpus, guide: Guide, folder: Path, options: WriteOptions)
         if problems:
             continue
         path = folder / f"{document.report}.json"
-        path.write_bytes((cas.to_json(pretty_print=True, ensure_ascii=False) + "\n").encode("utf-8"))
+        path.write_bytes((cas_json(cas) + "\n").encode("utf-8"))
         written.append(path)
     if problems:
         for path in written:

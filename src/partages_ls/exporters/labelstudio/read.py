@@ -228,14 +228,16 @@ def read_annotation(
                 provenance=_provenance(where, key),
             )
         )
+    field_choices: dict[str, list[str]] = {}  # each document field's choices, in stored order
+    for item in results:
+        control = item.get("from_name")
+        if isinstance(control, str) and control in rules["document_fields"]:
+            stored = item.get("value") or {}
+            if "start" not in stored:
+                field_choices.setdefault(control, []).extend(str(c) for c in stored.get("choices") or [])
     for name, spec in rules["document_fields"].items():
         key = f"field:{name}"
-        chosen = [
-            str(c)
-            for item in results
-            if item.get("from_name") == name and "start" not in (item.get("value") or {})
-            for c in (item.get("value") or {}).get("choices") or []
-        ]
+        chosen = field_choices.get(name, [])
         if key in blocking:
             for violation in blocking[key]:
                 corpus.skipped.append(Skipped(_where(where, key), "field", violation.message, violation.rule))

@@ -46,6 +46,45 @@ def _user_id(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+class ContaminationScan:
+    """:func:`find_contaminated` one task at a time: keeps the annotators, their e-mails and the
+    annotations edited by someone else than their author (a few per project), never a task."""
+
+    def __init__(self, report_key: str = "report", emails: dict[int, str] | None = None) -> None:
+        self.report_key = report_key
+        self.names = dict(emails or {})
+        self.annotators: set[int] = set()
+        self.edited: list[tuple[int | None, str, int | None, int, int]] = []
+
+    def add(self, task: dict[str, Any]) -> None:
+        task_id = task.get("id") if isinstance(task.get("id"), int) else None
+        report = str(obj(task.get("data")).get(self.report_key) or f"task-{task_id}")
+        for annotation in objects(task.get("annotations")):
+            who = annotation.get("completed_by")
+            author = _user_id(who)
+            if author is None:
+                continue
+            self.annotators.add(author)
+            if isinstance(who, dict) and who.get("email"):
+                self.names.setdefault(author, str(who["email"]))
+            editor = _user_id(annotation.get("updated_by"))
+            if editor is None or editor == author:
+                continue
+            annotation_id = annotation.get("id") if isinstance(annotation.get("id"), int) else None
+            self.edited.append((task_id, report, annotation_id, author, editor))
+
+    def found(self) -> list[Contaminated]:
+        """Every annotation last updated by another annotator, by report then annotation id."""
+        names = self.names
+        found = [
+            Contaminated(task_id, report, annotation_id, names.get(author, str(author)), names.get(editor, str(editor)))
+            for task_id, report, annotation_id, author, editor in self.edited
+            if editor in self.annotators
+        ]
+        found.sort(key=lambda c: (c.report, c.annotation_id or 0))
+        return found
+
+
 def find_contaminated(
     tasks: list[dict[str, Any]], report_key: str = "report", emails: dict[int, str] | None = None
 ) -> list[Contaminated]:
@@ -53,34 +92,7 @@ def find_contaminated(
 
     ``emails`` names users by id; the e-mails found in expanded ``completed_by`` objects are used too.
     """
-    names = dict(emails or {})
-    annotators: set[int] = set()
+    scan = ContaminationScan(report_key, emails)
     for task in objects(tasks):
-        for annotation in objects(task.get("annotations")):
-            who = annotation.get("completed_by")
-            uid = _user_id(who)
-            if uid is None:
-                continue
-            annotators.add(uid)
-            if isinstance(who, dict) and who.get("email"):
-                names.setdefault(uid, str(who["email"]))
-    found: list[Contaminated] = []
-    for task in objects(tasks):
-        task_id = task.get("id") if isinstance(task.get("id"), int) else None
-        report = str(obj(task.get("data")).get(report_key) or f"task-{task_id}")
-        for annotation in objects(task.get("annotations")):
-            author, editor = _user_id(annotation.get("completed_by")), _user_id(annotation.get("updated_by"))
-            if author is None or editor is None or editor == author or editor not in annotators:
-                continue
-            annotation_id = annotation.get("id") if isinstance(annotation.get("id"), int) else None
-            found.append(
-                Contaminated(
-                    task_id,
-                    report,
-                    annotation_id,
-                    names.get(author, str(author)),
-                    names.get(editor, str(editor)),
-                )
-            )
-    found.sort(key=lambda c: (c.report, c.annotation_id or 0))
-    return found
+        scan.add(task)
+    return scan.found()

@@ -67,7 +67,7 @@ class Spill:
     """
 
     def __init__(self) -> None:
-        self.file: IO[bytes] = tempfile.TemporaryFile(prefix="partages-ls-spill-")
+        self.file: IO[bytes] = tempfile.TemporaryFile(prefix="partages-ls-spill-")  # noqa: SIM115 (closed by __exit__)
         self.index: list[tuple[str, int, int]] = []  # (report, offset, size) per document
         self.size = 0
 

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from partages_ls.curation.gold import curation_provenance, guide_view, is_curation_task, unresolved_markers
 from partages_ls.errors import Diagnostic, DiagnosticError, PartagesError
@@ -172,6 +172,21 @@ def _refuse(corpus: Corpus, strict: bool) -> None:
         )
 
 
+def _dump(report: dict[str, Any], handle: TextIO) -> None:
+    """Write ``report`` as ``json.dumps(report, indent=2, ensure_ascii=False)`` and a newline would, piece
+    by piece: with indentation, ``json.dumps`` joins millions of small pieces (a report at 10x PARHAF
+    lists hundreds of thousands of items) into one string first."""
+    pieces: list[str] = []
+    size = 0
+    for piece in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(report):
+        pieces.append(piece)
+        size += len(piece)
+        if size > 1 << 16:
+            handle.write("".join(pieces))
+            pieces, size = [], 0
+    handle.write("".join(pieces) + "\n")
+
+
 def run_export(request: ExportRequest, workspace: Workspace) -> dict[str, Any]:
     """Read, validate, choose the gold, write; returns the report (also written as export-report.json).
 
@@ -271,5 +286,5 @@ def _write(
         report["warnings"] = [w.as_dict() for w in gold.warnings]
         # Exclusive creation: a document never takes the run report's place (writers refuse the name).
         with (folder / REPORT_NAME).open("x", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+            _dump(report, handle)
     return report

@@ -264,7 +264,7 @@ class BratDocumentWriter:
         self.problems: list[Diagnostic] = []
         self.counts: Counter[str] = Counter()
         self.documents = 0
-        self.written: list[Path] = []
+        self.written: list[str] = []  # file names (a Path each would weigh several times more at scale)
         self.existing: list[str] = []
 
     def add(self, document: Document) -> None:
@@ -292,11 +292,11 @@ class BratDocumentWriter:
             except FileExistsError:
                 self.existing.append(relative)
             else:
-                self.written.append(path)
+                self.written.append(relative)
 
     def _discard(self) -> None:
-        for path in self.written:
-            path.unlink(missing_ok=True)
+        for name in self.written:
+            (self.folder / name).unlink(missing_ok=True)
 
     def close(self) -> dict[str, Any]:
         problems = self.named + self.problems

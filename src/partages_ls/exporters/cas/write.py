@@ -264,7 +264,7 @@ class CasDocumentWriter:
         self.checked: list[Diagnostic] = []
         self.checks = _CorpusChecks(self.checked)
         self.built: list[Diagnostic] = []
-        self.written: list[Path] = []
+        self.written: list[str] = []  # file names (a Path each would weigh several times more at scale)
         self.totals: Counter[str] = Counter()
 
     def add(self, document: Document) -> None:
@@ -277,15 +277,15 @@ class CasDocumentWriter:
         self.totals.update(counts)
         if self.checked or self.built:
             return
-        path = self.folder / f"{document.report}.json"
-        path.write_bytes((cas.to_json(pretty_print=True, ensure_ascii=False) + "\n").encode("utf-8"))
-        self.written.append(path)
+        name = f"{document.report}.json"
+        (self.folder / name).write_bytes((cas.to_json(pretty_print=True, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.written.append(name)
 
     def close(self) -> dict[str, Any]:
         problems = self.checked + self.built
         if problems:
-            for path in self.written:
-                path.unlink(missing_ok=True)
+            for name in self.written:
+                (self.folder / name).unlink(missing_ok=True)
             raise CasWriteError(f"cannot write the {self.guide.name} corpus as CAS JSON", problems)
         (self.folder / TYPESYSTEM_FILE).write_bytes(self.typesystem_text.encode("utf-8"))
         totals = self.totals

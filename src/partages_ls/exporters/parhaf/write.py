@@ -58,10 +58,11 @@ _PARQUET_OPTIONS: dict[str, Any] = {
     "store_schema": True,
 }
 # A row group is written every ROW_GROUP_ROWS rows, or sooner once its text cells hold
-# ROW_GROUP_CHARACTERS characters (report texts): what bounds the writer's memory. Both far above the
-# tests' and samples' sizes, and the rows above the spans of PARHAF (1x: ~100,000).
+# ROW_GROUP_CHARACTERS characters (report texts: ~2,000 PARHAF reports): what bounds the writer's
+# memory (a flush holds the texts as Python strings, as Arrow data and encoded). Both far above the
+# tests' and samples' sizes; the spans of PARHAF (1x: ~100,000 rows) are one row group.
 ROW_GROUP_ROWS = 128 * 1024
-ROW_GROUP_CHARACTERS = 32 * 1024 * 1024
+ROW_GROUP_CHARACTERS = 8 * 1024 * 1024
 
 
 class _Writer:
@@ -277,6 +278,7 @@ class _ParquetFile:
     def flush(self) -> None:
         if self.waiting:
             self.writer.write_table(pa.Table.from_pydict(self.columns, schema=self.schema))
+            pa.default_memory_pool().release_unused()  # give the flush's buffers back before the next one
         self.columns = {name: [] for name in self.schema.names}
         self.waiting = self.characters = 0
 

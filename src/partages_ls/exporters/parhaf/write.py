@@ -58,9 +58,9 @@ _PARQUET_OPTIONS: dict[str, Any] = {
     "store_schema": True,
 }
 # A row group is written every ROW_GROUP_ROWS rows, or sooner once its text cells hold
-# ROW_GROUP_CHARACTERS characters (report texts: ~500 PARHAF reports): what bounds the writer's
-# memory (a flush holds the texts as Python strings, as Arrow data and encoded). Both far above the
-# tests' and samples' sizes; the spans of PARHAF (1x: ~100,000 rows) are one row group.
+# ROW_GROUP_CHARACTERS characters (~500 PARHAF report texts, ~20,000 span rows): what bounds the
+# writer's memory (a flush holds the texts as Python strings, as Arrow data and encoded, about ten
+# times their size). Both far above the tests' and samples' sizes: their files are one row group.
 ROW_GROUP_ROWS = 128 * 1024
 ROW_GROUP_CHARACTERS = 2 * 1024 * 1024
 

@@ -9,6 +9,9 @@ of this one (so each peak is its own, and all run in one process tree on the sam
 - ``validate``: ``workflows.validate.run_validate``;
 - ``parhaf`` / ``cas`` / ``brat``: ``workflows.export.run_export`` (gold: the first annotator).
 
+Each row also gives the step's CPU time (user + system, imports excluded): with other jobs on the
+machine, wall time varies more than CPU time.
+
 The export is generated to disk block by block (one block of 7,394 reports, seed 2024 + block, in
 memory at a time; ids renumbered), so the 10x file is never held whole. The 1x file is byte for
 byte the export ``bench_export.py`` and ``bench_parsers.py`` generate.
@@ -65,6 +68,7 @@ def _child(kind: str, export: Path, workdir: Path, profile: bool) -> None:
     import partages_ls.workflows.validate  # noqa: F401
 
     start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     if profile:
         import cProfile
         import pstats
@@ -75,8 +79,10 @@ def _child(kind: str, export: Path, workdir: Path, profile: bool) -> None:
     else:
         count = _step(kind, export, workdir)
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "count": count}))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime  # the machine may be shared
+    peak_mb = after.ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "count": count}))
 
 
 def _measure(kind: str, export: Path, workdir: Path, profile: bool = False) -> dict[str, float]:
@@ -147,7 +153,7 @@ def main() -> None:
     if args.profile:
         _measure(args.profile, export, workdir, profile=True)
         return
-    print(f"\n{'step':<20}{'count':>8}{'wall s':>9}{'x msgspec':>11}{'peak MB':>9}")
+    print(f"\n{'step':<20}{'count':>8}{'wall s':>9}{'cpu s':>8}{'x msgspec':>11}{'peak MB':>9}")
     floor = None
     for kind in args.only:  # each row as soon as it is measured (a 10x run takes minutes)
         figures = _measure(kind, export, workdir)
@@ -155,7 +161,8 @@ def main() -> None:
         label = {"msgspec": "msgspec.decode", "stream": "iter_tasks"}.get(kind, kind)
         label = f"export {kind}" if kind in ("parhaf", "cas", "brat") else label
         ratio = f"{figures['seconds'] / floor:.1f}" if floor else ""
-        row = f"{label:<20}{figures['count']:>8.0f}{figures['seconds']:>9.2f}{ratio:>11}{figures['peak_mb']:>9.0f}"
+        row = f"{label:<20}{figures['count']:>8.0f}{figures['seconds']:>9.2f}{figures['cpu']:>8.2f}{ratio:>11}"
+        row += f"{figures['peak_mb']:>9.0f}"
         print(row, flush=True)
 
 

@@ -46,53 +46,9 @@ def _user_id(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def find_contaminated(
-    tasks: list[dict[str, Any]], report_key: str = "report", emails: dict[int, str] | None = None
-) -> list[Contaminated]:
-    """Every annotation of ``tasks`` (raw Label Studio tasks) last updated by another annotator.
-
-    ``emails`` names users by id; the e-mails found in expanded ``completed_by`` objects are used too.
-    """
-    names = dict(emails or {})
-    annotators: set[int] = set()
-    for task in objects(tasks):
-        for annotation in objects(task.get("annotations")):
-            who = annotation.get("completed_by")
-            uid = _user_id(who)
-            if uid is None:
-                continue
-            annotators.add(uid)
-            if isinstance(who, dict) and who.get("email"):
-                names.setdefault(uid, str(who["email"]))
-    found: list[Contaminated] = []
-    for task in objects(tasks):
-        task_id = task.get("id") if isinstance(task.get("id"), int) else None
-        report = str(obj(task.get("data")).get(report_key) or f"task-{task_id}")
-        for annotation in objects(task.get("annotations")):
-            author, editor = _user_id(annotation.get("completed_by")), _user_id(annotation.get("updated_by"))
-            if author is None or editor is None or editor == author or editor not in annotators:
-                continue
-            annotation_id = annotation.get("id") if isinstance(annotation.get("id"), int) else None
-            found.append(
-                Contaminated(
-                    task_id,
-                    report,
-                    annotation_id,
-                    names.get(author, str(author)),
-                    names.get(editor, str(editor)),
-                )
-            )
-    found.sort(key=lambda c: (c.report, c.annotation_id or 0))
-    return found
-
-
 class ContaminationScan:
-    """:func:`find_contaminated` over tasks seen one at a time: the same list, keeping only what it needs.
-
-    A streaming command calls :meth:`add` with each raw task and :meth:`found` once all are seen; what
-    stays in memory is the annotators' ids and e-mails and the annotations updated by someone else
-    than their author, not the tasks.
-    """
+    """:func:`find_contaminated` one task at a time: keeps the annotators, their e-mails and the
+    annotations edited by someone else than their author (a few per project), never a task."""
 
     def __init__(self, report_key: str = "report", emails: dict[int, str] | None = None) -> None:
         self.report_key = report_key
@@ -101,12 +57,12 @@ class ContaminationScan:
         self.edited: list[tuple[int | None, str, int | None, int, int]] = []
 
     def add(self, task: Any) -> None:
-        """Note who wrote and who last updated each annotation of one raw task."""
+        """Note who wrote and who last updated each annotation of one raw task (not an object: nothing)."""
         if not isinstance(task, dict):
             return
-        annotations = objects(task.get("annotations"))
-        report: str | None = None
-        for annotation in annotations:
+        task_id = task.get("id") if isinstance(task.get("id"), int) else None
+        report = str(obj(task.get("data")).get(self.report_key) or f"task-{task_id}")
+        for annotation in objects(task.get("annotations")):
             who = annotation.get("completed_by")
             author = _user_id(who)
             if author is None:
@@ -117,14 +73,11 @@ class ContaminationScan:
             editor = _user_id(annotation.get("updated_by"))
             if editor is None or editor == author:
                 continue
-            task_id = task.get("id") if isinstance(task.get("id"), int) else None
-            if report is None:
-                report = str(obj(task.get("data")).get(self.report_key) or f"task-{task_id}")
             annotation_id = annotation.get("id") if isinstance(annotation.get("id"), int) else None
             self.edited.append((task_id, report, annotation_id, author, editor))
 
     def found(self) -> list[Contaminated]:
-        """What :func:`find_contaminated` returns for every task added."""
+        """Every annotation last updated by another annotator, by report then annotation id."""
         names = self.names
         found = [
             Contaminated(task_id, report, annotation_id, names.get(author, str(author)), names.get(editor, str(editor)))
@@ -133,3 +86,16 @@ class ContaminationScan:
         ]
         found.sort(key=lambda c: (c.report, c.annotation_id or 0))
         return found
+
+
+def find_contaminated(
+    tasks: list[dict[str, Any]], report_key: str = "report", emails: dict[int, str] | None = None
+) -> list[Contaminated]:
+    """Every annotation of ``tasks`` (raw Label Studio tasks) last updated by another annotator.
+
+    ``emails`` names users by id; the e-mails found in expanded ``completed_by`` objects are used too.
+    """
+    scan = ContaminationScan(report_key, emails)
+    for task in objects(tasks):
+        scan.add(task)
+    return scan.found()

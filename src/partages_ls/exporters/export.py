@@ -7,10 +7,11 @@ a loss, and the counts of the end-of-export summary.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from partages_ls.errors import PartagesError
-from partages_ls.exporters.corpus import Corpus, Skipped
+from partages_ls.exporters.corpus import Corpus, Document, Skipped
 from partages_ls.exporters.gold import NO_ANNOTATION
 
 REPORT_NAME = "export-report.json"
@@ -58,19 +59,46 @@ def violations(corpus: Corpus, *, strict: bool = False) -> list[Skipped]:
     return [w for w in corpus.warnings if w.kind == "error" or (strict and w.kind == "warning")]
 
 
-def summarise(tasks: list[dict[str, Any]], read: Corpus, gold: Corpus) -> dict[str, Any]:
-    """Counts for the end-of-export summary and the report."""
-    lists = [t.get("annotations") for t in tasks]
-    annotations = [a for found in lists if isinstance(found, list) for a in found if isinstance(a, dict)]
-    exported = [a for d in gold.documents for a in d.annotations]
+@dataclass
+class ExportCounts:
+    """The counts of the summary that come from the tasks and the gold documents, added one at a time."""
+
+    tasks: int = 0
+    annotations_read: int = 0
+    annotations_cancelled: int = 0
+    annotations_exported: int = 0
+    documents_exported: int = 0
+    spans_exported: int = 0
+    relations_exported: int = 0
+
+    def add_task(self, task: dict[str, Any]) -> None:
+        """One raw task (its annotations as stored, cancelled ones included)."""
+        self.tasks += 1
+        found = task.get("annotations")
+        for annotation in found if isinstance(found, list) else []:
+            if isinstance(annotation, dict):
+                self.annotations_read += 1
+                self.annotations_cancelled += bool(annotation.get("was_cancelled"))
+
+    def add_gold(self, document: Document) -> None:
+        """One exported document (its gold annotation)."""
+        self.documents_exported += 1
+        for annotation in document.annotations:
+            self.annotations_exported += 1
+            self.spans_exported += len(annotation.spans)
+            self.relations_exported += len(annotation.relations)
+
+
+def summary(counts: ExportCounts, gold: Corpus) -> dict[str, Any]:
+    """Counts for the end-of-export summary and the report; ``gold`` gives its skipped and warnings."""
     return {
-        "tasks": len(tasks),
-        "annotations_read": len(annotations),
-        "annotations_cancelled": sum(1 for a in annotations if a.get("was_cancelled")),
-        "annotations_exported": len(exported),
-        "documents_exported": len(gold.documents),
-        "spans_exported": sum(len(a.spans) for a in exported),
-        "relations_exported": sum(len(a.relations) for a in exported),
+        "tasks": counts.tasks,
+        "annotations_read": counts.annotations_read,
+        "annotations_cancelled": counts.annotations_cancelled,
+        "annotations_exported": counts.annotations_exported,
+        "documents_exported": counts.documents_exported,
+        "spans_exported": counts.spans_exported,
+        "relations_exported": counts.relations_exported,
         "skipped_by_reason": dict(sorted(Counter(s.rule or s.kind for s in gold.skipped).items())),
         "left_out": len(lost_items(gold)),
         "violations_by_rule": dict(
@@ -78,3 +106,13 @@ def summarise(tasks: list[dict[str, Any]], read: Corpus, gold: Corpus) -> dict[s
         ),
         "warnings": len(gold.warnings),
     }
+
+
+def summarise(tasks: list[dict[str, Any]], read: Corpus, gold: Corpus) -> dict[str, Any]:
+    """Counts for the end-of-export summary and the report, from the tasks and the gold corpus in memory."""
+    counts = ExportCounts()
+    for task in tasks:
+        counts.add_task(task)
+    for document in gold.documents:
+        counts.add_gold(document)
+    return summary(counts, gold)

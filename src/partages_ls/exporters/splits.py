@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,26 +38,25 @@ class SplitPlan:
         return f"reports in id order, train up to {self.ratio:.0%} of the cumulative annotation count, then dev"
 
 
-def _cumulative(corpus: Corpus, ratio: float) -> dict[str, str]:
+def _cumulative(documents: Sequence[tuple[str, int]], ratio: float) -> dict[str, str]:
     if not 0.0 < ratio <= 1.0:
         raise PartagesError(f"--split-ratio must be in (0, 1], got {ratio}")
-    documents = sorted(corpus.documents, key=lambda d: d.report)
-    counts = [sum(len(a.spans) for a in d.annotations) for d in documents]
-    total = sum(counts)
+    ordered = sorted(documents, key=lambda d: d[0])
+    total = sum(count for _, count in ordered)
     splits: dict[str, str] = {}
     running, in_train = 0, True
-    for document, count in zip(documents, counts, strict=True):
+    for report, count in ordered:
         # The report that would carry train past the cut opens dev (5,580 of 6,976 on the CU1 card).
         running += count
         in_train = in_train and running <= ratio * total
-        splits[document.report] = "train" if in_train else "dev"
+        splits[report] = "train" if in_train else "dev"
     if total == 0:  # no annotation to weigh by: cut by document count
-        cut = round(ratio * len(documents))
-        splits = {d.report: ("train" if i < cut else "dev") for i, d in enumerate(documents)}
+        cut = round(ratio * len(ordered))
+        splits = {report: ("train" if i < cut else "dev") for i, (report, _) in enumerate(ordered)}
     return splits
 
 
-def _from_file(corpus: Corpus, path: Path) -> dict[str, str]:
+def _from_file(documents: Sequence[tuple[str, int]], path: Path) -> dict[str, str]:
     problems: list[Diagnostic] = []
     splits: dict[str, str] = {}
     try:
@@ -84,23 +84,30 @@ def _from_file(corpus: Corpus, path: Path) -> dict[str, str]:
         ) from None
     if problems:
         raise DiagnosticError("bad split file", problems)
-    for document in corpus.documents:
-        if document.report not in splits:
-            problems.append(Diagnostic(str(path), f"report {document.report!r} has no split"))
+    for report, _ in documents:
+        if report not in splits:
+            problems.append(Diagnostic(str(path), f"report {report!r} has no split"))
     for report, split in splits.items():
         if not SPLIT_NAME.match(split):
             problems.append(Diagnostic(str(path), f"report {report!r}: split {split!r} {_NAME_RULE}"))
     if problems:
         raise DiagnosticError("the split file does not cover the export", problems)
-    return {d.report: splits[d.report] for d in corpus.documents}
+    return {report: splits[report] for report, _ in documents}
+
+
+def split_reports(documents: Sequence[tuple[str, int]], plan: SplitPlan) -> dict[str, str]:
+    """Report id → split name for every ``(report, span count)`` of a gold corpus (in corpus order):
+    what a streaming export gathers instead of holding the documents."""
+    if plan.single:
+        if not SPLIT_NAME.match(plan.single):
+            raise PartagesError(f"split name {plan.single!r} {_NAME_RULE}")
+        return {report: plan.single for report, _ in documents}
+    if plan.file:
+        return _from_file(documents, plan.file)
+    return _cumulative(documents, plan.ratio)
 
 
 def assign_splits(corpus: Corpus, plan: SplitPlan) -> dict[str, str]:
     """Report id → split name for every document of the corpus."""
-    if plan.single:
-        if not SPLIT_NAME.match(plan.single):
-            raise PartagesError(f"split name {plan.single!r} {_NAME_RULE}")
-        return {d.report: plan.single for d in corpus.documents}
-    if plan.file:
-        return _from_file(corpus, plan.file)
-    return _cumulative(corpus, plan.ratio)
+    counts = [(d.report, sum(len(a.spans) for a in d.annotations)) for d in corpus.documents]
+    return split_reports(counts, plan)

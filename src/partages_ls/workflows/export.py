@@ -3,10 +3,13 @@
 Reads and validates the export, picks the gold annotation per task, writes the target format
 into a folder atomically, and records what was exported and what was skipped, and why.
 
-The export is read once, task by task (:func:`~partages_ls.exporters.labelstudio.read.stream_export`):
-each task becomes its document in the corpus, and what the run report needs from the raw tasks
-(counts, curation provenance, unresolved markers, who updated whose annotation) is kept as a small
-per-task record (:class:`_TaskRecords`), never the task itself.
+The export is read once, task by task (:func:`~partages_ls.exporters.labelstudio.read.stream_export`,
+:class:`~partages_ls.exporters.labelstudio.read.TaskReader`): each task becomes its document, whose
+gold version is parked on disk (:class:`~partages_ls.exporters.spill.Spill`) until the whole export
+is read; what the run report needs (counts, curation provenance, unresolved markers, who updated
+whose annotation, the problem lists) is gathered in :class:`_Records`. Only then, with every error
+of the reading raised as before, are the documents handed to the format's writer in report order,
+one at a time: memory does not grow with the export.
 """
 
 from __future__ import annotations
@@ -16,30 +19,32 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from partages_ls.curation.gold import curation_provenance, guide_view, is_curation_task, unresolved_markers
 from partages_ls.errors import Diagnostic, DiagnosticError, PartagesError
-from partages_ls.exporters.contamination import find_contaminated
-from partages_ls.exporters.corpus import Corpus
+from partages_ls.exporters.contamination import ContaminationScan
+from partages_ls.exporters.corpus import Corpus, Document, Skipped
 from partages_ls.exporters.export import (
     EXIT_LEFT_OUT,
     EXIT_OK,
     INVALID_MODES,
     REPORT_NAME,
+    ExportCounts,
     ExportRefusedError,
     NothingToExportError,
     lost_items,
-    summarise,
+    summary,
     violations,
 )
-from partages_ls.exporters.format import WriteOptions
-from partages_ls.exporters.gold import GoldPolicy, select_gold
-from partages_ls.exporters.labelstudio.read import read_labelstudio, stream_export
+from partages_ls.exporters.format import Format, WriteOptions
+from partages_ls.exporters.gold import GoldPolicy, gold_document
+from partages_ls.exporters.labelstudio.read import TaskReader, iter_documents, stream_export
 from partages_ls.exporters.output import OutputFolder
 from partages_ls.exporters.registry import get_format
-from partages_ls.exporters.shape import obj, objects
-from partages_ls.exporters.splits import SplitPlan, assign_splits
+from partages_ls.exporters.spill import Spill
+from partages_ls.exporters.splits import SplitPlan, split_reports
+from partages_ls.guides.model import Guide
 from partages_ls.pull_record import read_sidecar, recorded_guide_version, sidecar_path
 from partages_ls.workflows.guide import resolve_guide
 from partages_ls.workspace import Workspace
@@ -62,82 +67,94 @@ class ExportRequest:
 
 
 @dataclass
-class _TaskRecords:
-    """What the run report needs from the raw tasks, gathered while they stream by.
-
-    ``slim`` keeps, per task, only the keys that :func:`summarise`, :func:`find_contaminated` and
-    :func:`_why_not_curated` read (task id, report id, curation strategy; per annotation its id,
-    ``was_cancelled``, ``completed_by`` and ``updated_by``): a few hundred bytes a task.
-    """
+class _Records:
+    """What the run report needs, gathered while the tasks and documents stream by: counts, a few ids
+    and the problem lists, never a task, a document or its text."""
 
     report_key: str
     source: str
-    slim: list[dict[str, Any]] = field(default_factory=list)
+    counts: ExportCounts = field(default_factory=ExportCounts)
+    contamination: ContaminationScan = field(init=False)
     unresolved: list[Diagnostic] = field(default_factory=list)
     curation: dict[str, dict[str, Any]] = field(default_factory=dict)
+    curation_tasks: int = 0
+    annotators: set[str] = field(default_factory=set)  # of every document read, gold or not
+    gold_skipped: list[tuple[str, list[Skipped]]] = field(default_factory=list)  # (report, its gold skips)
+    span_counts: list[tuple[str, int]] = field(default_factory=list)  # (report, spans) per gold document
+
+    def __post_init__(self) -> None:
+        self.contamination = ContaminationScan(self.report_key)
 
     def view(self, tasks: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Each task as the guide sees it; once all are read, refuses unresolved curation markers."""
         for task in tasks:
             self.unresolved += unresolved_markers([task], source=self.source)
             self.curation.update(curation_provenance([task], self.report_key))
-            self.slim.append(_slim(task, self.report_key))
+            self.curation_tasks += is_curation_task(task)
+            self.counts.add_task(task)
+            self.contamination.add(task)
             yield from guide_view([task])
         if self.unresolved:
             raise DiagnosticError(
                 f"{len(self.unresolved)} curated annotation(s) still hold a conflict marker", self.unresolved
             )
 
+    def gold(self, document: Document, policy: GoldPolicy) -> Document | None:
+        """The document's gold version (None when the policy picks none), its skips kept by report."""
+        self.annotators.update(a.annotator or "?" for a in document.annotations)
+        kept, skipped = gold_document(document, policy)
+        if skipped:
+            self.gold_skipped.append((document.report, skipped))
+        if kept is not None:
+            self.counts.add_gold(kept)
+            self.span_counts.append((kept.report, sum(len(a.spans) for a in kept.annotations)))
+        return kept
 
-_SLIM_ANNOTATION = ("id", "was_cancelled", "updated_by")
-
-
-def _slim(task: dict[str, Any], report_key: str) -> dict[str, Any]:
-    data = obj(task.get("data"))
-    annotations = task.get("annotations")
-    slim: dict[str, Any] = {
-        "id": task.get("id"),
-        "data": {k: data[k] for k in (report_key, "curation_strategy") if k in data},
-    }
-    if isinstance(annotations, list):
-        kept = []
-        for raw in objects(annotations):
-            small = {k: raw[k] for k in _SLIM_ANNOTATION if k in raw}
-            who = raw.get("completed_by")
-            small["completed_by"] = {k: who[k] for k in ("id", "email") if k in who} if isinstance(who, dict) else who
-            kept.append(small)
-        slim["annotations"] = kept
-    return slim
+    def gold_corpus(self, read: Corpus) -> Corpus:
+        """The gold corpus without its documents: what reading left out (stream order), then the gold
+        choices in report order, as :func:`select_gold` lists them."""
+        skipped = list(read.skipped)
+        for _, found in sorted(self.gold_skipped, key=lambda item: item[0]):
+            skipped += found
+        return Corpus(read.guide, read.guide_version, skipped=skipped, warnings=list(read.warnings))
 
 
 def _why_nothing(tasks: list[dict[str, Any]], corpus: Corpus, gold: Corpus, policy: GoldPolicy) -> str:
+    present = {a.annotator or "?" for d in corpus.documents for a in d.annotations}
+    pending = sum(1 for t in tasks if is_curation_task(t))
+    return _explain_nothing(len(tasks), pending, present, corpus, gold, policy)
+
+
+def _explain_nothing(
+    tasks: int, pending: int, present: set[str], read: Corpus, gold: Corpus, policy: GoldPolicy
+) -> str:
+    """Why no document is written, from the task count, the curation tasks, the annotators read and
+    the skipped lists of the reading (``read``) and of the gold choice (``gold``)."""
     if not tasks:
         return "the export holds no task ([]): nothing to export; pull the project again once reports are imported"
-    present = sorted({a.annotator or "?" for d in corpus.documents for a in d.annotations})
     if policy.kind in {"annotator", "curator"}:
-        by_policy = sorted({s.where.rsplit(" / by ", 1)[-1] for s in corpus.skipped if s.rule == "not-gold"})
-        everyone = sorted(set(present) | set(by_policy))
+        by_policy = {s.where.rsplit(" / by ", 1)[-1] for s in read.skipped if s.rule == "not-gold"}
+        everyone = sorted(present | by_policy)
         return (
             f"no submitted annotation by {policy.email} in the export; annotators present: "
             f"{', '.join(everyone) or 'none'}"
         )
     if policy.kind == "curated":
-        return _why_not_curated(tasks)
+        return _why_not_curated(pending)
     reasons = Counter(s.reason for s in gold.skipped if s.kind == "task")
     detail = "; ".join(f"{count} task(s): {reason}" for reason, count in sorted(reasons.items()))
     return f"no task has an annotation the gold policy {policy} can export ({detail or 'no task'})"
 
 
-def _why_not_curated(tasks: list[dict[str, Any]]) -> str:
+def _why_not_curated(pending: int) -> str:
     """--gold curated picked nothing: not a curation project, or no curation task finished yet."""
-    pending = [t for t in tasks if is_curation_task(t)]
     if not pending:
         return (
             "this is not the export of a curation project; `--gold curated` reads the project that "
             "`partages-ls curate PROJECT` prepares: curate there, then `partages-ls pull CURATION_PROJECT -o FILE.json`"
         )
     return (
-        f"no curation task is finished yet ({len(pending)} task(s) to curate); in each one, resolve every "
+        f"no curation task is finished yet ({pending} task(s) to curate); in each one, resolve every "
         "Conflit region, tick « Curation terminée » and click Update, then pull the curation project again "
         "(`partages-ls curate status PROJECT` shows what is left)"
     )
@@ -153,6 +170,21 @@ def _refuse(corpus: Corpus, strict: bool) -> None:
             f"{' (warnings included: --strict)' if strict else ''}; nothing was written\n{shown}{more}\n"
             "Fix them in Label Studio, or export with --invalid keep (the default) to write them as stored."
         )
+
+
+def _dump(report: dict[str, Any], handle: TextIO) -> None:
+    """Write ``report`` as ``json.dumps(report, indent=2, ensure_ascii=False)`` and a newline would, piece
+    by piece: with indentation, ``json.dumps`` joins millions of small pieces (a report at 10x PARHAF
+    lists hundreds of thousands of items) into one string first."""
+    pieces: list[str] = []
+    size = 0
+    for piece in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(report):
+        pieces.append(piece)
+        size += len(piece)
+        if size > 1 << 16:
+            handle.write("".join(pieces))
+            pieces, size = [], 0
+    handle.write("".join(pieces) + "\n")
 
 
 def run_export(request: ExportRequest, workspace: Workspace) -> dict[str, Any]:
@@ -172,22 +204,43 @@ def run_export(request: ExportRequest, workspace: Workspace) -> dict[str, Any]:
         for _ in stream_export(request.export_path):
             pass  # a broken export is reported first, as when the whole file was read before the guide
         raise
-    records = _TaskRecords(guide.text.report_key, request.export_path.name)
-    corpus = read_labelstudio(
-        records.view(stream_export(request.export_path)),
+    records = _Records(guide.text.report_key, request.export_path.name)
+    reader = TaskReader(
         guide,
         strict=request.strict,
         source=request.export_path.name,
         policy=policy,
         invalid="skip" if request.invalid == "skip" else "keep",
     )
-    tasks, curation = records.slim, dict(sorted(records.curation.items()))
-    if request.invalid == "fail":
-        _refuse(corpus, request.strict)
-    gold = select_gold(corpus, policy)
-    if not gold.documents:
-        raise NothingToExportError(f"nothing written to {request.out}: {_why_nothing(tasks, corpus, gold, policy)}")
-    annotators = sorted({a.annotator or "?" for d in corpus.documents for a in d.annotations})
+    with Spill() as spill:
+        for document in iter_documents(records.view(stream_export(request.export_path)), reader):
+            reader.corpus.flaws.clear()  # what agreement reads, not the export: not kept
+            kept = records.gold(document, policy)
+            if kept is not None:
+                spill.add(kept)
+        corpus = reader.corpus
+        if request.invalid == "fail":
+            _refuse(corpus, request.strict)
+        gold = records.gold_corpus(corpus)
+        if not len(spill):
+            why = _explain_nothing(
+                records.counts.tasks, records.curation_tasks, records.annotators, corpus, gold, policy
+            )
+            raise NothingToExportError(f"nothing written to {request.out}: {why}")
+        return _write(request, target, guide, policy, records, spill, gold)
+
+
+def _write(
+    request: ExportRequest,
+    target: Format,
+    guide: Guide,
+    policy: GoldPolicy,
+    records: _Records,
+    spill: Spill,
+    gold: Corpus,
+) -> dict[str, Any]:
+    """Write the gold documents parked in ``spill`` (report order) and the run report into ``request.out``."""
+    annotators = sorted(records.annotators)
     report: dict[str, Any] = {
         "source": request.export_path.name,
         "guide": guide.name,
@@ -198,6 +251,7 @@ def run_export(request: ExportRequest, workspace: Workspace) -> dict[str, Any]:
         "strict": request.strict,
         "annotators": annotators,
     }
+    curation = dict(sorted(records.curation.items()))
     if curation:
         report["curation"] = curation
     at_pull = recorded_guide_version(read_sidecar(request.export_path))
@@ -209,11 +263,19 @@ def run_export(request: ExportRequest, workspace: Workspace) -> dict[str, Any]:
     with OutputFolder(request.out, overwrite=request.overwrite, reads=reads) as folder:
         splits: dict[str, str] = {}
         if target.splits:
-            splits = assign_splits(gold, request.split)
+            splits = split_reports(records.span_counts, request.split)
             report["split"] = request.split.describe()
-        stats = target.write(gold, guide, folder, WriteOptions(splits, str(policy), annotators))
-        report["summary"] = summarise(tasks, corpus, gold)
-        contaminated = find_contaminated(tasks, guide.text.report_key)
+        options = WriteOptions(splits, str(policy), annotators)
+        if target.open is None:  # a format without a document writer gets the corpus whole
+            whole = Corpus(gold.guide, gold.guide_version, documents=list(spill.sorted()))
+            stats = target.write(whole, guide, folder, options)
+        else:
+            writer = target.open(guide, folder, options)
+            for document in spill.sorted():
+                writer.add(document)
+            stats = writer.close()
+        report["summary"] = summary(records.counts, gold)
+        contaminated = records.contamination.found()
         report["summary"]["contaminated"] = len(contaminated)
         report["contaminated"] = [c.as_dict() for c in contaminated]
         report["exit_status"] = EXIT_LEFT_OUT if report["summary"]["left_out"] else EXIT_OK
@@ -224,5 +286,5 @@ def run_export(request: ExportRequest, workspace: Workspace) -> dict[str, Any]:
         report["warnings"] = [w.as_dict() for w in gold.warnings]
         # Exclusive creation: a document never takes the run report's place (writers refuse the name).
         with (folder / REPORT_NAME).open("x", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(json.dumps(report, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+            _dump(report, handle)
     return report

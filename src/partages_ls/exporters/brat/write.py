@@ -45,7 +45,7 @@ from partages_ls.exporters.corpus import (
     Span,
     natural_key,
 )
-from partages_ls.exporters.format import WriteOptions
+from partages_ls.exporters.format import DocumentWriter, WriteOptions
 from partages_ls.exporters.output import RUN_REPORT, OutputExistsError, file_name_problem
 from partages_ls.guides.model import Guide
 
@@ -188,16 +188,29 @@ def _relation_lines(
     return [f"{name} Arg1:T{key[0]} Arg2:T{key[1]}" for key, name in rows]
 
 
-def _check_names(names: Iterable[str], what: str, problems: list[Diagnostic]) -> None:
-    seen: dict[str, str] = {}
-    for name in names:
+class _NameChecks:
+    """Whether report (or annotator) names can be brat file names, one name at a time."""
+
+    def __init__(self, what: str, problems: list[Diagnostic]) -> None:
+        self.what = what
+        self.problems = problems
+        self.seen: dict[str, str] = {}
+
+    def add(self, name: str) -> None:
         why = unsafe_name(name) or file_name_problem(f"{name}.ann", (RUN_REPORT, *CONFIG_FILES))
         why = why or file_name_problem(f"{name}.txt", (RUN_REPORT, *CONFIG_FILES))
+        seen = self.seen
         if why:
-            problems.append(Diagnostic(f"{what} {name!r}", f"cannot be a brat file name: {why}"))
+            self.problems.append(Diagnostic(f"{self.what} {name!r}", f"cannot be a brat file name: {why}"))
         elif name.casefold() in seen and seen[name.casefold()] != name:
-            problems.append(Diagnostic(f"{what} {name!r}", f"same file name as {seen[name.casefold()]!r}"))
+            self.problems.append(Diagnostic(f"{self.what} {name!r}", f"same file name as {seen[name.casefold()]!r}"))
         seen.setdefault(name.casefold(), name)
+
+
+def _check_names(names: Iterable[str], what: str, problems: list[Diagnostic]) -> None:
+    checks = _NameChecks(what, problems)
+    for name in names:
+        checks.add(name)
 
 
 def _write_files(folder: Path, files: Mapping[str, str]) -> None:
@@ -221,38 +234,110 @@ def _check_guide(corpus: Corpus, guide: Guide, problems: list[Diagnostic]) -> No
         problems.append(Diagnostic("corpus", f"corpus of guide {corpus.guide!r}, not {guide.name!r}"))
 
 
+def _one_annotation(document: Document, problems: list[Diagnostic]) -> Annotation | None:
+    if len(document.annotations) == 1:
+        return document.annotations[0]
+    problems.append(
+        Diagnostic(
+            f"report {document.report}",
+            f"{len(document.annotations)} annotations: a brat folder holds exactly one per document",
+            hint="choose the gold annotation first (select_gold)",
+        )
+    )
+    return None
+
+
+class BratDocumentWriter:
+    """The brat :class:`~partages_ls.exporters.format.DocumentWriter`: two files per document as it comes.
+
+    Documents come in report order. Problems are raised at :meth:`close` as the whole-corpus writer
+    raised them (name problems of every report first, then each document's), and then, as when a
+    file is already there, the files written are removed again: nothing is ever overwritten.
+    """
+
+    def __init__(self, guide: Guide, folder: Path) -> None:
+        self.guide = guide
+        self.folder = folder
+        self.schema = BratSchema(guide)
+        self.named: list[Diagnostic] = []
+        self.names = _NameChecks("report", self.named)
+        self.problems: list[Diagnostic] = []
+        self.counts: Counter[str] = Counter()
+        self.documents = 0
+        self.written: list[str] = []  # file names (a Path each would weigh several times more at scale)
+        self.existing: list[str] = []
+
+    def add(self, document: Document) -> None:
+        self.names.add(document.report)
+        self.render(document)
+
+    def render(self, document: Document) -> None:
+        """Write the document's ``.ann`` and ``.txt``, unless a problem was found (then only check)."""
+        self.documents += 1
+        annotation = _one_annotation(document, self.problems)
+        if annotation is None:
+            return
+        ann = _render(document, annotation, self.schema, self.problems, self.counts)
+        if not (self.problems or self.named):
+            self._write({f"{document.report}.ann": ann, f"{document.report}.txt": document.text})
+
+    def _write(self, files: Mapping[str, str]) -> None:
+        for relative, text in files.items():
+            path = self.folder / relative
+            if not self.written:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with path.open("x", encoding="utf-8", newline="") as handle:
+                    handle.write(text)
+            except FileExistsError:
+                self.existing.append(relative)
+            else:
+                self.written.append(relative)
+
+    def _discard(self) -> None:
+        for name in self.written:
+            (self.folder / name).unlink(missing_ok=True)
+
+    def close(self) -> dict[str, Any]:
+        problems = self.named + self.problems
+        if problems:
+            self._discard()
+            raise BratError("the corpus cannot be written as brat", problems)
+        self._write(_config_files(self.guide))
+        if self.existing:
+            self._discard()
+            path = self.folder / min(self.existing)
+            raise OutputExistsError(f"{path} already exists: brat files are written into an empty folder")
+        return {
+            "format": "brat",
+            "guide": self.guide.name,
+            "documents": self.documents,
+            **{
+                key: self.counts[key]
+                for key in ("spans", "attributes", "relations", "document_fields", "fragmented_spans")
+            },
+        }
+
+
+def open_brat(guide: Guide, folder: Path, options: WriteOptions) -> DocumentWriter:
+    """Start writing a brat folder; documents must be added in report order.
+
+    brat has no room for splits or export metadata: ``options`` is not used.
+    """
+    return BratDocumentWriter(guide, folder)
+
+
 def write_brat(corpus: Corpus, guide: Guide, folder: Path, options: WriteOptions) -> dict[str, Any]:
     """Write ``<report>.txt`` + ``<report>.ann`` per document (one gold annotation each) and the configs.
 
     brat has no room for splits or export metadata: ``options`` is not used.
     """
-    schema = BratSchema(guide)
-    problems: list[Diagnostic] = []
-    _check_guide(corpus, guide, problems)
-    _check_names((d.report for d in corpus.documents), "report", problems)
-    counts: Counter[str] = Counter()
-    files = _config_files(guide)
+    writer = BratDocumentWriter(guide, folder)
+    _check_guide(corpus, guide, writer.named)
+    _check_names((d.report for d in corpus.documents), "report", writer.named)  # in the corpus's own order
     for document in corpus.documents:
-        if len(document.annotations) != 1:
-            problems.append(
-                Diagnostic(
-                    f"report {document.report}",
-                    f"{len(document.annotations)} annotations: a brat folder holds exactly one per document",
-                    hint="choose the gold annotation first (select_gold)",
-                )
-            )
-            continue
-        files[f"{document.report}.ann"] = _render(document, document.annotations[0], schema, problems, counts)
-        files[f"{document.report}.txt"] = document.text
-    if problems:
-        raise BratError("the corpus cannot be written as brat", problems)
-    _write_files(folder, files)
-    return {
-        "format": "brat",
-        "guide": guide.name,
-        "documents": len(corpus.documents),
-        **{key: counts[key] for key in ("spans", "attributes", "relations", "document_fields", "fragmented_spans")},
-    }
+        writer.render(document)
+    return writer.close()
 
 
 def write_brat_annotators(corpus: Corpus, guide: Guide, folder: Path) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from partages_ls.exporters.cas.schema import (
     span_key,
 )
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Provenance, Span
-from partages_ls.exporters.format import WriteOptions
+from partages_ls.exporters.format import DocumentWriter, WriteOptions
 from partages_ls.exporters.output import RUN_REPORT, file_name_problem
 from partages_ls.guides.model import Guide
 
@@ -197,16 +197,19 @@ class _DocumentWriter:
             counts["document_values"] += len(features) - 1
 
 
-def _check_corpus(corpus: Corpus, guide: Guide) -> tuple[list[Diagnostic], set[int]]:
-    """Corpus-level problems, and the documents (by position) that cannot even be built."""
-    problems = []
-    unbuildable: set[int] = set()
-    if corpus.guide != guide.name:
-        problems.append(Diagnostic("corpus", f"corpus of guide {corpus.guide!r}, not {guide.name!r}"))
-    seen: dict[str, str] = {}
-    for position, document in enumerate(corpus.documents):
+class _CorpusChecks:
+    """The corpus-level checks, document by document: what keeps a document from being built."""
+
+    def __init__(self, problems: list[Diagnostic]) -> None:
+        self.problems = problems
+        self.seen: dict[str, str] = {}
+
+    def add(self, document: Document) -> bool:
+        """Whether the document can be built (its problems listed either way)."""
+        problems = self.problems
+        buildable = True
         if len(document.annotations) != 1:
-            unbuildable.add(position)
+            buildable = False
             problems.append(
                 Diagnostic(
                     document.report,
@@ -217,18 +220,92 @@ def _check_corpus(corpus: Corpus, guide: Guide) -> tuple[list[Diagnostic], set[i
         if not _SAFE_REPORT.fullmatch(document.report):
             problems.append(Diagnostic(repr(document.report), "report id is not a safe file name"))
         elif why := file_name_problem(f"{document.report}.json", (RUN_REPORT, TYPESYSTEM_FILE)):
-            unbuildable.add(position)
+            buildable = False
             problems.append(Diagnostic(f"report {document.report!r} (task {document.task_id})", why))
         folded = document.report.casefold()
-        if folded in seen:
-            problems.append(Diagnostic(document.report, f"same file name as report {seen[folded]!r}"))
-        seen.setdefault(folded, document.report)
+        if folded in self.seen:
+            problems.append(Diagnostic(document.report, f"same file name as report {self.seen[folded]!r}"))
+        self.seen.setdefault(folded, document.report)
         try:
             document.text.encode("utf-8")
         except UnicodeEncodeError as err:
-            unbuildable.add(position)
+            buildable = False
             problems.append(Diagnostic(document.report, f"text holds an unpaired surrogate at {err.start}"))
+        return buildable
+
+
+def _guide_problems(corpus: Corpus, guide: Guide) -> list[Diagnostic]:
+    if corpus.guide != guide.name:
+        return [Diagnostic("corpus", f"corpus of guide {corpus.guide!r}, not {guide.name!r}")]
+    return []
+
+
+def _check_corpus(corpus: Corpus, guide: Guide) -> tuple[list[Diagnostic], set[int]]:
+    """Corpus-level problems, and the documents (by position) that cannot even be built."""
+    problems = _guide_problems(corpus, guide)
+    checks = _CorpusChecks(problems)
+    unbuildable = {position for position, d in enumerate(corpus.documents) if not checks.add(d)}
     return problems, unbuildable
+
+
+class CasDocumentWriter:
+    """The CAS :class:`~partages_ls.exporters.format.DocumentWriter`: one file per document as it comes.
+
+    Documents come in report order. The corpus-level problems of every document are listed before
+    the problems found while building (as the whole-corpus writer listed them); when there is any,
+    :meth:`close` removes the files written and raises them all.
+    """
+
+    def __init__(self, guide: Guide, folder: Path) -> None:
+        self.guide = guide
+        self.folder = folder
+        self.schema = cas_schema(guide)
+        self.typesystem_text = typesystem_xml(guide)
+        self.typesystem = cassis.load_typesystem(self.typesystem_text)
+        self.checked: list[Diagnostic] = []
+        self.checks = _CorpusChecks(self.checked)
+        self.built: list[Diagnostic] = []
+        self.written: list[str] = []  # file names (a Path each would weigh several times more at scale)
+        self.totals: Counter[str] = Counter()
+
+    def add(self, document: Document) -> None:
+        if self.checks.add(document):
+            self.build(document)
+
+    def build(self, document: Document) -> None:
+        """Build the document's CAS and write it, unless a problem was found (then only count)."""
+        cas, counts = _DocumentWriter(self.schema, self.typesystem, document, self.built).build(document.annotations[0])
+        self.totals.update(counts)
+        if self.checked or self.built:
+            return
+        name = f"{document.report}.json"
+        (self.folder / name).write_bytes((cas_json(cas) + "\n").encode("utf-8"))
+        self.written.append(name)
+
+    def close(self) -> dict[str, Any]:
+        problems = self.checked + self.built
+        if problems:
+            for name in self.written:
+                (self.folder / name).unlink(missing_ok=True)
+            raise CasWriteError(f"cannot write the {self.guide.name} corpus as CAS JSON", problems)
+        (self.folder / TYPESYSTEM_FILE).write_bytes(self.typesystem_text.encode("utf-8"))
+        totals = self.totals
+        labels = {key.removeprefix("label:"): n for key, n in sorted(totals.items()) if key.startswith("label:")}
+        return {
+            "format": "uima-cas-json",
+            "documents": len(self.written),
+            "files": len(self.written) + 1,
+            "spans": totals["spans"],
+            "relations": totals["relations"],
+            "document_values": totals["document_values"],
+            "labels": labels,
+            "typesystem": TYPESYSTEM_FILE,
+        }
+
+
+def open_cas(guide: Guide, folder: Path, options: WriteOptions) -> DocumentWriter:
+    """Start writing CAS JSON files into ``folder``; documents must be added in report order."""
+    return CasDocumentWriter(guide, folder)
 
 
 def write_cas(corpus: Corpus, guide: Guide, folder: Path, options: WriteOptions) -> dict[str, Any]:
@@ -239,37 +316,10 @@ def write_cas(corpus: Corpus, guide: Guide, folder: Path, options: WriteOptions)
     Values are written with their INCEpTION naming; output is byte-identical for identical input.
     Nothing is written when any document has a problem: all problems are raised together.
     """
-    schema = cas_schema(guide)
-    typesystem_text = typesystem_xml(guide)
-    typesystem = cassis.load_typesystem(typesystem_text)
-    problems, unbuildable = _check_corpus(corpus, guide)
-    written: list[Path] = []
-    totals: Counter[str] = Counter()
+    writer = CasDocumentWriter(guide, folder)
+    problems, unbuildable = _check_corpus(corpus, guide)  # in the corpus's own order
+    writer.checked += problems
     documents = [d for position, d in enumerate(corpus.documents) if position not in unbuildable]
-    # Each CAS is written as soon as it is built (memory stays flat at PARHAF scale); if any
-    # document has a problem, what was written is removed again, so nothing is left behind.
     for document in sorted(documents, key=lambda d: d.report):
-        cas, counts = _DocumentWriter(schema, typesystem, document, problems).build(document.annotations[0])
-        totals.update(counts)
-        if problems:
-            continue
-        path = folder / f"{document.report}.json"
-        path.write_bytes((cas_json(cas) + "\n").encode("utf-8"))
-        written.append(path)
-    if problems:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise CasWriteError(f"cannot write the {guide.name} corpus as CAS JSON", problems)
-    built = written
-    (folder / TYPESYSTEM_FILE).write_bytes(typesystem_text.encode("utf-8"))
-    labels = {key.removeprefix("label:"): n for key, n in sorted(totals.items()) if key.startswith("label:")}
-    return {
-        "format": "uima-cas-json",
-        "documents": len(built),
-        "files": len(built) + 1,
-        "spans": totals["spans"],
-        "relations": totals["relations"],
-        "document_values": totals["document_values"],
-        "labels": labels,
-        "typesystem": TYPESYSTEM_FILE,
-    }
+        writer.build(document)
+    return writer.close()

@@ -33,10 +33,12 @@ def _labels(guide: Guide, ids: list[str], separator: str = " | ") -> str:
 def config_digests(folder: Path, built: ParhafTables) -> dict[str, str]:
     """SHA-256 of each config's parquet files as written in ``folder``, in split order."""
     digests = {}
-    for config in built.tables:
+    for config in built.rows:
         digest = hashlib.sha256()
         for split in built.splits:
-            digest.update((folder / relative_path(config, split)).read_bytes())
+            with (folder / relative_path(config, split)).open("rb") as handle:  # by blocks: files can be large
+                while block := handle.read(1 << 20):
+                    digest.update(block)
         digests[config] = digest.hexdigest()
     return digests
 
@@ -48,7 +50,7 @@ def config_description(guide: Guide, config: str, digest: str) -> str:
 
 def _header(guide: Guide, built: ParhafTables, empty: list[str], digests: dict[str, str]) -> dict[str, Any]:
     configs = []
-    for config in built.tables:
+    for config in built.rows:
         files = [
             {"split": split, "path": relative_path(config, split)}
             for split in built.splits
@@ -63,7 +65,7 @@ def _header(guide: Guide, built: ParhafTables, empty: list[str], digests: dict[s
         tasks.append("token-classification")
     if guide.document_fields:
         tasks.append("text-classification")
-    documents = sum(t.num_rows for t in built.tables["document_metadata"].values())
+    documents = sum(built.rows["document_metadata"].values())
     size = "n<1K" if documents < 1000 else "1K<n<10K" if documents < 10000 else "10K<n<100K"
     return {
         "configs": configs,
@@ -222,7 +224,7 @@ def render_card(
         "- Splits: " + ", ".join(f"`{s}`" for s in built.splits) + ".",
         "",
         "Load with `datasets.load_dataset(FOLDER, CONFIG)` where FOLDER is this folder and CONFIG is one of "
-        + ", ".join(f"`{c}`" for c in built.tables)
+        + ", ".join(f"`{c}`" for c in built.rows)
         + ". Each config's `description` in the header above ends with the SHA-256 of its parquet files: "
         "`datasets` keys its cache of a local folder on the folder's name and this header only, so the "
         "digest is what makes another subset in a folder of the same name, or a re-export, load its own "

@@ -158,16 +158,16 @@ def parhaf_schemas(guide: Guide) -> dict[str, pa.Schema]:
 # --- corpus → tables ----------------------------------------------------------------------------
 @dataclass
 class ParhafTables:
-    """The tables of a subset, by config then split, with the counts the dataset card shows."""
+    """The row counts of a subset's files, by config then split, with the counts the dataset card shows."""
 
-    tables: dict[str, dict[str, pa.Table]]
+    rows: dict[str, dict[str, int]]
     splits: list[str]
     labels: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (split, span type, label)
     field_values: Counter[tuple[str, str, str]] = field(default_factory=Counter)  # (split, column, value)
 
     def stats(self) -> dict[str, Any]:
         def rows(config: str) -> dict[str, int]:
-            return {s: self.tables[config][s].num_rows for s in self.splits} if config in self.tables else {}
+            return {s: self.rows[config][s] for s in self.splits} if config in self.rows else {}
 
         per_split: dict[str, dict[str, int]] = {}
         totals: Counter[str] = Counter()
@@ -205,7 +205,7 @@ def span_text_problem(full_text: str, begin: Any, end: Any, span_text: str | Non
     return None
 
 
-_OFFSET_HINT = "offsets count Python code points, end exclusive (UTF-16 offsets drift after emoji and 𝔸)"
+OFFSET_HINT = "offsets count Python code points, end exclusive (UTF-16 offsets drift after emoji and 𝔸)"
 
 
 def check_span_texts(tables: Mapping[str, Mapping[str, pa.Table]], guide: Guide) -> None:
@@ -228,6 +228,6 @@ def check_span_texts(tables: Mapping[str, Mapping[str, pa.Table]], guide: Guide)
             problem = None if text is None else span_text_problem(text, begin, end, span_text)
             if problem:
                 where = f"{relative_path(SPANS, split)}: row {index}"
-                problems.append(Diagnostic(where, f"report {report} / span {span_id}: {problem}", hint=_OFFSET_HINT))
+                problems.append(Diagnostic(where, f"report {report} / span {span_id}: {problem}", hint=OFFSET_HINT))
     if problems:
         raise SpanTextMismatchError("span texts do not match the report texts", problems)

@@ -1,9 +1,14 @@
-"""Write a gold corpus as a PARHAF subset folder (parquet files and dataset card).
+"""Write a gold corpus as a PARHAF subset folder (parquet files and dataset card), document by document.
 
 Ids: span ids are ``<report>-T<n>`` and relation ids ``<report>-R<n>``, numbered from 1 within
 each report in canonical row order, so they are unique in the subset, independent of Label
 Studio's random result ids, and identical on every re-export. Rows are sorted by report, then
 begin, end, span type, label, attribute values and (natural order of) the previous id.
+
+Streaming: :func:`open_parhaf` takes the documents in report order and appends their rows to one
+``pyarrow.parquet.ParquetWriter`` per file, a row group every :data:`ROW_GROUP_ROWS` rows (or
+:data:`ROW_GROUP_CHARACTERS` characters of text), so memory does not grow with the corpus. A subset
+smaller than that is one row group per file: the bytes the whole-table writer of earlier versions wrote.
 """
 
 from __future__ import annotations
@@ -19,22 +24,24 @@ import pyarrow.parquet as pq
 
 from partages_ls.errors import Diagnostic
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Span, natural_key
-from partages_ls.exporters.format import WriteOptions
+from partages_ls.exporters.format import DocumentWriter, WriteOptions
 from partages_ls.exporters.parhaf.generate import config_digests, render_card
 from partages_ls.exporters.parhaf.schema import (
     CONFIGS,
     DOCUMENTS,
     MULTI_VALUE_SEPARATOR,
+    OFFSET_HINT,
     RELATIONS,
     SPANS,
     ParhafColumns,
     ParhafError,
     ParhafTables,
+    SpanTextMismatchError,
     ValueMap,
-    check_span_texts,
     nullable_key,
     parhaf_columns,
     relative_path,
+    span_text_problem,
     split_order,
 )
 from partages_ls.guides.model import Guide
@@ -50,6 +57,12 @@ _PARQUET_OPTIONS: dict[str, Any] = {
     "data_page_version": "1.0",
     "store_schema": True,
 }
+# A row group is written every ROW_GROUP_ROWS rows, or sooner once its text cells hold
+# ROW_GROUP_CHARACTERS characters (~500 PARHAF report texts, ~20,000 span rows): what bounds the
+# writer's memory (a flush holds the texts as Python strings, as Arrow data and encoded, about ten
+# times their size). Both far above the tests' and samples' sizes: their files are one row group.
+ROW_GROUP_ROWS = 128 * 1024
+ROW_GROUP_CHARACTERS = 2 * 1024 * 1024
 
 
 class _Writer:
@@ -190,54 +203,90 @@ class _Writer:
             )
 
 
+class _InputChecks:
+    """What the corpus as a whole must satisfy (unique non-empty reports, UTF-8 texts, a split each),
+    gathered document by document; :meth:`problems` lists them as the whole-corpus check did."""
+
+    def __init__(self, splits: Mapping[str, str]) -> None:
+        self.splits = splits
+        self.counts: Counter[str] = Counter()
+        self.per_document: list[Diagnostic] = []
+
+    def add(self, document: Document) -> str | None:
+        """The document's split, or None when it cannot be written (its problems listed)."""
+        self.counts[document.report] += 1
+        known = len(self.per_document)
+        try:
+            document.text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            self.per_document.append(
+                Diagnostic(f"report {document.report}", f"the text has a lone surrogate at {exc.start}")
+            )
+        split = self.splits.get(document.report)
+        if split is None:
+            self.per_document.append(Diagnostic(f"report {document.report}", "no split assigned"))
+        elif not _SPLIT_NAME.fullmatch(split):
+            self.per_document.append(
+                Diagnostic(f"report {document.report}", f"split {split!r} is not a name (letters, digits, _)")
+            )
+        return split if len(self.per_document) == known else None
+
+    def problems(self) -> list[Diagnostic]:
+        problems: list[Diagnostic] = []
+        if not self.counts:
+            problems.append(Diagnostic("corpus", "no document to write"))
+        for report in sorted(r for r, n in self.counts.items() if n > 1 or not r):
+            problems.append(Diagnostic(f"report {report!r}", "report ids must be unique and non-empty"))
+        return problems + self.per_document
+
+
 def _check_inputs(corpus: Corpus, guide: Guide, splits: Mapping[str, str]) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     if corpus.guide != guide.name:
         problems.append(Diagnostic("corpus", f"corpus of guide {corpus.guide!r}, written with guide {guide.name!r}"))
-    if not corpus.documents:
-        problems.append(Diagnostic("corpus", "no document to write"))
-    counts = Counter(d.report for d in corpus.documents)
-    for report in sorted(r for r, n in counts.items() if n > 1 or not r):
-        problems.append(Diagnostic(f"report {report!r}", "report ids must be unique and non-empty"))
+    checks = _InputChecks(splits)
     for document in corpus.documents:
-        try:
-            document.text.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            problems.append(Diagnostic(f"report {document.report}", f"the text has a lone surrogate at {exc.start}"))
-        split = splits.get(document.report)
-        if split is None:
-            problems.append(Diagnostic(f"report {document.report}", "no split assigned"))
-        elif not _SPLIT_NAME.fullmatch(split):
-            problems.append(
-                Diagnostic(f"report {document.report}", f"split {split!r} is not a name (letters, digits, _)")
-            )
-    return problems
-
-
-def corpus_to_tables(corpus: Corpus, guide: Guide, splits: Mapping[str, str]) -> ParhafTables:
-    """The subset's tables (hub names and values, canonical order, new ids) for a gold corpus."""
-    columns = parhaf_columns(guide)
-    problems = _check_inputs(corpus, guide, splits)
-    if problems:
-        raise ParhafError("the corpus cannot be written as PARHAF parquet", problems)
-    writer = _Writer(guide, columns)
-    for document in sorted(corpus.documents, key=lambda d: d.report):
-        writer.document(document, splits[document.report])
-    if writer.problems:
-        raise ParhafError("the corpus does not match the guide", writer.problems)
-    used = split_order(splits[d.report] for d in corpus.documents)
-    tables = {config: {split: schema.empty_table() for split in used} for config, schema in columns.schemas().items()}
-    for config, by_split in writer.rows.items():
-        for split, rows in by_split.items():
-            if config in tables:
-                schema = tables[config][split].schema
-                tables[config][split] = pa.Table.from_pylist(rows, schema=schema)
-    result = ParhafTables(tables, used, writer.labels, writer.field_values)
-    check_span_texts(result.tables, guide)
-    return result
+        checks.add(document)
+    return problems + checks.problems()
 
 
 # --- files --------------------------------------------------------------------------------------
+class _ParquetFile:
+    """One parquet file written a row group at a time; rows wait as Python columns until then."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path = path
+        self.schema = schema
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.writer = pq.ParquetWriter(str(path), schema, **_PARQUET_OPTIONS)
+        self.columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+        self.rows = 0  # rows written or waiting
+        self.waiting = 0
+        self.characters = 0
+
+    def append(self, row: Mapping[str, Any]) -> None:
+        for name, column in self.columns.items():
+            value = row.get(name)
+            column.append(value)
+            if isinstance(value, str):
+                self.characters += len(value)
+        self.rows += 1
+        self.waiting += 1
+        if self.waiting >= ROW_GROUP_ROWS or self.characters >= ROW_GROUP_CHARACTERS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.waiting:
+            self.writer.write_table(pa.Table.from_pydict(self.columns, schema=self.schema))
+            pa.default_memory_pool().release_unused()  # give the flush's buffers back before the next one
+        self.columns = {name: [] for name in self.schema.names}
+        self.waiting = self.characters = 0
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
 def write_parquet(table: pa.Table, path: Path) -> None:
     """Write one table with fixed settings; an empty table gets no row group (see the card)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -246,28 +295,123 @@ def write_parquet(table: pa.Table, path: Path) -> None:
             writer.write_table(table)
 
 
+class ParhafDocumentWriter:
+    """The PARHAF :class:`~partages_ls.exporters.format.DocumentWriter`: documents in report order.
+
+    Rows go to their file as each document comes; every problem is gathered and raised at
+    :meth:`close` as the whole-corpus writer raised it (same error, same problems, same order), and
+    the files written so far are removed then.
+    """
+
+    def __init__(self, guide: Guide, folder: Path, options: WriteOptions) -> None:
+        self.guide = guide
+        self.folder = folder
+        self.options = options
+        self.columns = parhaf_columns(guide)
+        self.schemas = self.columns.schemas()
+        self.builder = _Writer(guide, self.columns)
+        self.checks = _InputChecks(options.splits)
+        self.files: dict[tuple[str, str], _ParquetFile] = {}
+        self.span_problems: list[tuple[str, int, Diagnostic]] = []
+        self.made = [d for d in (folder / "data", *(folder / "data" / c for c in self.schemas)) if not d.exists()]
+
+    def _file(self, config: str, split: str) -> _ParquetFile:
+        if (config, split) not in self.files:
+            for name, schema in self.schemas.items():  # a split has every config's file, rows or not
+                self.files[(name, split)] = _ParquetFile(self.folder / relative_path(name, split), schema)
+        return self.files[(config, split)]
+
+    def add(self, document: Document) -> None:
+        split = self.checks.add(document)
+        if split is None:
+            return
+        self._file(DOCUMENTS, split)
+        self.builder.document(document, split)
+        for config, by_split in self.builder.rows.items():
+            for in_split, rows in by_split.items():
+                if config not in self.schemas:
+                    continue
+                sink = self._file(config, in_split)
+                for row in rows:
+                    if config == SPANS:
+                        self._check_span(document, sink.rows, in_split, row)
+                    sink.append(row)
+        self.builder.rows = {c: {} for c in CONFIGS}
+
+    def _check_span(self, document: Document, index: int, split: str, row: Mapping[str, Any]) -> None:
+        hub = self.builder.hub
+        problem = span_text_problem(document.text, row[hub.begin], row[hub.end], row[hub.span_text])
+        if problem:
+            where = f"{relative_path(SPANS, split)}: row {index}"
+            detail = f"report {row[hub.report]} / span {row[hub.span_id]}: {problem}"
+            self.span_problems.append((split, index, Diagnostic(where, detail, hint=OFFSET_HINT)))
+
+    def _discard(self) -> None:
+        for sink in self.files.values():
+            sink.writer.close()
+            sink.path.unlink(missing_ok=True)
+        for folder in reversed(self.made):
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+
+    def close(self) -> dict[str, Any]:
+        problems = self.checks.problems()
+        if problems:
+            self._discard()
+            raise ParhafError("the corpus cannot be written as PARHAF parquet", problems)
+        if self.builder.problems:
+            self._discard()
+            raise ParhafError("the corpus does not match the guide", self.builder.problems)
+        used = split_order(split for _, split in self.files)
+        if self.span_problems:
+            self._discard()
+            place = {split: n for n, split in enumerate(used)}
+            found = sorted(self.span_problems, key=lambda item: (place[item[0]], item[1]))
+            raise SpanTextMismatchError("span texts do not match the report texts", [d for _, _, d in found])
+        for sink in self.files.values():
+            sink.close()
+        rows = {config: {split: self.files[(config, split)].rows for split in used} for config in self.schemas}
+        built = ParhafTables(rows, used, self.builder.labels, self.builder.field_values)
+        files: list[str] = []
+        empty: list[str] = []
+        for config in self.schemas:
+            for split in used:
+                path = relative_path(config, split)
+                files.append(path)
+                if not rows[config][split]:
+                    empty.append(path)
+        digests = config_digests(self.folder, built)
+        card = render_card(
+            self.guide,
+            built,
+            gold_policy=self.options.gold_policy,
+            annotators=self.options.annotators,
+            empty=empty,
+            digests=digests,
+        )
+        (self.folder / "README.md").write_text(card, encoding="utf-8", newline="\n")
+        stats = built.stats()
+        stats["files"] = ["README.md", *files]
+        stats["undeclared_empty_files"] = empty
+        return stats
+
+
+def open_parhaf(guide: Guide, folder: Path, options: WriteOptions) -> DocumentWriter:
+    """Start a PARHAF subset in ``folder``; documents must be added in report order."""
+    return ParhafDocumentWriter(guide, folder, options)
+
+
 def write_parhaf(corpus: Corpus, guide: Guide, folder: Path, options: WriteOptions) -> dict[str, Any]:
     """Write a gold corpus (one annotation per document) as a PARHAF subset folder; return its stats.
 
     ``options.splits`` assigns each report its split; the card states ``options.gold_policy`` and
     the number of ``options.annotators``.
     """
-    built = corpus_to_tables(corpus, guide, options.splits)
-    files: list[str] = []
-    empty: list[str] = []
-    for config, by_split in built.tables.items():
-        for split in built.splits:
-            path = relative_path(config, split)
-            write_parquet(by_split[split], folder / path)
-            files.append(path)
-            if not by_split[split].num_rows:
-                empty.append(path)
-    digests = config_digests(folder, built)
-    card = render_card(
-        guide, built, gold_policy=options.gold_policy, annotators=options.annotators, empty=empty, digests=digests
-    )
-    (folder / "README.md").write_text(card, encoding="utf-8", newline="\n")
-    stats = built.stats()
-    stats["files"] = ["README.md", *files]
-    stats["undeclared_empty_files"] = empty
-    return stats
+    parhaf_columns(guide)  # a guide that cannot be written is named before the corpus's problems
+    problems = _check_inputs(corpus, guide, options.splits)
+    if problems:
+        raise ParhafError("the corpus cannot be written as PARHAF parquet", problems)
+    writer = open_parhaf(guide, folder, options)
+    for document in sorted(corpus.documents, key=lambda d: d.report):
+        writer.add(document)
+    return writer.close()

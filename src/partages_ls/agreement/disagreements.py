@@ -19,6 +19,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any, TextIO
 
 CONTEXT = 40
@@ -171,9 +172,18 @@ def write_csv(items: Iterable[Disagreement], handle: TextIO) -> None:
     # RFC 4180 line ends: with "\r\n" as terminator, a cell holding a lone "\r" (exact context) is quoted too.
     writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for item in items:
-        row = item.as_json() | {"kind_fr": KINDS.get(item.kind, item.kind)}
-        writer.writerow(["" if row[column] is None else spreadsheet_safe(row[column]) for column in CSV_COLUMNS])
+    writer.writerows(_csv_row(item) for item in items)
+
+
+_CSV_FIELDS = attrgetter(*(column for column in CSV_COLUMNS if column != "kind_fr"))
+_KIND_FR = CSV_COLUMNS.index("kind_fr")
+
+
+def _csv_row(item: Disagreement) -> list[Any]:
+    """One item's CSV cells in :data:`CSV_COLUMNS` order (empty for ``None``, text made spreadsheet-safe)."""
+    values = list(_CSV_FIELDS(item))
+    values.insert(_KIND_FR, KINDS.get(item.kind, item.kind))
+    return ["" if value is None else spreadsheet_safe(value) for value in values]
 
 
 def to_csv(items: Iterable[Disagreement]) -> str:

@@ -35,7 +35,7 @@ from partages_ls.agreement.fields_report import (
     justification_figures,
 )
 from partages_ls.agreement.json_text import Streamed, StreamedMapping
-from partages_ls.agreement.matching import MODES, match_spans
+from partages_ls.agreement.matching import MODES, canonical, match_sorted
 from partages_ls.agreement.relations_report import ENDPOINT_MODES, _exact_map, _overlap_map, _pair, relations_entry
 from partages_ls.agreement.report import REPORT_FORMAT, AgreementOptions, AgreementReport, _plain, conventions
 from partages_ls.agreement.spans_report import (
@@ -205,17 +205,20 @@ class StreamedReport:
         matches = Matches()
         for control in self.guide_labels:
             totals = {mode: [0, 0, 0] for mode in MODES}
+            # Each annotator's spans sorted once, then matched in every mode and pair (one document).
+            spans = {who: canonical(span_items(data, control, who, [report])) for who in submissions}
             for pair in pairs:
-                spans_a = span_items(data, control, pair.a, [report])
-                spans_b = span_items(data, control, pair.b, [report])
+                spans_a, spans_b = spans[pair.a], spans[pair.b]
                 results = {}
                 for mode in MODES:
-                    result = match_spans(spans_a, spans_b, mode, self.iou if mode == "overlap" else None)
+                    result = match_sorted(spans_a, spans_b, mode, self.iou if mode == "overlap" else None)
                     results[mode] = result
                     _count(ledger, mode, control, pair, result)
                     self._tally(control, mode, pair, result, totals[mode])
                 matches.overlap[control, pair.key] = results["overlap"]
-                found.extend(_disagreements(data, control, pair, results["exact"], self.iou, self.no_text))
+                found.extend(
+                    _disagreements(data, control, pair, results["exact"], self.iou, self.no_text, one_document=True)
+                )
             for mode in MODES:
                 m, a, b = totals[mode]
                 if a or b:

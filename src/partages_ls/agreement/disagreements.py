@@ -64,10 +64,11 @@ class Disagreement:
 
     def sort_key(self) -> tuple[Any, ...]:
         """Fields in declaration order, a missing value sorting first (``None`` compares with nothing)."""
-        return tuple((value is not None, value if value is not None else 0) for value in self._values())
+        return tuple([(False, 0) if value is None else (True, value) for value in _SORT_VALUES(self)])
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in SORT_FIELDS)
+        values: tuple[Any, ...] = _SORT_VALUES(self)
+        return values
 
     def as_json(self) -> dict[str, Any]:
         """The JSON object of the report (every field but the sort key ``begin``)."""
@@ -76,6 +77,7 @@ class Disagreement:
 
 SORT_FIELDS = tuple(f.name for f in fields(Disagreement))
 JSON_FIELDS = tuple(name for name in SORT_FIELDS if name != "begin")
+_SORT_VALUES = attrgetter(*SORT_FIELDS)  # every field in declaration order, one call
 
 
 def _passage(text: str, begin: int, end: int) -> str:

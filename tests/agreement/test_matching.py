@@ -20,6 +20,7 @@ from partages_ls.agreement import (
     pairwise_f1,
     span_iou,
 )
+from partages_ls.agreement.matching import canonical, match_sorted
 
 MODES = ("exact", "overlap", "boundary")
 
@@ -249,3 +250,21 @@ def test_dense_overlap_component_is_solved() -> None:
     for pair in result.pairs:
         used[pair.b] += 1
     assert max(used.values()) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(span_lists, span_lists, st.sampled_from(MODES), st.sampled_from([None, 0.5]), st.data())
+def test_one_document_sorted_once_matches_as_match_spans(
+    a: list[Span], b: list[Span], mode: str, iou: float | None, data: st.DataObject
+) -> None:
+    """The streamed report's fast path: each side sorted once (canonical), then matched, leftovers again."""
+    a = [span._replace(document="d") for span in data.draw(st.permutations(a))]
+    b = [span._replace(document="d") for span in data.draw(st.permutations(b))]
+    iou = iou if mode == "overlap" else None
+    result = match_sorted(canonical(a), canonical(b), mode, iou)
+    assert result == match_spans(a, b, mode, iou)
+    # Leftovers are a subsequence of a canonical list: canonical themselves, matched as they stand.
+    for second in MODES:
+        threshold = iou if second == "overlap" else None
+        again = match_sorted(result.unmatched_a, result.unmatched_b, second, threshold)
+        assert again == match_spans(result.unmatched_a, result.unmatched_b, second, threshold)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 import math
@@ -66,3 +67,17 @@ def test_what_json_refuses_is_refused(bad: Any) -> None:
         json.dumps(bad, indent=2)
     with pytest.raises(TypeError):
         write_json(bad, io.StringIO())
+
+
+def test_scalar_subclasses_take_the_general_path() -> None:
+    """Plain scalars are encoded by exact type; enums and other subclasses still come out as json writes them."""
+
+    class Level(enum.IntEnum):
+        HIGH = 3
+
+    class Kind(enum.StrEnum):
+        LABEL = "label"
+
+    value = {"level": Level.HIGH, "kind": Kind.LABEL, "both": [Level.HIGH, Kind.LABEL, True, 1, 1.0, None, "x"]}
+    ours, theirs = _both(value)
+    assert ours == theirs

@@ -19,6 +19,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any, TextIO
 
 CONTEXT = 40
@@ -63,10 +64,11 @@ class Disagreement:
 
     def sort_key(self) -> tuple[Any, ...]:
         """Fields in declaration order, a missing value sorting first (``None`` compares with nothing)."""
-        return tuple((value is not None, value if value is not None else 0) for value in self._values())
+        return tuple([(False, 0) if value is None else (True, value) for value in _SORT_VALUES(self)])
 
     def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in SORT_FIELDS)
+        values: tuple[Any, ...] = _SORT_VALUES(self)
+        return values
 
     def as_json(self) -> dict[str, Any]:
         """The JSON object of the report (every field but the sort key ``begin``)."""
@@ -75,6 +77,7 @@ class Disagreement:
 
 SORT_FIELDS = tuple(f.name for f in fields(Disagreement))
 JSON_FIELDS = tuple(name for name in SORT_FIELDS if name != "begin")
+_SORT_VALUES = attrgetter(*SORT_FIELDS)  # every field in declaration order, one call
 
 
 def _passage(text: str, begin: int, end: int) -> str:
@@ -171,9 +174,18 @@ def write_csv(items: Iterable[Disagreement], handle: TextIO) -> None:
     # RFC 4180 line ends: with "\r\n" as terminator, a cell holding a lone "\r" (exact context) is quoted too.
     writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for item in items:
-        row = item.as_json() | {"kind_fr": KINDS.get(item.kind, item.kind)}
-        writer.writerow(["" if row[column] is None else spreadsheet_safe(row[column]) for column in CSV_COLUMNS])
+    writer.writerows(_csv_row(item) for item in items)
+
+
+_CSV_FIELDS = attrgetter(*(column for column in CSV_COLUMNS if column != "kind_fr"))
+_KIND_FR = CSV_COLUMNS.index("kind_fr")
+
+
+def _csv_row(item: Disagreement) -> list[Any]:
+    """One item's CSV cells in :data:`CSV_COLUMNS` order (empty for ``None``, text made spreadsheet-safe)."""
+    values = list(_CSV_FIELDS(item))
+    values.insert(_KIND_FR, KINDS.get(item.kind, item.kind))
+    return ["" if value is None else spreadsheet_safe(value) for value in values]
 
 
 def to_csv(items: Iterable[Disagreement]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json.encoder
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 INDENT = "  "
@@ -46,6 +46,20 @@ def _key(key: Any) -> str:
     if isinstance(key, int):
         return int.__repr__(key)
     raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
+
+
+def _constant(text: str) -> Callable[[Any], str]:
+    return lambda _: text
+
+
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: _string,
+    int: int.__repr__,
+    float: _float,
+    bool: lambda value: "true" if value else "false",
+    type(None): _constant("null"),
+}
+"""Encoders of the exact scalar types (subclasses such as enums go through ``_Writer.value``)."""
 
 
 class Streamed(ABC):
@@ -105,24 +119,39 @@ class _Writer:
             self.pieces.append("[]")
             return
         inner = "\n" + INDENT * (level + 1)
-        self.pieces.append("[" + inner)
-        for position, item in enumerate(value):
-            if position:
-                self.pieces.append("," + inner)
-            self.value(item, level + 1)
-        self.pieces.append("\n" + INDENT * level + "]")
+        pieces = self.pieces
+        separator = "[" + inner
+        for item in value:
+            encode = _SCALARS.get(type(item))
+            if encode is not None:  # a plain scalar: encoded here, no call through value()
+                pieces.append(separator + encode(item))
+            else:
+                pieces.append(separator)
+                self.value(item, level + 1)
+            separator = "," + inner
+            if len(pieces) > FLUSH:
+                self.flush()
+        pieces.append("\n" + INDENT * level + "]")
 
     def mapping(self, value: dict[Any, Any] | StreamedMapping, level: int) -> None:
         if not value:
             self.pieces.append("{}")
             return
         inner = "\n" + INDENT * (level + 1)
+        pieces = self.pieces
         opening = "{" + inner
         for key, item in value.items():
-            self.pieces.append(opening + _string(_key(key)) + ": ")
+            name = _string(key) if type(key) is str else _string(_key(key))
+            encode = _SCALARS.get(type(item))
+            if encode is not None:  # a plain scalar: encoded here, no call through value()
+                pieces.append(opening + name + ": " + encode(item))
+            else:
+                pieces.append(opening + name + ": ")
+                self.value(item, level + 1)
             opening = "," + inner
-            self.value(item, level + 1)
-        self.pieces.append("\n" + INDENT * level + "}")
+            if len(pieces) > FLUSH:
+                self.flush()
+        pieces.append("\n" + INDENT * level + "}")
 
 
 def write_json(value: Any, handle: IO[str]) -> None:

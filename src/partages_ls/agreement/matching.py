@@ -308,6 +308,45 @@ def _threshold(mode: str, iou: float | Fraction | None) -> Fraction | None:
     return threshold
 
 
+def canonical(spans: Iterable[S]) -> list[S]:
+    """One document's spans checked and in the canonical order :func:`match_sorted` expects."""
+    listed = list(spans)
+    for span in listed:
+        _check(span)
+    return sorted(listed, key=_span_key)
+
+
+def match_sorted(
+    sorted_a: Sequence[S], sorted_b: Sequence[S], mode: str = "exact", iou: float | Fraction | None = None
+) -> MatchResult[S]:
+    """:func:`match_spans` of one document's spans already in canonical order (see :func:`canonical`).
+
+    Lets a caller sort each side once and match it in every mode; any subsequence of a canonical
+    list (a result's leftovers) is canonical too, so leftovers can be matched again as they are.
+    """
+    pairs, unmatched_a, unmatched_b = _match_document(sorted_a, sorted_b, mode, _threshold(mode, iou))
+    return MatchResult(tuple(pairs), tuple(unmatched_a), tuple(unmatched_b))
+
+
+def _match_document(
+    sorted_a: Sequence[S], sorted_b: Sequence[S], mode: str, threshold: Fraction | None
+) -> tuple[list[SpanPair[S]], list[S], list[S]]:
+    """Pairs and leftovers of one document's canonically sorted spans."""
+    if mode == "exact":
+        found = _match_exact(sorted_a, sorted_b, with_label=True)
+    elif mode == "boundary":
+        found = _match_boundary(sorted_a, sorted_b)
+    else:
+        found = _match_overlap(sorted_a, sorted_b, threshold)
+    found.sort()
+    pairs = [SpanPair(sorted_a[i], sorted_b[j]) for i, j in found]
+    used_a = {i for i, _ in found}
+    used_b = {j for _, j in found}
+    unmatched_a = [span for i, span in enumerate(sorted_a) if i not in used_a]
+    unmatched_b = [span for j, span in enumerate(sorted_b) if j not in used_b]
+    return pairs, unmatched_a, unmatched_b
+
+
 def match_spans(
     spans_a: Iterable[S], spans_b: Iterable[S], mode: str = "exact", iou: float | Fraction | None = None
 ) -> MatchResult[S]:
@@ -330,20 +369,12 @@ def match_spans(
     unmatched_b: list[S] = []
     for document in _documents(by_document):
         raw_a, raw_b = by_document[document]
-        sorted_a = sorted(raw_a, key=_span_key)
-        sorted_b = sorted(raw_b, key=_span_key)
-        if mode == "exact":
-            found = _match_exact(sorted_a, sorted_b, with_label=True)
-        elif mode == "boundary":
-            found = _match_boundary(sorted_a, sorted_b)
-        else:
-            found = _match_overlap(sorted_a, sorted_b, threshold)
-        found.sort()
-        pairs.extend(SpanPair(sorted_a[i], sorted_b[j]) for i, j in found)
-        used_a = {i for i, _ in found}
-        used_b = {j for _, j in found}
-        unmatched_a.extend(span for i, span in enumerate(sorted_a) if i not in used_a)
-        unmatched_b.extend(span for j, span in enumerate(sorted_b) if j not in used_b)
+        found, left_a, left_b = _match_document(
+            sorted(raw_a, key=_span_key), sorted(raw_b, key=_span_key), mode, threshold
+        )
+        pairs.extend(found)
+        unmatched_a.extend(left_a)
+        unmatched_b.extend(left_b)
     return MatchResult(tuple(pairs), tuple(unmatched_a), tuple(unmatched_b))
 
 

@@ -19,7 +19,7 @@ from partages_ls.agreement.bootstrap import Figure, Ledger, Measure, Sums, f1, n
 from partages_ls.agreement.collect import AgreementData, Pair
 from partages_ls.agreement.disagreements import Disagreement, make
 from partages_ls.agreement.json_text import StreamedMapping
-from partages_ls.agreement.matching import MODES, MatchResult, match_spans
+from partages_ls.agreement.matching import MODES, MatchResult, canonical, match_sorted, match_spans
 from partages_ls.agreement.unitizing import UnitizingAgreement, UnitizingSums, UnitizingUnit, alpha_unitizing
 
 SpanItem = tuple[str, int, int, str, str]
@@ -282,9 +282,20 @@ def _unitizing_measure(value: float | None, note: Any, reason: str) -> Measure:
 
 
 def _disagreements(
-    data: AgreementData, control: str, pair: Pair, exact: MatchResult[SpanItem], iou: float | None, no_text: bool
+    data: AgreementData,
+    control: str,
+    pair: Pair,
+    exact: MatchResult[SpanItem],
+    iou: float | None,
+    no_text: bool,
+    *,
+    one_document: bool = False,
 ) -> list[Disagreement]:
-    """Every span not matched exactly, classified by the closest match it has on the other side."""
+    """Every span not matched exactly, classified by the closest match it has on the other side.
+
+    ``one_document``: ``exact`` matched one document's spans, so its leftovers are matched as they
+    stand (:func:`match_sorted`, already in canonical order) instead of being sorted again.
+    """
     found: list[Disagreement] = []
     names = (pair.a, pair.b)
 
@@ -304,17 +315,20 @@ def _disagreements(
             )
         )
 
-    rest_a, rest_b = list(exact.unmatched_a), list(exact.unmatched_b)
-    same_place = match_spans(rest_a, rest_b, "boundary")
-    for match in same_place.pairs:
-        add("label", match.a, match.b)
-    same_label = match_spans(same_place.unmatched_a, same_place.unmatched_b, "overlap", iou)
-    for match in same_label.pairs:
-        add("boundaries", match.a, match.b)
+    match = match_sorted if one_document else match_spans
+    same_place = match(exact.unmatched_a, exact.unmatched_b, "boundary")
+    for pair_found in same_place.pairs:
+        add("label", pair_found.a, pair_found.b)
+    same_label = match(same_place.unmatched_a, same_place.unmatched_b, "overlap", iou)
+    for pair_found in same_label.pairs:
+        add("boundaries", pair_found.a, pair_found.b)
     # Label-blind overlap: the label moves into the extra fields so that any overlap matches.
     blind_a = [(s[0], s[1], s[2], "", s[3], s[4]) for s in same_label.unmatched_a]
     blind_b = [(s[0], s[1], s[2], "", s[3], s[4]) for s in same_label.unmatched_b]
-    crossed = match_spans(blind_a, blind_b, "overlap", iou)
+    if one_document:  # the label is no longer where the canonical order looks first: sort again
+        crossed = match_sorted(canonical(blind_a), canonical(blind_b), "overlap", iou)
+    else:
+        crossed = match_spans(blind_a, blind_b, "overlap", iou)
     for blind in crossed.pairs:
         add("label_boundaries", _unblind(blind.a), _unblind(blind.b))
     for span in crossed.unmatched_a:

@@ -35,7 +35,7 @@ from partages_ls.agreement.fields_report import (
     justification_figures,
 )
 from partages_ls.agreement.json_text import Streamed, StreamedMapping
-from partages_ls.agreement.matching import MODES, match_spans
+from partages_ls.agreement.matching import MODES, canonical, match_sorted
 from partages_ls.agreement.relations_report import ENDPOINT_MODES, _exact_map, _overlap_map, _pair, relations_entry
 from partages_ls.agreement.report import REPORT_FORMAT, AgreementOptions, AgreementReport, _plain, conventions
 from partages_ls.agreement.spans_report import (
@@ -205,17 +205,20 @@ class StreamedReport:
         matches = Matches()
         for control in self.guide_labels:
             totals = {mode: [0, 0, 0] for mode in MODES}
+            # Each annotator's spans sorted once, then matched in every mode and pair (one document).
+            spans = {who: canonical(span_items(data, control, who, [report])) for who in submissions}
             for pair in pairs:
-                spans_a = span_items(data, control, pair.a, [report])
-                spans_b = span_items(data, control, pair.b, [report])
+                spans_a, spans_b = spans[pair.a], spans[pair.b]
                 results = {}
                 for mode in MODES:
-                    result = match_spans(spans_a, spans_b, mode, self.iou if mode == "overlap" else None)
+                    result = match_sorted(spans_a, spans_b, mode, self.iou if mode == "overlap" else None)
                     results[mode] = result
                     _count(ledger, mode, control, pair, result)
                     self._tally(control, mode, pair, result, totals[mode])
                 matches.overlap[control, pair.key] = results["overlap"]
-                found.extend(_disagreements(data, control, pair, results["exact"], self.iou, self.no_text))
+                found.extend(
+                    _disagreements(data, control, pair, results["exact"], self.iou, self.no_text, one_document=True)
+                )
             for mode in MODES:
                 m, a, b = totals[mode]
                 if a or b:
@@ -296,9 +299,12 @@ class StreamedReport:
         total[2] += matched + len(result.unmatched_b)
         if mode == "boundary":
             cells, only_a, only_b = self.confusion[control]
-            cells.update((m.a[3], m.b[3]) for m in result.pairs)
-            only_a.update(span[3] for span in result.unmatched_a)
-            only_b.update(span[3] for span in result.unmatched_b)
+            for match in result.pairs:  # plain loops: cheaper than Counter.update on a few items
+                cells[match.a[3], match.b[3]] += 1
+            for span in result.unmatched_a:
+                only_a[span[3]] += 1
+            for span in result.unmatched_b:
+                only_b[span[3]] += 1
 
     def _row(self, report: str, ledger: Ledger) -> None:
         """The document's ledger cells under the report's column numbers, packed."""
@@ -337,8 +343,9 @@ class StreamedReport:
         self.index.append((report, self.spill.tell(), len(data)))
         self.spill.write(data)
         self.count += len(found)
-        self.by_kind.update(item.kind for item in found)
-        self.by_layer.update(item.layer for item in found)
+        for item in found:
+            self.by_kind[item.kind] += 1
+            self.by_layer[item.layer] += 1
 
     def finish(self, skipped: Sequence[Skipped]) -> tuple[dict[str, Any], list[str], SpilledDisagreements]:
         """The report's sections (figures registered, not yet evaluated), the compared documents and the list.

@@ -251,8 +251,12 @@ class UnitizingSums:
                 segments.append(_segments(kept, 0, length))
                 if not kept:
                     continue
-                lengths.update(end - start for start, end in kept)
-                gaps.update(kept[i + 1][0] - kept[i][1] for i in range(len(kept) - 1) if kept[i + 1][0] > kept[i][1])
+                # Counted in plain loops: a Counter.update call per rater and category costs more than the few units.
+                for start, end in kept:
+                    lengths[end - start] += 1
+                for i in range(len(kept) - 1):
+                    if kept[i + 1][0] > kept[i][1]:
+                        gaps[kept[i + 1][0] - kept[i][1]] += 1
                 rater_index = self.raters.setdefault(rater, len(self.raters))
                 edges.extend((category_index, rater_index, kept[0][0], length - kept[-1][1]))
             self.observed[category] += sum(_observed_sum(first, second) for first, second in combinations(segments, 2))

@@ -30,7 +30,7 @@ class Violation:
         return {"target": self.target, "rule": self.rule, "level": self.level, "message": self.message}
 
 
-@dataclass
+@dataclass(slots=True)
 class Region:
     """A span region: its ``labels`` item plus the per-region attribute items sharing its id."""
 

@@ -172,14 +172,19 @@ def read_annotation(
         attributes: dict[str, str] = {}
         for name, items in region.attributes.items():
             spec = specs_attr.get(name)
-            if spec is None or region.label not in spec["applies_to"]:
+            applies = spec is not None and region.label in spec["applies_to"]
+            if not applies:
                 left = [c for item in items for c in item]
-                reason = "attribut qui ne s'applique pas à cette étiquette : non exportable"
             else:
                 value, left = _first_valid(items, spec["values"])
                 if value is not None:
                     attributes[name] = value
+            if not left:
+                continue
+            if applies:
                 reason = f"valeur de « {spec['display']} » non exportable (inconnue du guide ou en trop)"
+            else:
+                reason = "attribut qui ne s'applique pas à cette étiquette : non exportable"
             for choice in left:
                 corpus.skipped.append(
                     Skipped(_where(where, region_id), "attribute", f"{reason} : « {choice} »", "attribute-value")

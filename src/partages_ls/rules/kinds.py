@@ -89,10 +89,12 @@ def _leading_word(shown: str, groups: tuple[tuple[int, frozenset[str], frozenset
     for size, plain, elided in groups:
         if len(shown) <= size:
             continue
-        head = shown[:size].lower()
-        if elided and (head[:-1] + "'" if head[-1:] in APOSTROPHES else head) in elided:
-            return shown[:size]
-        if head in plain and shown[size] in WORD_END:
+        if elided:
+            head = shown[:size].lower()
+            if (head[:-1] + "'" if head[-1:] in APOSTROPHES else head) in elided:
+                return shown[:size]
+        # The end of a word first: most spans have none at this size, and are spared the slice and lower().
+        if shown[size] in WORD_END and shown[:size].lower() in plain:
             return shown[:size]
     return None
 

@@ -63,3 +63,52 @@ def test_a_lone_surrogate_sets_aside_its_item_only() -> None:
 def test_both_paths_screen_alike(results: list[Any]) -> None:
     assert screen_results(results, "text") == walked(results, "text")
     assert screen_results(results) == walked(results)
+
+
+def _region(**changes: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": "r1",
+        "from_name": "LABEL",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": 0, "end": 2, "text": "ab", "labels": ["Site"]},
+    }
+    item.update(changes)
+    return {key: value for key, value in item.items() if value is not ...}  # ``...`` drops the key
+
+
+RELATION = {"from_id": "r1", "to_id": "r2", "type": "relation", "direction": "right", "labels": ["ORIGINE"]}
+
+
+def test_each_field_check_keeps_its_words_whatever_order_the_checks_run_in() -> None:
+    """The cheap test of each field runs first, its exceptions after: every case keeps its message."""
+    cases: list[tuple[dict[str, Any], str | None, str | None]] = [
+        (_region(), "text", None),
+        (_region(to_name=...), "text", None),  # no to_name at all: accepted
+        (_region(to_name=None), "text", "to_name est null, pas un nom d'objet"),
+        (_region(to_name=3), None, "to_name est un nombre, pas un nom d'objet"),
+        (_region(to_name="autre"), "text", "to_name « autre » inconnu : le texte du compte rendu est « text »"),
+        (_region(to_name="autre"), None, None),  # no Text name to compare with
+        (_region(type=None), "text", "type est null, pas un texte"),
+        (_region(type=...), "text", None),
+        (_region(id=...), "text", "pas d'id"),
+        (_region(id=None), "text", "id est null, pas un identifiant"),
+        (_region(id=7), "text", None),
+        (_region(id=True), "text", "id est un booléen, pas un identifiant"),
+        (dict(RELATION), "text", None),  # a relation needs no id
+        ({**RELATION, "id": None}, "text", "id est null, pas un identifiant"),
+        ({**RELATION, "id": "x"}, "text", None),
+        (_region(value={"start": 0, "end": 2, "labels": None}), "text", None),
+        (
+            _region(value={"start": 0, "end": 2, "labels": ["Site"], "choices": ["a", 1]}),
+            "text",
+            "value.choices doit être une liste de textes, pas une liste",
+        ),
+    ]
+    for item, text_name, problem in cases:
+        for screened in (screen_results([item], text_name), walked([item], text_name)):
+            kept, malformed = screened
+            if problem is None:
+                assert (kept, malformed) == ([item], []), item
+            else:
+                assert kept == [] and [m.message for m in malformed] == [f"élément illisible : {problem}"], item

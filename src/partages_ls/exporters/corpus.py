@@ -2,7 +2,8 @@
 
 Values are guide ids (what Label Studio stores); each writer maps them to its target's naming
 through the guide. Provenance (task, annotation, result, annotator) travels with every item so
-that any problem downstream can say where it came from.
+that any problem downstream can say where it came from. The classes built once per item (spans,
+relations, provenances, problems: hundreds of thousands per export) have slots: smaller and quicker to build.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Provenance:
     """Where an item came from in its source (Label Studio ids, or a file for other formats)."""
 
@@ -36,7 +37,7 @@ class Provenance:
         return " / ".join(parts) or "(unknown origin)"
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     """A span annotation: label id, code-point offsets (end exclusive), attribute ids by name."""
 
@@ -49,7 +50,7 @@ class Span:
     provenance: Provenance = field(default_factory=Provenance)
 
 
-@dataclass
+@dataclass(slots=True)
 class Relation:
     """A relation between two spans of the same annotation, source → target."""
 
@@ -89,7 +90,7 @@ class Document:
     submitted: int = 0  # submitted (not cancelled) annotations of the task, kept or not
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Skipped:
     """An input item that was not exported, and why (listed in every export report)."""
 
@@ -102,7 +103,7 @@ class Skipped:
         return {"where": self.where, "kind": self.kind, "reason": self.reason, "rule": self.rule}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flaw:
     """A guide rule broken by an item that was read as stored (an agreement/quality signal)."""
 

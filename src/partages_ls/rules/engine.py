@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
+from partages_ls.rules.kinds import Span
 from partages_ls.rules.table import RULE_KINDS
 
 
@@ -29,7 +30,7 @@ class Violation:
         return {"target": self.target, "rule": self.rule, "level": self.level, "message": self.message}
 
 
-@dataclass
+@dataclass(slots=True)
 class Region:
     """A span region: its ``labels`` item plus the per-region attribute items sharing its id."""
 
@@ -262,13 +263,12 @@ class _Checker:
 
     def check_guide_rules(self) -> None:
         """The guide's own rules, each checked by its kind (``rules/kinds.py``)."""
+        # Sorted once; each rule keeps the spans of its labels, still in order (ids are unique: no ties).
+        ordered = sorted((r for r in self.regions.values() if r.in_bounds), key=lambda r: (r.start, r.end, r.id))
         for rule in self.rules["rules"]:
             labels = set(rule["labels"])
-            spans = sorted(
-                (r for r in self.regions.values() if r.label in labels and r.in_bounds),
-                key=lambda r: (r.start, r.end, r.id),
-            )
-            for target, values in RULE_KINDS[rule["kind"]].check(rule, list(spans)):
+            spans: list[Span] = [r for r in ordered if r.label in labels]
+            for target, values in RULE_KINDS[rule["kind"]].check(rule, spans):
                 self.add(target, rule["id"], rule["level"], rule["message"], values)
 
 

@@ -81,13 +81,20 @@ def leading_word(shown: str, words: list[str] | tuple[str, ...]) -> str | None:
     word; any other word must be followed by a space. The span must hold more than the word itself.
     The longest word wins (« de la » before « de »).
     """
-    for size, plain, elided in _by_size(tuple(words)):
+    return _leading_word(shown, _by_size(tuple(words)))
+
+
+def _leading_word(shown: str, groups: tuple[tuple[int, frozenset[str], frozenset[str]], ...]) -> str | None:
+    """:func:`leading_word` with the words already grouped (a rule groups its words once, not once per span)."""
+    for size, plain, elided in groups:
         if len(shown) <= size:
             continue
-        head = shown[:size].lower()
-        if elided and (head[:-1] + "'" if head[-1:] in APOSTROPHES else head) in elided:
-            return shown[:size]
-        if head in plain and shown[size] in WORD_END:
+        if elided:
+            head = shown[:size].lower()
+            if (head[:-1] + "'" if head[-1:] in APOSTROPHES else head) in elided:
+                return shown[:size]
+        # The end of a word first: most spans have none at this size, and are spared the slice and lower().
+        if shown[size] in WORD_END and shown[:size].lower() in plain:
             return shown[:size]
     return None
 
@@ -177,10 +184,10 @@ class LeadingWords(RuleKind[LeadingWordsRule]):
         }
 
     def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
-        words = tuple(rule["words"])
+        groups = _by_size(tuple(rule["words"]))
         for span in spans:
             shown = span.text
-            word = leading_word(shown, words)
+            word = _leading_word(shown, groups)
             if word is None or (span.label in rule["particle_labels"] and capitalised(shown[0])):
                 continue
             yield span.id, {"text": shown, "word": word}

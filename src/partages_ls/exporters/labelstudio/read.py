@@ -109,10 +109,11 @@ def _skip_targets(violations: Iterable[Violation], strict: bool, invalid: str) -
 def _first_valid(items: list[list[str]], values: list[str]) -> tuple[str | None, list[str]]:
     """The first stored value the guide knows, and every other stored value (left out)."""
     left = [c for item in items for c in item]
-    kept = next((c for c in left if c in values), None)
-    if kept is not None:
-        left.remove(kept)
-    return kept, left
+    for index, choice in enumerate(left):
+        if choice in values:
+            del left[index]
+            return choice, left
+    return None, left
 
 
 def read_annotation(
@@ -160,6 +161,8 @@ def read_annotation(
         ground_truth=bool(raw.get("ground_truth")),
     )
     specs_attr = rules["attributes"]
+    # Every span shares the annotation's provenance but for its result id.
+    task_id, annotation_id, annotator, source = where.task_id, where.annotation_id, where.annotator, where.source
     kept: set[str] = set()
     for region_id, region in regions.items():
         if region_id in blocking or region.label is None:
@@ -169,28 +172,26 @@ def read_annotation(
         attributes: dict[str, str] = {}
         for name, items in region.attributes.items():
             spec = specs_attr.get(name)
-            if spec is None or region.label not in spec["applies_to"]:
+            applies = spec is not None and region.label in spec["applies_to"]
+            if not applies:
                 left = [c for item in items for c in item]
-                reason = "attribut qui ne s'applique pas à cette étiquette : non exportable"
             else:
                 value, left = _first_valid(items, spec["values"])
                 if value is not None:
                     attributes[name] = value
+            if not left:
+                continue
+            if applies:
                 reason = f"valeur de « {spec['display']} » non exportable (inconnue du guide ou en trop)"
+            else:
+                reason = "attribut qui ne s'applique pas à cette étiquette : non exportable"
             for choice in left:
                 corpus.skipped.append(
                     Skipped(_where(where, region_id), "attribute", f"{reason} : « {choice} »", "attribute-value")
                 )
+        provenance = Provenance(task_id, annotation_id, region_id, annotator, source)
         annotation.spans.append(
-            Span(
-                id=region_id,
-                label_set=region.control,
-                label=region.label,
-                begin=region.start,
-                end=region.end,
-                attributes=attributes,
-                provenance=_provenance(where, region_id),
-            )
+            Span(region_id, region.control, region.label, region.start, region.end, attributes, provenance)
         )
         kept.add(region_id)
     for target, found in blocking.items():
@@ -198,8 +199,20 @@ def read_annotation(
             for violation in found:
                 corpus.skipped.append(Skipped(_where(where, target), "result", violation.message, violation.rule))
 
+    # One pass over the results for the relations and each document field's choices (in stored order).
+    fields = rules["document_fields"]
+    relations: list[dict[str, Any]] = []
+    field_choices: dict[str, list[str]] = {}
+    for item in results:
+        if item.get("type") == "relation":
+            relations.append(item)
+        control = item.get("from_name")
+        if isinstance(control, str) and control in fields:
+            stored = item.get("value") or {}
+            if "start" not in stored:
+                field_choices.setdefault(control, []).extend(str(c) for c in stored.get("choices") or [])
     specs = rules["relations"]
-    for item in (r for r in results if r.get("type") == "relation"):
+    for item in relations:
         key = relation_key(item)
         if key in blocking:
             for violation in blocking[key]:
@@ -228,14 +241,7 @@ def read_annotation(
                 provenance=_provenance(where, key),
             )
         )
-    field_choices: dict[str, list[str]] = {}  # each document field's choices, in stored order
-    for item in results:
-        control = item.get("from_name")
-        if isinstance(control, str) and control in rules["document_fields"]:
-            stored = item.get("value") or {}
-            if "start" not in stored:
-                field_choices.setdefault(control, []).extend(str(c) for c in stored.get("choices") or [])
-    for name, spec in rules["document_fields"].items():
+    for name, spec in fields.items():
         key = f"field:{name}"
         chosen = field_choices.get(name, [])
         if key in blocking:

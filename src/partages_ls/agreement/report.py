@@ -187,22 +187,13 @@ def compute_report(
     attributes, attribute_disagreements = attributes_section(data, ledger, matches, options.no_text)
     relations, relation_disagreements = relations_section(data, ledger, matches, options.no_text)
     fields, field_disagreements = fields_section(data, ledger, matches, options.no_text)
-    ledger.evaluate(options.bootstrap, options.seed)
-    for entry in spans.values():
-        for mode in MODES:
-            finish_sd(entry[mode])
     disagreements = sorted(
         [*span_disagreements, *attribute_disagreements, *relation_disagreements, *field_disagreements],
         key=Disagreement.sort_key,
     )
     by_kind = Counter(item.kind for item in disagreements)
     by_layer = Counter(item.layer for item in disagreements)
-    report: dict[str, Any] = {
-        "format": REPORT_FORMAT,
-        "guide": guide.name,
-        "guide_version": guide.version,
-        "guide_title": guide.title,
-        "source": source,
+    sections: dict[str, Any] = {
         "annotators": data.annotators,
         "documents": {"total": len(data.documents), "compared": len(data.compared)},
         "coverage": data.coverage(),
@@ -217,12 +208,51 @@ def compute_report(
             "items": [],  # filled below: plain data already, no need to walk it
         },
         "conformance": conformance_section(corpus, data, no_text=options.no_text),
+    }
+    report = assemble(guide, source, sections, ledger, options, len(data.compared), contaminated)
+    plain = _plain(report)
+    plain["disagreements"]["items"] = [item.as_json() for item in disagreements]
+    return AgreementReport(plain, disagreements, guide)
+
+
+SECTIONS = (
+    "annotators",
+    "documents",
+    "coverage",
+    "spans",
+    "attributes",
+    "relations",
+    "document_fields",
+    "disagreements",
+    "conformance",
+)
+
+
+def assemble(
+    guide: Guide,
+    source: str | None,
+    sections: dict[str, Any],
+    ledger: Ledger,
+    options: AgreementOptions,
+    compared: int,
+    contaminated: Sequence[Contaminated],
+) -> dict[str, Any]:
+    """The report from its sections, whichever path counted them (whole corpus or document by document):
+    the bootstrap intervals evaluated, the spans' spreads finished, every key in the report's order."""
+    ledger.evaluate(options.bootstrap, options.seed)
+    for entry in sections["spans"].values():
+        for mode in MODES:
+            finish_sd(entry[mode])
+    return {
+        "format": REPORT_FORMAT,
+        "guide": guide.name,
+        "guide_version": guide.version,
+        "guide_title": guide.title,
+        "source": source,
+        **{key: sections[key] for key in SECTIONS},
         "contamination": {
             "excluded": options.exclude_contaminated,
             "annotations": [c.as_dict() for c in contaminated],
         },
-        "conventions": conventions(options, len(data.compared), len(contaminated)),
+        "conventions": conventions(options, compared, len(contaminated)),
     }
-    plain = _plain(report)
-    plain["disagreements"]["items"] = [item.as_json() for item in disagreements]
-    return AgreementReport(plain, disagreements, guide)

@@ -37,13 +37,12 @@ from partages_ls.agreement.fields_report import (
 from partages_ls.agreement.json_text import Streamed, StreamedMapping
 from partages_ls.agreement.matching import MODES, canonical, match_sorted
 from partages_ls.agreement.relations_report import ENDPOINT_MODES, _exact_map, _overlap_map, _pair, relations_entry
-from partages_ls.agreement.report import REPORT_FORMAT, AgreementOptions, AgreementReport, _plain, conventions
+from partages_ls.agreement.report import AgreementOptions, AgreementReport, _plain, assemble
 from partages_ls.agreement.spans_report import (
     Matches,
     _count,
     _disagreements,
     alpha_u_summed,
-    finish_sd,
     mode_entry,
     mode_figures,
     span_items,
@@ -481,22 +480,5 @@ def streamed_report(
     """
     sections, compared, listed = streamed.finish(skipped)
     ledger: Ledger = sections.pop("_ledger")
-    ledger.evaluate(options.bootstrap, options.seed)
-    for entry in sections["spans"].values():
-        for mode in MODES:
-            finish_sd(entry[mode])
-    report: dict[str, Any] = {
-        "format": REPORT_FORMAT,
-        "guide": guide.name,
-        "guide_version": guide.version,
-        "guide_title": guide.title,
-        "source": source,
-        **{key: sections[key] for key in ("annotators", "documents", "coverage", "spans", "attributes")},
-        **{key: sections[key] for key in ("relations", "document_fields", "disagreements", "conformance")},
-        "contamination": {
-            "excluded": options.exclude_contaminated,
-            "annotations": [c.as_dict() for c in contaminated],
-        },
-        "conventions": conventions(options, len(compared), len(contaminated)),
-    }
+    report = assemble(guide, source, sections, ledger, options, len(compared), contaminated)
     return AgreementReport(_plain(report), listed, guide)

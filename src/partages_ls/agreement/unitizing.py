@@ -191,19 +191,19 @@ def alpha_unitizing(
             {category: no_data("disagreement") for category in categories},
             len(rater_list),
         )
-    per_category: dict[Hashable, Agreement] = {}
-    observed_total = expected_total = Fraction(0)
-    unit_total = 0
-    for category in categories:
-        d_observed, d_expected, count = _category(by_category[category], rater_list, begin, length)
-        per_category[category] = from_disagreements(float(d_observed), float(d_expected), count)
-        observed_total += d_observed
-        expected_total += d_expected
-        unit_total += count
-    overall = from_disagreements(
-        float(observed_total / len(categories)), float(expected_total / len(categories)), unit_total
-    )
-    return UnitizingAgreement(overall, per_category, len(rater_list))
+    parts = {category: _category(by_category[category], rater_list, begin, length) for category in categories}
+    return _combine(parts, len(rater_list))
+
+
+def _combine(parts: dict[Hashable, tuple[Fraction, Fraction, int]], raters: int) -> UnitizingAgreement:
+    """Each category's α_u from its (observed, expected disagreement, units), and the overall α_u from the
+    categories' mean disagreements."""
+    per_category = {category: from_disagreements(float(o), float(e), n) for category, (o, e, n) in parts.items()}
+    observed = sum((o for o, _, _ in parts.values()), Fraction(0))
+    expected = sum((e for _, e, _ in parts.values()), Fraction(0))
+    units = sum(n for _, _, n in parts.values())
+    overall = from_disagreements(float(observed / len(parts)), float(expected / len(parts)), units)
+    return UnitizingAgreement(overall, per_category, raters)
 
 
 class UnitizingSums:
@@ -292,21 +292,13 @@ class UnitizingSums:
         for (name, _), gap in running.items():
             if gap > 0:
                 self.gap_lengths[name][gap] += 1
-        per_category: dict[Hashable, Agreement] = {}
-        observed_total = expected_total = Fraction(0)
-        unit_total = 0
         count = len(rater_list)
+        parts: dict[Hashable, tuple[Fraction, Fraction, int]] = {}
         for category in categories:
             d_observed = Fraction(2 * self.observed[category], count * (count - 1) * total * total)
             d_expected, units = _expected(self.unit_lengths[category], self.gap_lengths[category], count, total)
-            per_category[category] = from_disagreements(float(d_observed), float(d_expected), units)
-            observed_total += d_observed
-            expected_total += d_expected
-            unit_total += units
-        overall = from_disagreements(
-            float(observed_total / len(categories)), float(expected_total / len(categories)), unit_total
-        )
-        return UnitizingAgreement(overall, per_category, count)
+            parts[category] = (d_observed, d_expected, units)
+        return _combine(parts, count)
 
 
 def _expected(lengths: Counter[int], gaps: Counter[int], raters: int, total: int) -> tuple[Fraction, int]:

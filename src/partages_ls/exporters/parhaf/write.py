@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -27,7 +28,6 @@ from partages_ls.exporters.corpus import Annotation, Corpus, Document, Span, nat
 from partages_ls.exporters.format import DocumentWriter, WriteOptions
 from partages_ls.exporters.parhaf.generate import config_digests, render_card
 from partages_ls.exporters.parhaf.schema import (
-    CONFIGS,
     DOCUMENTS,
     MULTI_VALUE_SEPARATOR,
     OFFSET_HINT,
@@ -44,7 +44,7 @@ from partages_ls.exporters.parhaf.schema import (
     span_text_problem,
     split_order,
 )
-from partages_ls.guides.model import Guide
+from partages_ls.guides.model import Guide, LabelSet
 
 _SPLIT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # Fixed writer settings: the same table gives the same bytes (parquet stores no timestamp; its
@@ -65,6 +65,64 @@ ROW_GROUP_ROWS = 128 * 1024
 ROW_GROUP_CHARACTERS = 2 * 1024 * 1024
 
 
+# A span row: report, span id, span type, begin, end, span text, then the feature columns.
+SPAN_ID = 1
+FEATURES = 6
+_first = itemgetter(0)
+# One document's rows: its documents row, its span rows and its relation rows (lists in column order).
+_Rows = tuple[list[Any], list[list[Any]], list[list[Any]]]
+
+
+class _SpanSet(NamedTuple):
+    """What a span row needs of its label set, looked up once per guide."""
+
+    label_set: LabelSet
+    to_hub: dict[str, str]
+    label_index: int
+    hub_span_type: str
+    attributes: dict[str, tuple[frozenset[str], dict[str, str], int]]  # name → (labels, hub values, index)
+
+
+class _LazyId:
+    """A previous id in a sort key, read in natural order (:func:`natural_key`) only when the key's
+    other parts tie: few keys ever get there, and computing every natural key cost more than the rest."""
+
+    __slots__ = ("identifier", "key")
+
+    def __init__(self, identifier: str) -> None:
+        self.identifier = identifier
+        self.key: Any = None
+
+    def natural(self) -> Any:
+        if self.key is None:
+            self.key = natural_key(self.identifier)
+        return self.key
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _LazyId) and self.natural() == other.natural()
+
+    def __lt__(self, other: _LazyId) -> bool:
+        return bool(self.natural() < other.natural())
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Tail(_LazyId):
+    """The end of a span's sort key: its feature values (None first), then its previous id in natural
+    order; computed only when begin, end, span type and label tie."""
+
+    __slots__ = ("row",)
+
+    def __init__(self, row: list[Any], identifier: str) -> None:
+        super().__init__(identifier)
+        self.row = row
+
+    def natural(self) -> Any:
+        if self.key is None:
+            self.key = (nullable_key(self.row[FEATURES:]), natural_key(self.identifier))
+        return self.key
+
+
 class _Writer:
     """Builds the rows of one corpus, collecting every problem instead of stopping at the first."""
 
@@ -80,27 +138,49 @@ class _Writer:
         self.relations = {r.id: r for r in guide.relations}
         self.fields = {f.name: f for f in guide.document_fields}
         self.problems: list[Diagnostic] = []
-        self.rows: dict[str, dict[str, list[dict[str, Any]]]] = {c: {} for c in CONFIGS}
         self.labels: Counter[tuple[str, str, str]] = Counter()
         self.field_values: Counter[tuple[str, str, str]] = Counter()
+        self.schemas = columns.schemas()
+        # Rows are lists in their file's column order; a span row's features start at FEATURES.
+        self.feature_index = {name: FEATURES + i for i, name in enumerate((*columns.labels, *columns.attributes))}
+        self.empty_features: list[None] = [None] * len(self.feature_index)
+        self.span_sets = {ls.name: self._span_set(ls) for ls in guide.label_sets}
+
+    def _span_set(self, label_set: LabelSet) -> _SpanSet:
+        attributes: dict[str, tuple[frozenset[str], dict[str, str], int]] = {}
+        for attribute in label_set.attributes:  # the first attribute of a name answers, as next() did
+            if attribute.name not in attributes:
+                to_hub = self.attribute_maps[(label_set.name, attribute.name)].to_hub
+                index = self.feature_index[attribute.column]
+                attributes[attribute.name] = (frozenset(attribute.applies_to), to_hub, index)
+        return _SpanSet(
+            label_set,
+            self.label_maps[label_set.name].to_hub,
+            self.feature_index[label_set.column],
+            label_set.hub_span_type,
+            attributes,
+        )
 
     def problem(self, where: str, message: str, hint: str = "") -> None:
         self.problems.append(Diagnostic(where, message, hint=hint))
 
-    def document(self, document: Document, split: str) -> None:
+    def document(self, document: Document, split: str) -> _Rows | None:
+        """The document's rows (documents, spans, relations: lists in column order), or None when it
+        has none (its problems listed)."""
         where = f"report {document.report}"
         if len(document.annotations) != 1:
             self.problem(where, f"{len(document.annotations)} annotations; the gold corpus needs exactly one")
-            return
+            return None
         annotation = document.annotations[0]
-        row: dict[str, Any] = {self.hub.report: document.report, self.hub.full_text: document.text}
-        row |= self._fields(annotation, where, split)
-        self.rows[DOCUMENTS].setdefault(split, []).append(row)
-        new_ids = self._spans(document, annotation, split)
+        fields = self._fields(annotation, where, split)
+        row: list[Any] = [document.report, document.text, *(fields[c] for c in self.columns.fields)]
+        spans, new_ids = self._spans(document, annotation, split)
+        relations: list[list[Any]] = []
         if self.guide.relations:
-            self._relations(document.report, annotation, new_ids, split)
+            relations = self._relations(document.report, annotation, new_ids)
         elif annotation.relations:
             self.problem(where, "the annotation has relations but the guide defines none")
+        return row, spans, relations
 
     def _fields(self, annotation: Annotation, where: str, split: str) -> dict[str, str | None]:
         values: dict[str, str | None] = dict.fromkeys(self.columns.fields)
@@ -123,84 +203,93 @@ class _Writer:
                 self.field_values[(split, spec.column, hub_value)] += 1
         return values
 
-    def _span_row(self, document: Document, span: Span) -> tuple[tuple[Any, ...], dict[str, Any]] | None:
-        where = f"report {document.report} / span {span.id}"
-        label_set = self.label_sets.get(span.label_set)
-        if label_set is None:
-            self.problem(where, f"unknown label set {span.label_set!r}", f"label sets: {sorted(self.label_sets)}")
+    def _span_row(self, document: Document, span: Span) -> tuple[tuple[Any, ...], list[Any]] | None:
+        """The span's sort key and row (its id column left to number), or None (its problem listed)."""
+        span_set = self.span_sets.get(span.label_set)
+        if span_set is None:
+            self.problem(
+                f"report {document.report} / span {span.id}",
+                f"unknown label set {span.label_set!r}",
+                f"label sets: {sorted(self.label_sets)}",
+            )
             return None
-        label_hub = self.label_maps[label_set.name].to_hub.get(span.label)
+        label_hub = span_set.to_hub.get(span.label)
         if label_hub is None:
-            self.problem(where, f"label {span.label!r} is not in label set {label_set.name}")
+            self.problem(
+                f"report {document.report} / span {span.id}",
+                f"label {span.label!r} is not in label set {span_set.label_set.name}",
+            )
             return None
-        row: dict[str, Any] = dict.fromkeys((*self.columns.labels, *self.columns.attributes))
-        row[label_set.column] = label_hub
-        for name, value in sorted(span.attributes.items()):
-            attribute = next((a for a in label_set.attributes if a.name == name), None)
-            if attribute is None:
-                self.problem(where, f"label set {label_set.name} has no attribute {name!r}")
-            elif span.label not in attribute.applies_to:
-                self.problem(where, f"attribute {name} does not apply to label {span.label}")
-            elif value not in self.attribute_maps[(label_set.name, name)].to_hub:
-                self.problem(where, f"attribute {name}: unknown value {value!r}")
-            else:
-                row[attribute.column] = self.attribute_maps[(label_set.name, name)].to_hub[value]
-        row |= {
-            self.hub.report: document.report,
-            self.hub.span_type: label_set.hub_span_type,
-            self.hub.begin: span.begin,
-            self.hub.end: span.end,
-            self.hub.span_text: document.text[max(span.begin, 0) : max(span.end, 0)],
-        }
-        features = [row[c] for c in (*self.columns.labels, *self.columns.attributes)]
-        key = (span.begin, span.end, label_set.hub_span_type, label_hub, nullable_key(features), natural_key(span.id))
+        text = document.text
+        begin, end = span.begin, span.end
+        row = [document.report, None, span_set.hub_span_type, begin, end, text[max(begin, 0) : max(end, 0)]]
+        row += self.empty_features
+        row[span_set.label_index] = label_hub
+        if span.attributes:
+            for name, value in sorted(span.attributes.items()):
+                found = span_set.attributes.get(name)
+                if found is None:
+                    self.problem(
+                        f"report {document.report} / span {span.id}",
+                        f"label set {span_set.label_set.name} has no attribute {name!r}",
+                    )
+                    continue
+                applies_to, to_hub, index = found
+                if span.label not in applies_to:
+                    self.problem(
+                        f"report {document.report} / span {span.id}",
+                        f"attribute {name} does not apply to label {span.label}",
+                    )
+                elif value not in to_hub:
+                    self.problem(
+                        f"report {document.report} / span {span.id}", f"attribute {name}: unknown value {value!r}"
+                    )
+                else:
+                    row[index] = to_hub[value]
+        key = (begin, end, span_set.hub_span_type, label_hub, _Tail(row, span.id))
         return key, row
 
-    def _spans(self, document: Document, annotation: Annotation, split: str) -> dict[str, str]:
-        seen = Counter(span.id for span in annotation.spans)
-        for span_id in sorted(i for i, n in seen.items() if n > 1):
-            self.problem(f"report {document.report}", f"span id {span_id!r} is used {seen[span_id]} times")
+    def _spans(self, document: Document, annotation: Annotation, split: str) -> tuple[list[list[Any]], dict[str, str]]:
+        ids = [span.id for span in annotation.spans]
+        if len(set(ids)) != len(ids):
+            seen = Counter(ids)
+            for span_id in sorted(i for i, n in seen.items() if n > 1):
+                self.problem(f"report {document.report}", f"span id {span_id!r} is used {seen[span_id]} times")
         built = [(span.id, self._span_row(document, span)) for span in annotation.spans]
-        ordered = sorted(((item[0], old, item[1]) for old, item in built if item is not None), key=lambda t: t[0])
+        ordered = sorted(((item[0], old, item[1]) for old, item in built if item is not None), key=_first)
         new_ids: dict[str, str] = {}
-        rows = self.rows[SPANS].setdefault(split, [])
-        for number, (_, old, row) in enumerate(ordered, start=1):
-            new_ids[old] = row[self.hub.span_id] = f"{document.report}-T{number}"
+        rows: list[list[Any]] = []
+        labels = self.labels
+        prefix = f"{document.report}-T"
+        for number, (key, old, row) in enumerate(ordered, start=1):
+            new_ids[old] = row[SPAN_ID] = f"{prefix}{number}"
             rows.append(row)
-            label = next(row[c] for c in self.columns.labels if row[c] is not None)
-            self.labels[(split, row[self.hub.span_type], label)] += 1
-        return new_ids
+            labels[(split, key[2], key[3])] += 1
+        return rows, new_ids
 
-    def _relations(self, report: str, annotation: Annotation, new_ids: dict[str, str], split: str) -> None:
+    def _relations(self, report: str, annotation: Annotation, new_ids: dict[str, str]) -> list[list[Any]]:
         numbered: list[tuple[Any, str, str, str]] = []
         position = {new: i for i, new in enumerate(new_ids.values())}
         known = {span.id for span in annotation.spans}
         for relation in annotation.relations:
-            where = f"report {report} / relation {relation.id}"
             spec = self.relations.get(relation.type)
             if spec is None:
-                self.problem(where, f"unknown relation type {relation.type!r}")
+                self.problem(f"report {report} / relation {relation.id}", f"unknown relation type {relation.type!r}")
                 continue
-            ends = [new_ids.get(relation.source), new_ids.get(relation.target)]
-            if None in ends:
-                if {relation.source, relation.target} <= known:
+            source, target = new_ids.get(relation.source), new_ids.get(relation.target)
+            if source is None or target is None:
+                if relation.source in known and relation.target in known:
                     continue  # an end span is invalid, and already reported
+                where = f"report {report} / relation {relation.id}"
                 self.problem(where, "the relation points to a span that is not in the annotation")
                 continue
-            source, target = str(ends[0]), str(ends[1])
-            key = (position[source], position[target], spec.hub_value, natural_key(relation.id))
+            key = (position[source], position[target], spec.hub_value, _LazyId(relation.id))
             numbered.append((key, source, target, spec.hub_value))
-        rows = self.rows[RELATIONS].setdefault(split, [])
-        for number, (_, source, target, kind) in enumerate(sorted(numbered, key=lambda t: t[0]), start=1):
-            rows.append(
-                {
-                    self.hub.report: report,
-                    self.hub.relation_id: f"{report}-R{number}",
-                    self.hub.relation_type: kind,
-                    self.hub.relation_source: source,
-                    self.hub.relation_target: target,
-                }
-            )
+        numbered.sort(key=_first)
+        return [
+            [report, f"{report}-R{number}", kind, source, target]
+            for number, (_, source, target, kind) in enumerate(numbered, start=1)
+        ]
 
 
 class _InputChecks:
@@ -252,35 +341,35 @@ def _check_inputs(corpus: Corpus, guide: Guide, splits: Mapping[str, str]) -> li
 
 # --- files --------------------------------------------------------------------------------------
 class _ParquetFile:
-    """One parquet file written a row group at a time; rows wait as Python columns until then."""
+    """One parquet file written a row group at a time; rows (lists in column order) wait until then."""
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         self.path = path
         self.schema = schema
         path.parent.mkdir(parents=True, exist_ok=True)
         self.writer = pq.ParquetWriter(str(path), schema, **_PARQUET_OPTIONS)
-        self.columns: dict[str, list[Any]] = {name: [] for name in schema.names}
+        self.waiting: list[list[Any]] = []
         self.rows = 0  # rows written or waiting
-        self.waiting = 0
         self.characters = 0
+        # Where the text is: a row group is cut by the characters of its string cells.
+        self.strings = [i for i, f in enumerate(schema) if pa.types.is_string(f.type)]
 
-    def append(self, row: Mapping[str, Any]) -> None:
-        for name, column in self.columns.items():
-            value = row.get(name)
-            column.append(value)
-            if isinstance(value, str):
-                self.characters += len(value)
-        self.rows += 1
-        self.waiting += 1
-        if self.waiting >= ROW_GROUP_ROWS or self.characters >= ROW_GROUP_CHARACTERS:
-            self.flush()
+    def extend(self, rows: list[list[Any]]) -> None:
+        """Append rows; a row group is written as soon as the rows or characters waiting reach a bound."""
+        for row in rows:
+            self.waiting.append(row)
+            self.characters += sum([len(row[i]) for i in self.strings if row[i] is not None])
+            if len(self.waiting) >= ROW_GROUP_ROWS or self.characters >= ROW_GROUP_CHARACTERS:
+                self.flush()
+        self.rows += len(rows)
 
     def flush(self) -> None:
         if self.waiting:
-            self.writer.write_table(pa.Table.from_pydict(self.columns, schema=self.schema))
+            columns = dict(zip(self.schema.names, zip(*self.waiting, strict=True), strict=True))
+            self.writer.write_table(pa.Table.from_pydict(columns, schema=self.schema))
             pa.default_memory_pool().release_unused()  # give the flush's buffers back before the next one
-        self.columns = {name: [] for name in self.schema.names}
-        self.waiting = self.characters = 0
+        self.waiting = []
+        self.characters = 0
 
     def close(self) -> None:
         self.flush()
@@ -326,24 +415,28 @@ class ParhafDocumentWriter:
         if split is None:
             return
         self._file(DOCUMENTS, split)
-        self.builder.document(document, split)
-        for config, by_split in self.builder.rows.items():
-            for in_split, rows in by_split.items():
-                if config not in self.schemas:
-                    continue
-                sink = self._file(config, in_split)
-                for row in rows:
-                    if config == SPANS:
-                        self._check_span(document, sink.rows, in_split, row)
-                    sink.append(row)
-        self.builder.rows = {c: {} for c in CONFIGS}
+        rows = self.builder.document(document, split)
+        if rows is None:
+            return
+        row, spans, relations = rows
+        self.files[(DOCUMENTS, split)].extend([row])
+        sink = self.files[(SPANS, split)]
+        length = len(document.text)
+        for index, span in enumerate(spans, start=sink.rows):
+            begin, end = span[3], span[4]
+            # The span text is the text's own slice: offsets that are integers inside it are all
+            # there is to check (the full check, which also names the problem, runs on the others).
+            if not (type(begin) is int and type(end) is int and 0 <= begin < end <= length):
+                self._check_span(document, index, split, span)
+        sink.extend(spans)
+        if relations:
+            self.files[(RELATIONS, split)].extend(relations)
 
-    def _check_span(self, document: Document, index: int, split: str, row: Mapping[str, Any]) -> None:
-        hub = self.builder.hub
-        problem = span_text_problem(document.text, row[hub.begin], row[hub.end], row[hub.span_text])
+    def _check_span(self, document: Document, index: int, split: str, row: list[Any]) -> None:
+        problem = span_text_problem(document.text, row[3], row[4], row[5])
         if problem:
             where = f"{relative_path(SPANS, split)}: row {index}"
-            detail = f"report {row[hub.report]} / span {row[hub.span_id]}: {problem}"
+            detail = f"report {row[0]} / span {row[SPAN_ID]}: {problem}"
             self.span_problems.append((split, index, Diagnostic(where, detail, hint=OFFSET_HINT)))
 
     def _discard(self) -> None:

@@ -13,7 +13,7 @@ import pytest
 from partages_ls.content import content_dir
 from partages_ls.exporters.cas import write
 from partages_ls.exporters.cas.generate import typesystem_xml
-from partages_ls.exporters.cas.json_out import cas_json, fast_path_for
+from partages_ls.exporters.cas.json_out import cas_json, fast_path_for, new_cas
 from partages_ls.exporters.cas.read import read_cas
 from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.gold import GoldPolicy, select_gold
@@ -94,3 +94,24 @@ def test_a_value_msgspec_refuses_takes_cassis_writer() -> None:
     cas = cassis.Cas(typesystem=typesystem, sofa_string="abc", sofa_mime="text/plain")
     cas.add(mention(begin=0, end=1, label="\ud800"))  # a lone surrogate: json writes it, msgspec refuses
     assert cas_json(cas) == cas.to_json(pretty_print=True, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "abc", "Fièvre à 39 °C\r\nCRP 120 mg/L « élevée »\u2028fin", "Un \U0001f600 puis 𝔸 et é", "\U0010ffff"],
+)
+def test_a_cas_built_without_offset_tables_writes_what_cassis_setter_gives(text: str) -> None:
+    """``new_cas`` skips cassis's offset tables when code point and UTF-16 offsets are equal; the JSON,
+    whose offsets are UTF-16, must not change, astral characters or not."""
+    typesystem, mention = _small_typesystem(False)
+
+    def filled(cas: Any) -> Any:
+        if text:
+            cas.add(mention(begin=0, end=len(text), label="tout", rank=1, sure=True))
+            cas.add(mention(begin=len(text) - 1, end=len(text), label="fin", rank=2, sure=False))
+        return cas
+
+    ours = filled(new_cas(typesystem, text, "text/plain"))
+    theirs = filled(cassis.Cas(typesystem=typesystem, sofa_string=text, sofa_mime="text/plain"))
+    assert ours.sofa_string == text and ours.sofa_mime == "text/plain"
+    assert cas_json(ours) == cas_json(theirs) == theirs.to_json(pretty_print=True, ensure_ascii=False)

@@ -25,7 +25,7 @@ import cassis
 
 from partages_ls.errors import Diagnostic, DiagnosticError
 from partages_ls.exporters.cas.generate import TYPESYSTEM_FILE, typesystem_xml
-from partages_ls.exporters.cas.json_out import cas_json
+from partages_ls.exporters.cas.json_out import cas_json, new_cas
 from partages_ls.exporters.cas.schema import (
     DEPENDENT,
     DOCUMENT_METADATA,
@@ -106,7 +106,7 @@ class _DocumentWriter:
 
     def build(self, annotation: Annotation) -> tuple[Any, Counter[str]]:
         text = self.document.text
-        cas = cassis.Cas(typesystem=self.typesystem, sofa_string=text, sofa_mime=SOFA_MIME)
+        cas = new_cas(self.typesystem, text, SOFA_MIME)
         metadata = self.typesystem.get_type(DOCUMENT_METADATA)
         cas.add(
             metadata(

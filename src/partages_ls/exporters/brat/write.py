@@ -47,13 +47,27 @@ from partages_ls.exporters.corpus import (
 )
 from partages_ls.exporters.format import DocumentWriter, WriteOptions
 from partages_ls.exporters.output import RUN_REPORT, OutputExistsError, file_name_problem
+from partages_ls.exporters.sort_keys import LazyTail
 from partages_ls.guides.model import Guide
 
 # --- writing -------------------------------------------------------------------------------------
 
 
+class _SpanTail(LazyTail):
+    """The end of a span's sort key: its attributes, then its id in natural order (computed on a tie)."""
+
+    __slots__ = ("attributes",)
+
+    def __init__(self, span: Span) -> None:
+        super().__init__(span.id)
+        self.attributes = span.attributes
+
+    def compute(self) -> Any:
+        return (sorted(self.attributes.items()), natural_key(self.identifier))
+
+
 def _span_key(span: Span) -> tuple[Any, ...]:
-    return (span.begin, span.end, span.label_set, span.label, sorted(span.attributes.items()), natural_key(span.id))
+    return (span.begin, span.end, span.label_set, span.label, _SpanTail(span))
 
 
 def _fragments(text: str, begin: int, end: int) -> list[tuple[int, int]]:
@@ -104,20 +118,25 @@ def _render(
     t_lines: list[str] = []
     a_lines: list[str] = []
     labels: dict[str, str] = {}
+    fragmented = 0
     for span in spans:
-        where = _where(document, "span", span.id, span.provenance)
         entity_type = schema.entity.get((span.label_set, span.label))
         if entity_type is None:
+            where = _where(document, "span", span.id, span.provenance)
             problems.append(Diagnostic(where, f"label {span.label_set}/{span.label} is not in the guide"))
             continue
         if not 0 <= span.begin <= span.end <= len(text):
+            where = _where(document, "span", span.id, span.provenance)
             problems.append(Diagnostic(where, f"offsets {span.begin}-{span.end} outside the text (0-{len(text)})"))
             continue
         label_set, label = schema.label[entity_type]
         labels[span.id] = label.id
         pieces = _fragments(text, span.begin, span.end)
-        counts["fragmented_spans"] += len(pieces) > 1
+        fragmented += len(pieces) > 1
         t_lines.append(_t_line(tids[span.id], entity_type, text, pieces))
+        if not span.attributes:
+            continue  # nothing below applies (each attribute is looked up in the span's)
+        where = _where(document, "span", span.id, span.provenance)
         by_name = {a.name: a for a in label_set.attributes}
         for name in sorted(set(span.attributes) - set(by_name)):
             problems.append(Diagnostic(where, f"attribute {name!r} is not in label set {label_set.name}"))
@@ -131,6 +150,7 @@ def _render(
                 problems.append(Diagnostic(where, f"attribute {attribute.name} {why} label {label.id}"))
                 continue
             a_lines.append(f"{attribute.feature_name} {tids[span.id]} {value.inception_value}")
+    counts["fragmented_spans"] += fragmented
     counts["spans"] += len(t_lines)
     counts["attributes"] += len(a_lines)
     field_lines = _field_lines(document, annotation, schema, f"T{len(spans) + 1}", problems)
@@ -183,7 +203,7 @@ def _relation_lines(
             problems.append(Diagnostic(where, "an end of the relation is not a written span"))
         else:  # written as drawn, even outside the guide's pairs (the export report lists it)
             source, target = int(tids[relation.source][1:]), int(tids[relation.target][1:])
-            rows.append(((source, target, relation.type, natural_key(relation.id)), spec.inception_value))
+            rows.append(((source, target, relation.type, LazyTail(relation.id)), spec.inception_value))
     rows.sort(key=lambda row: row[0])
     return [f"{name} Arg1:T{key[0]} Arg2:T{key[1]}" for key, name in rows]
 

@@ -44,6 +44,7 @@ from partages_ls.exporters.parhaf.schema import (
     span_text_problem,
     split_order,
 )
+from partages_ls.exporters.sort_keys import LazyTail
 from partages_ls.guides.model import Guide, LabelSet
 
 _SPLIT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -83,31 +84,7 @@ class _SpanSet(NamedTuple):
     attributes: dict[str, tuple[frozenset[str], dict[str, str], int]]  # name → (labels, hub values, index)
 
 
-class _LazyId:
-    """A previous id in a sort key, read in natural order (:func:`natural_key`) only when the key's
-    other parts tie: few keys ever get there, and computing every natural key cost more than the rest."""
-
-    __slots__ = ("identifier", "key")
-
-    def __init__(self, identifier: str) -> None:
-        self.identifier = identifier
-        self.key: Any = None
-
-    def natural(self) -> Any:
-        if self.key is None:
-            self.key = natural_key(self.identifier)
-        return self.key
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _LazyId) and self.natural() == other.natural()
-
-    def __lt__(self, other: _LazyId) -> bool:
-        return bool(self.natural() < other.natural())
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class _Tail(_LazyId):
+class _Tail(LazyTail):
     """The end of a span's sort key: its feature values (None first), then its previous id in natural
     order; computed only when begin, end, span type and label tie."""
 
@@ -117,10 +94,8 @@ class _Tail(_LazyId):
         super().__init__(identifier)
         self.row = row
 
-    def natural(self) -> Any:
-        if self.key is None:
-            self.key = (nullable_key(self.row[FEATURES:]), natural_key(self.identifier))
-        return self.key
+    def compute(self) -> Any:
+        return (nullable_key(self.row[FEATURES:]), natural_key(self.identifier))
 
 
 class _Writer:
@@ -283,7 +258,7 @@ class _Writer:
                 where = f"report {report} / relation {relation.id}"
                 self.problem(where, "the relation points to a span that is not in the annotation")
                 continue
-            key = (position[source], position[target], spec.hub_value, _LazyId(relation.id))
+            key = (position[source], position[target], spec.hub_value, LazyTail(relation.id))
             numbered.append((key, source, target, spec.hub_value))
         numbered.sort(key=_first)
         return [

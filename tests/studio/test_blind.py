@@ -82,6 +82,10 @@ def test_blind_group_create_import_status_pull_agreement_curate(
     rerun = import_group(studio, group, GUIDE, [SAMPLES / "reports"], ImportOptions())
     assert [(r.tasks_created, r.tasks_present) for r in rerun] == [(0, len(REPORTS)), (0, len(REPORTS))]
     source = annotations_file(tmp_path, SAMPLE_ANNOTATORS[0], anne)
+    with pytest.raises(BlindError, match="must be told whose they are") as refused:  # not everyone's suggestions
+        import_group(studio, group, GUIDE, [source], ImportOptions())
+    assert f"{anne} → {ids[anne]}" in str(refused.value)
+    assert all(not t["predictions"] for p in ids.values() for t in list_tasks(studio, p, full=True))
     mine = import_group(studio, group, GUIDE, [source], ImportOptions(mode="annotations", annotator=anne))
     assert [(r.project_id, r.annotations_created) for r in mine] == [(ids[anne], len(REPORTS)), (ids[bruno], 0)]
     with pytest.raises(BlindError, match="has no project in the blind group"):

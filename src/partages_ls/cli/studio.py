@@ -258,7 +258,8 @@ def _print_import(report: ImportReport) -> None:
     "mode",
     type=click.Choice(MODES),
     default=None,
-    help="How annotations found in the sources are stored (default: predictions, i.e. pre-annotations).",
+    help="How annotations found in the sources are stored (default: predictions, i.e. pre-annotations; a "
+    "blind:GUIDE group needs it said).",
 )
 @click.option("--annotator", default=None, metavar="EMAIL", help="With --as annotations: whose annotations they are.")
 @click.option(

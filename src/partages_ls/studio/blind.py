@@ -187,7 +187,11 @@ def import_group(
     options: ImportOptions,
     progress: ProgressFn | None = None,
 ) -> list[ImportReport]:
-    """Import into every member project; annotations of ``--annotator`` go to their project only."""
+    """Import into every member project; annotations of ``--annotator`` go to their project only.
+
+    Annotations found in the sources need an explicit ``--as``: by default a single project takes them
+    as suggestions, which in a blind group would put them before every member.
+    """
     read = [read_source(path, guide) for path in sources]
     target = options.annotator.strip().lower() if options.mode == "annotations" and options.annotator else None
     if target is not None and target not in group.members:
@@ -201,6 +205,16 @@ def import_group(
     ]
     if target is None and options.mode == "annotations":
         raise BlindError("--as annotations needs --annotator EMAIL (whose annotations they are)")
+    annotated = [s.label for s in read if s.has_annotations]
+    if options.mode is None and annotated:
+        # A single project takes them as suggestions by default; in a blind group that default would show
+        # one annotator's work to every member, which is what the group exists to prevent.
+        raise BlindError(
+            f"{', '.join(annotated)}: the source holds annotations, and a blind group must be told whose they "
+            "are; nothing was imported. `--as annotations --annotator EMAIL` puts them in that annotator's "
+            f"project only ({group.describe()}); `--as predictions` shows them as suggestions to every member, "
+            "so no member annotates without them. Import the texts alone from a source without annotations."
+        )
     reports = []
     for email, project in sorted(group.members.items()):
         own = target is None or email == target

@@ -293,3 +293,47 @@ def test_reference_annotator_or_predictions_on_a_curation_export_leaves_the_cura
     corpus, reference = load_reference([task], INFECTIO, "predictions:m1")
     assert sorted({a.annotator for d in corpus.documents for a in d.annotations}) == ["anne@x.fr", "bruno@x.fr"]
     _check_infectio(compare_to_reference(corpus, reference, INFECTIO, samples=0))
+
+
+def test_a_reference_of_suggestions_says_when_it_is_not_independent(tmp_path: Path) -> None:
+    """Agreement with suggestions an annotator started from (parent_prediction), or with a model that learns
+    from the annotators (matcher), measures acceptance: the report says so, per annotator, with counts."""
+    rules, matcher = "partages-ls:infectiologie/rules@1", "partages-ls:infectiologie/matcher@1"
+    started = {**annotation(11, "anne@x.fr", ANNE), "parent_prediction": 6}
+    other_model = {**annotation(12, "bruno@x.fr", BRUNO), "parent_prediction": 5}  # another version's suggestion
+    tasks = [
+        {
+            "id": 1,
+            "data": {"text": TEXT, "report": "R1"},
+            "annotations": [started, other_model, {**annotation(13, "anne@x.fr", []), "was_cancelled": True}],
+            "predictions": [
+                {"id": 5, "model_version": matcher, "result": BRUNO},
+                {"id": 6, "model_version": rules, "result": REFERENCE},
+            ],
+        },
+        {"id": 2, "data": {"text": TEXT, "report": "R2"}, "annotations": [annotation(14, "anne@x.fr", ANNE)]},
+    ]
+    _corpus, reference = load_reference(tasks, INFECTIO, f"predictions:{rules}")
+    assert (reference.started_from, reference.compared) == ({"anne@x.fr": 1}, {"anne@x.fr": 1, "bruno@x.fr": 1})
+    (caveat,) = reference.caveats()
+    assert caveat.startswith("anne@x.fr : 1 annotation(s) sur 1 commencée(s) à partir de ces suggestions")
+    _corpus, reference = load_reference(tasks, INFECTIO, f"predictions:{matcher}")
+    assert reference.started_from == {"bruno@x.fr": 1}
+    learning, bruno = reference.caveats()
+    assert "apprend des annotations du projet" in learning and bruno.startswith("bruno@x.fr : 1 annotation(s) sur 1")
+    tasks[0]["annotations"] = [annotation(11, "anne@x.fr", ANNE)]  # nobody started from a suggestion
+    assert load_reference(tasks, INFECTIO, f"predictions:{rules}")[1].caveats() == []
+
+    export = tmp_path / "export.json"
+    tasks[0]["annotations"] = [started, other_model]
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["agreement", str(export), "--guide", "infectiologie", "--out", str(out), "--reference",
+              f"predictions:{rules}", "--bootstrap", "0"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "NOT INDEPENDENT: anne@x.fr : 1 annotation(s) sur 1 commencée(s)" in result.output
+    saved = json.loads((out / "reference.json").read_text(encoding="utf-8"))
+    assert saved["reference"]["caveats"] == [caveat]
+    assert f"> **Attention :** {caveat}" in (out / "reference.md").read_text(encoding="utf-8")

@@ -39,13 +39,42 @@ REFERENCE_HELP = (
 OUTPUTS = ("reference.json", "reference.md", "reference-differences.csv")
 
 
+# Suggestion models of `partages-ls predict` that learn from the project's own annotations.
+_LEARNING_MODELS = ("/matcher@", "/all@")
+
+
 @dataclass
 class Reference:
-    """A reference set: one annotation per report, and what it is."""
+    """A reference set: one annotation per report, and what it is.
+
+    For a model's suggestions, ``started_from`` counts, per annotator, the annotations that began from
+    the reference's own suggestion (Label Studio's ``parent_prediction``), out of ``compared`` on the
+    reports the reference covers: agreement with a suggestion the annotator accepted measures the
+    acceptance, not an independent reading (:meth:`caveats`).
+    """
 
     kind: str
     name: str
     annotations: dict[str, Annotation] = field(default_factory=dict)
+    started_from: Counter[str] = field(default_factory=Counter)
+    compared: Counter[str] = field(default_factory=Counter)
+
+    def caveats(self) -> list[str]:
+        """Why the comparison is not independent of the reference (French, for the report), if it is not."""
+        found = []
+        if self.kind == "predictions" and any(marker in self.name for marker in _LEARNING_MODELS):
+            found.append(
+                f"Les suggestions « {self.name} » viennent d'un modèle qui apprend des annotations du projet "
+                "(matcher) : elles ne sont pas indépendantes des annotateurs, et l'accord avec elles est surestimé. "
+                "Seule une version `--model rules` est indépendante."
+            )
+        for who in sorted(self.started_from):
+            found.append(
+                f"{who} : {self.started_from[who]} annotation(s) sur {self.compared[who]} commencée(s) à partir de "
+                "ces suggestions (parent_prediction) : l'accord avec la référence y mesure en partie "
+                "l'acceptation des suggestions, pas un jugement indépendant."
+            )
+        return found
 
     @property
     def title(self) -> str:
@@ -98,6 +127,18 @@ def _how_to_get(kind: str, name: str, tasks: list[dict[str, Any]]) -> str:
     return f"annotators in the export: {', '.join(present) or 'none'}"
 
 
+def _count_started_from(reference: Reference, annotations: list[Any], suggestions: set[Any]) -> None:
+    """Count each annotator's annotations of a report, and those begun from the reference's suggestion."""
+    for annotation in objects(annotations):
+        if annotation.get("was_cancelled"):
+            continue
+        who = annotator_of(annotation) or "?"
+        reference.compared[who] += 1
+        parent = annotation.get("parent_prediction")
+        if parent is not None and not isinstance(parent, (dict, list)) and parent in suggestions:
+            reference.started_from[who] += 1
+
+
 def load_reference(
     tasks: list[dict[str, Any]], guide: Guide, spec: str, *, source: str | None = None
 ) -> tuple[Corpus, Reference]:
@@ -130,6 +171,8 @@ def load_reference(
             annotations = [
                 a for a in annotations if not isinstance(a, dict) or (annotator_of(a) or "").lower() != curator
             ]
+        if kind == "predictions" and chosen is not None:
+            _count_started_from(reference, annotations, {p.get("id") for p in found} - {None})
         kept_annotations = annotations if isinstance(raw, list) else raw
         kept_tasks.append({**task, "annotations": kept_annotations, "predictions": [], "drafts": []})
         if chosen is not None and isinstance(text, str) and not chosen.get("was_cancelled"):
@@ -378,6 +421,7 @@ def compare_to_reference(
             "name": reference.name,
             "title": reference.title,
             "documents": len(reference.annotations),
+            "caveats": reference.caveats(),
         },
         "annotators": {who: comparison.annotator(who, samples, seed) for who in sorted(comparison.by_annotator)},
     }

@@ -32,6 +32,8 @@ def render_markdown(section: dict[str, Any]) -> str:
         "sur les documents.",
         "",
     ]
+    for caveat in reference.get("caveats", []):
+        lines += [f"> **Attention :** {caveat}", ""]
     for who, entry in section["annotators"].items():
         lines += [f"## {who}", "", f"Comptes rendus comparés : {entry['documents']}", ""]
         lines += ["| Appariement des zones | F1 | Précision | Rappel |", "|---|---|---|---|"]

@@ -112,6 +112,8 @@ def _echo_reference(section: dict[str, Any], out: Path) -> None:
     click.echo(
         f"annotator vs reference ({section['reference']['title']}, {section['reference']['documents']} reports):"
     )
+    for caveat in section["reference"].get("caveats", []):
+        click.echo(f"  NOT INDEPENDENT: {caveat}")
     for who, entry in section["annotators"].items():
         spans = entry["spans"]
         click.echo(

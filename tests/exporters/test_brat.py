@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from partages_ls.content import content_dir
 from partages_ls.exporters.brat.generate import annotation_conf, brat_files, visual_conf
 from partages_ls.exporters.brat.read import read_brat
-from partages_ls.exporters.brat.schema import DOCUMENT_TYPE, BratError
-from partages_ls.exporters.brat.write import write_brat, write_brat_annotators
+from partages_ls.exporters.brat.schema import DOCUMENT_TYPE, LINE_BREAKS, BratError
+from partages_ls.exporters.brat.write import _fragments, write_brat, write_brat_annotators
 from partages_ls.exporters.corpus import Annotation, Corpus, Document, Relation, Span
 from partages_ls.exporters.format import WriteOptions
 from partages_ls.exporters.output import OutputExistsError
@@ -557,3 +557,30 @@ def test_cas_id_order_takes_numeric_ids_of_any_length() -> None:
     from partages_ls.exporters.cas.schema import id_key
 
     assert sorted(["10", "9", "a", "9" * 5000], key=id_key) == ["9", "10", "9" * 5000, "a"]
+
+
+def _fragments_by_character(text: str, begin: int, end: int) -> list[tuple[int, int]]:
+    """The definition ``_fragments`` keeps: pieces between line breaks, zero-width pieces at broken ends."""
+    pieces: list[tuple[int, int]] = []
+    start: int | None = None
+    for index in range(begin, end):
+        if text[index] in LINE_BREAKS:
+            if start is not None:
+                pieces.append((start, index))
+                start = None
+        elif start is None:
+            start = index
+    if start is not None:
+        pieces.append((start, end))
+    if not pieces or pieces[0][0] != begin:
+        pieces.insert(0, (begin, begin))
+    if pieces[-1][1] != end:
+        pieces.append((end, end))
+    return pieces
+
+
+@given(st.text(st.sampled_from(["a", "é", " ", *sorted(LINE_BREAKS)]), max_size=12), st.data())
+def test_fragments_match_their_character_by_character_definition(text: str, data: st.DataObject) -> None:
+    begin = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(begin, len(text)))
+    assert _fragments(text, begin, end) == _fragments_by_character(text, begin, end)

@@ -21,6 +21,7 @@ conventions, chosen so that brat, bratiaa and edsnlp's ``read_standoff`` all par
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -51,6 +52,7 @@ from partages_ls.exporters.sort_keys import LazyTail
 from partages_ls.guides.model import Guide
 
 # --- writing -------------------------------------------------------------------------------------
+_LINE_BREAK = re.compile("[" + "".join(sorted(LINE_BREAKS)) + "]")
 
 
 class _SpanTail(LazyTail):
@@ -72,6 +74,8 @@ def _span_key(span: Span) -> tuple[Any, ...]:
 
 def _fragments(text: str, begin: int, end: int) -> list[tuple[int, int]]:
     """The pieces of ``[begin, end)`` between line breaks; zero-width pieces keep a break at either end."""
+    if begin < end and _LINE_BREAK.search(text, begin, end) is None:
+        return [(begin, end)]  # most spans: one piece (the loop below gives the same)
     pieces: list[tuple[int, int]] = []
     start: int | None = None
     for index in range(begin, end):

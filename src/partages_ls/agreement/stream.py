@@ -24,7 +24,7 @@ from partages_ls.agreement.attributes_report import attribute_counts, attribute_
 from partages_ls.agreement.bootstrap import Ledger, f1
 from partages_ls.agreement.collect import UNKNOWN_ANNOTATOR, AgreementData, Pair, _select
 from partages_ls.agreement.conformance import conformance_summary, flaw_item, flaw_key
-from partages_ls.agreement.disagreements import KINDS, Disagreement, make
+from partages_ls.agreement.disagreements import KINDS, Disagreement, DisagreementValues, json_item, make
 from partages_ls.agreement.fields_report import (
     _justification,
     _justification_section,
@@ -53,7 +53,7 @@ from partages_ls.exporters.corpus import Annotation, Document, Flaw, Skipped
 from partages_ls.guides.model import Guide
 
 
-class SpilledDisagreements(Streamed):
+class SpilledDisagreements(Streamed, DisagreementValues):
     """The disagreement list in report order, read back from the spill file one document at a time."""
 
     def __init__(self, handle: IO[bytes], index: list[tuple[str, int, int]], count: int) -> None:
@@ -63,10 +63,13 @@ class SpilledDisagreements(Streamed):
         return self.count
 
     def __iter__(self) -> Iterator[Disagreement]:
+        for values in self.values():
+            yield Disagreement(*values)
+
+    def values(self) -> Iterator[tuple[Any, ...]]:
         for _, offset, size in self.index:
             self.handle.seek(offset)
-            for values in pickle.loads(self.handle.read(size)):
-                yield Disagreement(*values)
+            yield from pickle.loads(self.handle.read(size))
 
 
 class _JsonItems(Streamed):
@@ -79,7 +82,7 @@ class _JsonItems(Streamed):
         return len(self.items)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (item.as_json() for item in self.items)
+        return map(json_item, self.items.values())
 
 
 class PerDocument(StreamedMapping):

@@ -225,3 +225,27 @@ class Ledger:
                 if figure.value is not None and bucket:
                     low, high = np.quantile(np.asarray(bucket), [0.025, 0.975]).tolist()
                     figure.ci95 = (float(low), float(high))
+
+
+class DocumentLedger(Ledger):
+    """One document's row of a larger ledger, its columns numbered in that ledger's numbering.
+
+    The streamed report counts each document on its own and packs its row at once: with the column
+    numbers shared (``columns``, new keys numbered as they are first added, the order the packing
+    used to give them), the row is packed as it stands, without looking every key up a second time.
+    """
+
+    def __init__(self, document: str, columns: dict[Hashable, int]) -> None:
+        super().__init__([document])
+        self.document = document
+        self._columns = columns
+        self.row = self._cells[0]  # column number → value, in the order first added
+
+    def add(self, document: str, key: Hashable, value: float = 1.0) -> None:
+        if document != self.document:
+            raise KeyError(document)
+        index = self._columns.get(key)
+        if index is None:
+            index = self._columns[key] = len(self._columns)
+        row = self.row
+        row[index] = row.get(index, 0.0) + value

@@ -126,16 +126,36 @@ def make(
     where_b: tuple[int, int] | None,
 ) -> Disagreement:
     """A disagreement; ``text`` is the document's text, or ``None`` to leave every snippet out."""
-    first = min(w[0] for w in (where_a, where_b) if w is not None) if (where_a or where_b) else 0
-    snippets: dict[str, str | None] = {"text_a": None, "text_b": None, "context": None}
+    # Tens of thousands per report: the two optional places are tested once each, no temporaries.
+    begin_a: int | None
+    end_a: int | None
+    begin_b: int | None
+    end_b: int | None
+    if where_a is not None:
+        begin_a, end_a = where_a
+        if where_b is not None:
+            begin_b, end_b = where_b
+            first, last = min(begin_a, begin_b), max(end_a, end_b)
+        else:
+            begin_b = end_b = None
+            first, last = begin_a, end_a
+    elif where_b is not None:
+        begin_a = end_a = None
+        begin_b, end_b = where_b
+        first, last = begin_b, end_b
+    else:
+        begin_a = end_a = begin_b = end_b = None
+        first = last = 0
+    text_a: str | None = None
+    text_b: str | None = None
+    passage: str | None = None
     if text is not None:
         if where_a is not None:
-            snippets["text_a"] = _passage(text, *where_a)
+            text_a = _passage(text, *where_a)
         if where_b is not None:
-            snippets["text_b"] = _passage(text, *where_b)
-        spots = [w for w in (where_a, where_b) if w is not None]
-        if spots:
-            snippets["context"] = context(text, min(w[0] for w in spots), max(w[1] for w in spots))
+            text_b = _passage(text, *where_b)
+        if where_a is not None or where_b is not None:
+            passage = context(text, first, last)
     return Disagreement(
         document,
         layer,
@@ -145,11 +165,13 @@ def make(
         kind,
         labels[0],
         labels[1],
-        where_a[0] if where_a else None,
-        where_a[1] if where_a else None,
-        where_b[0] if where_b else None,
-        where_b[1] if where_b else None,
-        **snippets,
+        begin_a,
+        end_a,
+        begin_b,
+        end_b,
+        text_a,
+        text_b,
+        passage,
     )
 
 

@@ -102,3 +102,38 @@ def test_fewer_weights_drawn_at_once_give_the_same_intervals(monkeypatch: pytest
     monkeypatch.setattr(bootstrap, "CHUNK_CELLS", 7 * len(documents))  # 7 samples at a time
     rng.seed(3)
     assert intervals() == whole and whole[0] is not None
+
+
+def test_packed_rows_total_to_the_floats_of_a_plain_loop_in_row_order() -> None:
+    """Rows packed in storage order from document ledgers sum, column by column, as adding every cell in row order.
+
+    IoU-like values are not exact in binary, so the order of the additions shows in the last bits.
+    """
+    from array import array
+
+    from partages_ls.agreement.bootstrap import DocumentLedger, Ledger
+
+    rng = random.Random(7)
+    stored = [f"doc-{n:03}" for n in range(60)]
+    rng.shuffle(stored)
+    columns: dict[Any, int] = {}
+    ends, indices, values = array("Q"), array("I"), array("d")
+    expected: dict[str, list[tuple[int, float]]] = {}
+    for document in stored:
+        row = DocumentLedger(document, columns)
+        cells = [(key, rng.random() / rng.choice([3, 7, 10])) for key in rng.sample("abcdefgh", rng.randint(0, 5))]
+        for key, value in cells:
+            row.add(document, key, value)
+        row.add(document, "a", 0.1)  # a second addition to a cell already in the row
+        indices.extend(row.row.keys())
+        values.extend(row.row.values())
+        ends.append(len(indices))
+        expected[document] = list(row.row.items())
+    ledger = Ledger(sorted(stored))
+    ledger.load(columns, stored, ends, indices, values)
+    plain = [0.0] * len(columns)
+    for document in sorted(stored):
+        for index, value in expected[document]:
+            plain[index] += value
+    assert ledger.totals() == plain
+    assert sorted(columns) == sorted(set("abcdefgh") & set(columns)) and "a" in columns

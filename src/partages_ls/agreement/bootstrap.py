@@ -235,7 +235,9 @@ class Ledger:
             weights = generator.multinomial(size, uniform, size=chunk).astype(np.float64)
             # Not ``weights @ matrix.T``: BLAS's worker threads kept spinning on the other core while the
             # figures below were computed, doubling this loop's CPU time; einsum's own loop runs on
-            # this thread only, in a fraction of that (the sums of counts are exact either way).
+            # this thread only, in a fraction of that. Sums of counts (whole or half) are exact either
+            # way; sums of IoUs (justification columns) may differ in the last bits, as a BLAS
+            # product's already do from one BLAS build or thread count to another.
             for sums in np.einsum("sd,cd->sc", weights, matrix, optimize=False).tolist():
                 for values, (_, function) in zip(drawn, live, strict=True):
                     for bucket, measure in zip(values, function(sums), strict=True):

@@ -137,3 +137,14 @@ def test_packed_rows_total_to_the_floats_of_a_plain_loop_in_row_order() -> None:
             plain[index] += value
     assert ledger.totals() == plain
     assert sorted(columns) == sorted(set("abcdefgh") & set(columns)) and "a" in columns
+
+
+def test_only_whole_and_half_counts_take_the_single_thread_product() -> None:
+    """Resampled sums skip BLAS only when any order of addition gives the same floats."""
+    import numpy as np
+
+    from partages_ls.agreement.bootstrap import _whole_or_half
+
+    assert _whole_or_half(np.array([0.0, 1.0, 2.5, 7.0, -3.5]))
+    assert not _whole_or_half(np.array([1.0, 0.3]))  # an IoU: order matters in the last bits
+    assert not _whole_or_half(np.array([2.0**31]))  # too large for every weighted sum to stay exact

@@ -226,6 +226,11 @@ class Ledger:
         for row, cells_of_row in enumerate(self._cells):
             for index, value in cells_of_row.items():
                 matrix[index, row] = value
+        # Counts (whole or half numbers) sum exactly in any order: einsum on this thread. Other values
+        # (IoUs of justification columns) go through the BLAS product on the original layout, so that
+        # their sums keep the bits they always had.
+        exact = size < 2**22 and all(map(_whole_or_half, matrix))
+        blas = None if exact else np.ascontiguousarray(matrix.T)
         generator = np.random.default_rng(seed)
         uniform = np.full(size, 1.0 / size)
         drawn: list[list[list[float]]] = [[[] for _ in created] for created, _ in live]
@@ -233,12 +238,11 @@ class Ledger:
         while done < samples:
             chunk = min(CHUNK, samples - done, max(1, CHUNK_CELLS // size))
             weights = generator.multinomial(size, uniform, size=chunk).astype(np.float64)
-            # Not ``weights @ matrix.T``: BLAS's worker threads kept spinning on the other core while the
-            # figures below were computed, doubling this loop's CPU time; einsum's own loop runs on
-            # this thread only, in a fraction of that. Sums of counts (whole or half) are exact either
-            # way; sums of IoUs (justification columns) may differ in the last bits, as a BLAS
-            # product's already do from one BLAS build or thread count to another.
-            for sums in np.einsum("sd,cd->sc", weights, matrix, optimize=False).tolist():
+            # Not a BLAS product when it can be avoided: its worker threads kept spinning on the other
+            # core while the figures below were computed, doubling this loop's CPU time; einsum's own
+            # loop runs on this thread only, in a fraction of that.
+            resampled = np.einsum("sd,cd->sc", weights, matrix, optimize=False) if blas is None else weights @ blas
+            for sums in resampled.tolist():
                 for values, (_, function) in zip(drawn, live, strict=True):
                     for bucket, measure in zip(values, function(sums), strict=True):
                         if measure.value is not None:
@@ -249,6 +253,18 @@ class Ledger:
                 if figure.value is not None and bucket:
                     low, high = np.quantile(np.asarray(bucket), [0.025, 0.975]).tolist()
                     figure.ci95 = (float(low), float(high))
+
+
+def _whole_or_half(values: Any) -> bool:
+    """Whether every value of a numpy array is a whole or half number small enough to add exactly.
+
+    Below 2**30, weighted by resampling counts that add up to the number of documents (under 2**22),
+    every partial sum stays a multiple of ½ under 2**53: exact whatever the order of the additions.
+    """
+    import numpy as np
+
+    doubled = values * 2
+    return bool(np.all((doubled == np.rint(doubled)) & (np.abs(doubled) < 2.0**31)))
 
 
 class DocumentLedger(Ledger):

@@ -102,3 +102,49 @@ def test_fewer_weights_drawn_at_once_give_the_same_intervals(monkeypatch: pytest
     monkeypatch.setattr(bootstrap, "CHUNK_CELLS", 7 * len(documents))  # 7 samples at a time
     rng.seed(3)
     assert intervals() == whole and whole[0] is not None
+
+
+def test_packed_rows_total_to_the_floats_of_a_plain_loop_in_row_order() -> None:
+    """Rows packed in storage order from document ledgers sum, column by column, as adding every cell in row order.
+
+    IoU-like values are not exact in binary, so the order of the additions shows in the last bits.
+    """
+    from array import array
+
+    from partages_ls.agreement.bootstrap import DocumentLedger, Ledger
+
+    rng = random.Random(7)
+    stored = [f"doc-{n:03}" for n in range(60)]
+    rng.shuffle(stored)
+    columns: dict[Any, int] = {}
+    ends, indices, values = array("Q"), array("I"), array("d")
+    expected: dict[str, list[tuple[int, float]]] = {}
+    for document in stored:
+        row = DocumentLedger(document, columns)
+        cells = [(key, rng.random() / rng.choice([3, 7, 10])) for key in rng.sample("abcdefgh", rng.randint(0, 5))]
+        for key, value in cells:
+            row.add(document, key, value)
+        row.add(document, "a", 0.1)  # a second addition to a cell already in the row
+        indices.extend(row.row.keys())
+        values.extend(row.row.values())
+        ends.append(len(indices))
+        expected[document] = list(row.row.items())
+    ledger = Ledger(sorted(stored))
+    ledger.load(columns, stored, ends, indices, values)
+    plain = [0.0] * len(columns)
+    for document in sorted(stored):
+        for index, value in expected[document]:
+            plain[index] += value
+    assert ledger.totals() == plain
+    assert sorted(columns) == sorted(set("abcdefgh") & set(columns)) and "a" in columns
+
+
+def test_only_whole_and_half_counts_take_the_single_thread_product() -> None:
+    """Resampled sums skip BLAS only when any order of addition gives the same floats."""
+    import numpy as np
+
+    from partages_ls.agreement.bootstrap import _whole_or_half
+
+    assert _whole_or_half(np.array([0.0, 1.0, 2.5, 7.0, -3.5]))
+    assert not _whole_or_half(np.array([1.0, 0.3]))  # an IoU: order matters in the last bits
+    assert not _whole_or_half(np.array([2.0**31]))  # too large for every weighted sum to stay exact

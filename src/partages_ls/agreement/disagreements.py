@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TextIO
 
 CONTEXT = 40
@@ -72,12 +73,30 @@ class Disagreement:
 
     def as_json(self) -> dict[str, Any]:
         """The JSON object of the report (every field but the sort key ``begin``)."""
-        return {name: getattr(self, name) for name in JSON_FIELDS}
+        return json_item(self._values())
 
 
 SORT_FIELDS = tuple(f.name for f in fields(Disagreement))
 JSON_FIELDS = tuple(name for name in SORT_FIELDS if name != "begin")
 _SORT_VALUES = attrgetter(*SORT_FIELDS)  # every field in declaration order, one call
+_JSON_VALUES = itemgetter(*(SORT_FIELDS.index(name) for name in JSON_FIELDS))
+
+
+def json_item(values: tuple[Any, ...]) -> dict[str, Any]:
+    """The JSON object of a disagreement given as its field values (:meth:`Disagreement._values`)."""
+    return dict(zip(JSON_FIELDS, _JSON_VALUES(values), strict=True))
+
+
+class DisagreementValues(ABC):
+    """A disagreement list that can also give each item as its field values, without building the item.
+
+    The CSV and JSON writers read tens of thousands of items once each: building a frozen dataclass
+    per item only to read its fields back was a large part of their time.
+    """
+
+    @abstractmethod
+    def values(self) -> Iterator[tuple[Any, ...]]:
+        """Each item's :meth:`Disagreement._values`, in list order."""
 
 
 def _passage(text: str, begin: int, end: int) -> str:
@@ -107,16 +126,36 @@ def make(
     where_b: tuple[int, int] | None,
 ) -> Disagreement:
     """A disagreement; ``text`` is the document's text, or ``None`` to leave every snippet out."""
-    first = min(w[0] for w in (where_a, where_b) if w is not None) if (where_a or where_b) else 0
-    snippets: dict[str, str | None] = {"text_a": None, "text_b": None, "context": None}
+    # Tens of thousands per report: the two optional places are tested once each, no temporaries.
+    begin_a: int | None
+    end_a: int | None
+    begin_b: int | None
+    end_b: int | None
+    if where_a is not None:
+        begin_a, end_a = where_a
+        if where_b is not None:
+            begin_b, end_b = where_b
+            first, last = min(begin_a, begin_b), max(end_a, end_b)
+        else:
+            begin_b = end_b = None
+            first, last = begin_a, end_a
+    elif where_b is not None:
+        begin_a = end_a = None
+        begin_b, end_b = where_b
+        first, last = begin_b, end_b
+    else:
+        begin_a = end_a = begin_b = end_b = None
+        first = last = 0
+    text_a: str | None = None
+    text_b: str | None = None
+    passage: str | None = None
     if text is not None:
         if where_a is not None:
-            snippets["text_a"] = _passage(text, *where_a)
+            text_a = _passage(text, *where_a)
         if where_b is not None:
-            snippets["text_b"] = _passage(text, *where_b)
-        spots = [w for w in (where_a, where_b) if w is not None]
-        if spots:
-            snippets["context"] = context(text, min(w[0] for w in spots), max(w[1] for w in spots))
+            text_b = _passage(text, *where_b)
+        if where_a is not None or where_b is not None:
+            passage = context(text, first, last)
     return Disagreement(
         document,
         layer,
@@ -126,11 +165,13 @@ def make(
         kind,
         labels[0],
         labels[1],
-        where_a[0] if where_a else None,
-        where_a[1] if where_a else None,
-        where_b[0] if where_b else None,
-        where_b[1] if where_b else None,
-        **snippets,
+        begin_a,
+        end_a,
+        begin_b,
+        end_b,
+        text_a,
+        text_b,
+        passage,
     )
 
 
@@ -174,18 +215,28 @@ def write_csv(items: Iterable[Disagreement], handle: TextIO) -> None:
     # RFC 4180 line ends: with "\r\n" as terminator, a cell holding a lone "\r" (exact context) is quoted too.
     writer = csv.writer(handle, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(_csv_row(item) for item in items)
+    rows = items.values() if isinstance(items, DisagreementValues) else (item._values() for item in items)
+    writer.writerows(map(_csv_row, rows))
 
 
-_CSV_FIELDS = attrgetter(*(column for column in CSV_COLUMNS if column != "kind_fr"))
+_CSV_VALUES = itemgetter(*(SORT_FIELDS.index(column) for column in CSV_COLUMNS if column != "kind_fr"))
 _KIND_FR = CSV_COLUMNS.index("kind_fr")
+_KIND = SORT_FIELDS.index("kind")
 
 
-def _csv_row(item: Disagreement) -> list[Any]:
-    """One item's CSV cells in :data:`CSV_COLUMNS` order (empty for ``None``, text made spreadsheet-safe)."""
-    values = list(_CSV_FIELDS(item))
-    values.insert(_KIND_FR, KINDS.get(item.kind, item.kind))
-    return ["" if value is None else spreadsheet_safe(value) for value in values]
+def _csv_row(item: tuple[Any, ...]) -> list[Any]:
+    """One item's CSV cells in :data:`CSV_COLUMNS` order (empty for ``None``, text made spreadsheet-safe).
+
+    ``item`` is the disagreement's field values; :func:`spreadsheet_safe` is inlined (one call per cell
+    cost as much as the rest of the row).
+    """
+    values = list(_CSV_VALUES(item))
+    kind = item[_KIND]
+    values.insert(_KIND_FR, KINDS.get(kind, kind))
+    return [
+        "" if value is None else "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+        for value in values
+    ]
 
 
 def to_csv(items: Iterable[Disagreement]) -> str:

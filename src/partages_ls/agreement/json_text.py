@@ -6,6 +6,10 @@ writing ``agreement.json`` (tens of MB at PARHAF scale) one of the report's cost
 writer walks the value once, encodes strings with the same C function the standard library uses
 (``encode_basestring``), numbers with the same ``repr``, and writes in chunks, so the file holds the
 same bytes and memory holds one chunk of text.
+
+An object or array that holds only plain scalars (each disagreement, each per-document row) is
+encoded in one call of the standard library's C encoder, its item separator carrying the newline
+and indentation: without nesting, that is exactly the indented text.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ INDENT = "  "
 FLUSH = 1 << 14  # pieces of text held before they are written
 
 _string = json.encoder.encode_basestring  # the C encoder when available, as json.dump uses it
+_c_make_encoder: Callable[..., Callable[[Any, int], list[str]]] | None = getattr(json.encoder, "c_make_encoder", None)
 
 
 def _float(value: float) -> str:
@@ -61,6 +66,33 @@ _SCALARS: dict[type, Callable[[Any], str]] = {
 }
 """Encoders of the exact scalar types (subclasses such as enums go through ``_Writer.value``)."""
 
+_SCALAR_TYPES = frozenset(_SCALARS)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {value.__class__.__name__} is not JSON serializable")
+
+
+class _FlatEncoders:
+    """The C encoder of flat containers, one per nesting level (its item separator holds the indentation)."""
+
+    def __init__(self) -> None:
+        self.by_level: dict[int, Callable[[Any, int], list[str]]] = {}
+
+    def __call__(self, level: int) -> Callable[[Any, int], list[str]] | None:
+        encode = self.by_level.get(level)
+        if encode is None and _c_make_encoder is not None:
+            # No circular check (scalars only), keys converted and refused as json does, NaN allowed.
+            encode = self.by_level[level] = _c_make_encoder(
+                None, _refuse, _string, None, ": ", ",\n" + INDENT * (level + 1), False, False, True
+            )
+        return encode
+
+
+def _flat(values: Any) -> bool:
+    """Whether every item is a plain scalar (``values`` an iterable of them): no nesting below."""
+    return _SCALAR_TYPES.issuperset(map(type, values))
+
 
 class Streamed(ABC):
     """A list written as a JSON array without being held: its length, then its items read one by one."""
@@ -86,6 +118,7 @@ class _Writer:
     def __init__(self, handle: IO[str]) -> None:
         self.handle = handle
         self.pieces: list[str] = []
+        self.flat = _FlatEncoders()
 
     def flush(self) -> None:
         self.handle.write("".join(self.pieces))
@@ -120,6 +153,8 @@ class _Writer:
             return
         inner = "\n" + INDENT * (level + 1)
         pieces = self.pieces
+        if (type(value) is list or type(value) is tuple) and _flat(value) and self._encode_flat(value, level, inner):
+            return
         separator = "[" + inner
         for item in value:
             encode = _SCALARS.get(type(item))
@@ -139,6 +174,8 @@ class _Writer:
             return
         inner = "\n" + INDENT * (level + 1)
         pieces = self.pieces
+        if type(value) is dict and _flat(value.values()) and self._encode_flat(value, level, inner):
+            return
         opening = "{" + inner
         for key, item in value.items():
             name = _string(key) if type(key) is str else _string(_key(key))
@@ -152,6 +189,15 @@ class _Writer:
             if len(pieces) > FLUSH:
                 self.flush()
         pieces.append("\n" + INDENT * level + "}")
+
+    def _encode_flat(self, value: list[Any] | tuple[Any, ...] | dict[Any, Any], level: int, inner: str) -> bool:
+        """Append a non-empty container of plain scalars as one piece; ``False`` without the C encoder."""
+        encode = self.flat(level)
+        if encode is None:
+            return False
+        text = "".join(encode(value, 0))  # "{" item ",\n  " item … "}": the brackets get their own lines
+        self.pieces.append(text[0] + inner + text[1:-1] + "\n" + INDENT * level + text[-1])
+        return True
 
 
 def write_json(value: Any, handle: IO[str]) -> None:

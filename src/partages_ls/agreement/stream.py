@@ -21,10 +21,10 @@ from itertools import combinations
 from typing import IO, Any
 
 from partages_ls.agreement.attributes_report import attribute_counts, attribute_entry, attribute_figures
-from partages_ls.agreement.bootstrap import Ledger, f1
+from partages_ls.agreement.bootstrap import DocumentLedger, Ledger, f1
 from partages_ls.agreement.collect import UNKNOWN_ANNOTATOR, AgreementData, Pair, _select
 from partages_ls.agreement.conformance import conformance_summary, flaw_item, flaw_key
-from partages_ls.agreement.disagreements import KINDS, Disagreement, make
+from partages_ls.agreement.disagreements import KINDS, Disagreement, DisagreementValues, json_item, make
 from partages_ls.agreement.fields_report import (
     _justification,
     _justification_section,
@@ -53,7 +53,7 @@ from partages_ls.exporters.corpus import Annotation, Document, Flaw, Skipped
 from partages_ls.guides.model import Guide
 
 
-class SpilledDisagreements(Streamed):
+class SpilledDisagreements(Streamed, DisagreementValues):
     """The disagreement list in report order, read back from the spill file one document at a time."""
 
     def __init__(self, handle: IO[bytes], index: list[tuple[str, int, int]], count: int) -> None:
@@ -63,10 +63,13 @@ class SpilledDisagreements(Streamed):
         return self.count
 
     def __iter__(self) -> Iterator[Disagreement]:
+        for values in self.values():
+            yield Disagreement(*values)
+
+    def values(self) -> Iterator[tuple[Any, ...]]:
         for _, offset, size in self.index:
             self.handle.seek(offset)
-            for values in pickle.loads(self.handle.read(size)):
-                yield Disagreement(*values)
+            yield from pickle.loads(self.handle.read(size))
 
 
 class _JsonItems(Streamed):
@@ -79,7 +82,7 @@ class _JsonItems(Streamed):
         return len(self.items)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (item.as_json() for item in self.items)
+        return map(json_item, self.items.values())
 
 
 class PerDocument(StreamedMapping):
@@ -199,7 +202,7 @@ class StreamedReport:
         pairs = data.pairs
         for pair in pairs:
             self.shared[pair.key] += 1
-        ledger = Ledger([report])
+        ledger = DocumentLedger(report, self.columns)
         found: list[Disagreement] = []
         matches = Matches()
         for control in self.guide_labels:
@@ -305,14 +308,10 @@ class StreamedReport:
             for span in result.unmatched_b:
                 only_b[span[3]] += 1
 
-    def _row(self, report: str, ledger: Ledger) -> None:
-        """The document's ledger cells under the report's column numbers, packed."""
-        for key, value in ledger.cells(report):
-            index = self.columns.get(key)
-            if index is None:
-                index = self.columns[key] = len(self.columns)
-            self.row_columns.append(index)
-            self.row_values.append(value)
+    def _row(self, report: str, ledger: DocumentLedger) -> None:
+        """The document's ledger cells (already under the report's column numbers), packed."""
+        self.row_columns.extend(ledger.row.keys())
+        self.row_values.extend(ledger.row.values())
         self.compared.append(report)
         self.row_ends.append(len(self.row_columns))
 

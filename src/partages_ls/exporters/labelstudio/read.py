@@ -173,6 +173,10 @@ def read_annotation(
         for name, items in region.attributes.items():
             spec = specs_attr.get(name)
             applies = spec is not None and region.label in spec["applies_to"]
+            # The common case: one item holding one value the guide knows, nothing left out.
+            if applies and len(items) == 1 and len(items[0]) == 1 and items[0][0] in spec["values"]:
+                attributes[name] = items[0][0]
+                continue
             if not applies:
                 left = [c for item in items for c in item]
             else:
@@ -203,7 +207,9 @@ def read_annotation(
     fields = rules["document_fields"]
     relations: list[dict[str, Any]] = []
     field_choices: dict[str, list[str]] = {}
-    for item in results:
+    if not fields:  # most guides have no document field: the relations are all this pass looks for
+        relations = [item for item in results if item.get("type") == "relation"]
+    for item in results if fields else ():
         if item.get("type") == "relation":
             relations.append(item)
         control = item.get("from_name")

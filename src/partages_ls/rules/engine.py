@@ -102,7 +102,8 @@ class _Checker:
         per_region: list[dict[str, Any]] = []
         document_items: list[dict[str, Any]] = []
         relations: list[dict[str, Any]] = []
-        read_region = self._read_region
+        read_region, regions, text = self._read_region, self.regions, self.text
+        length = len(text)
         for item in results:
             if item.get("type") == "relation":
                 relations.append(item)
@@ -113,6 +114,26 @@ class _Checker:
                 result_id = str(result_id)
             value = item.get("value") or {}
             if control in label_sets:
+                # A region that breaks no reading check (new id, integer offsets within the text, one
+                # label of its set, stored text as the report's) is stored here; any other goes through
+                # _read_region, which finds and reports what it breaks.
+                labels = value.get("labels")
+                start, end = value.get("start"), value.get("end")
+                if (
+                    type(control) is str
+                    and type(labels) is list
+                    and len(labels) == 1
+                    and type(start) is int
+                    and type(end) is int
+                    and 0 <= start < end <= length
+                    and result_id not in regions
+                    and labels[0] in label_sets[control]
+                ):
+                    shown = text[start:end]
+                    stored = value.get("text")
+                    if stored is None or stored == shown:
+                        regions[result_id] = Region(result_id, control, start, end, labels[0], stored, {}, shown, True)
+                        continue
                 read_region(result_id, str(control), value)
             elif control in attributes and "start" in value:
                 per_region.append(item)
@@ -120,7 +141,6 @@ class _Checker:
                 document_items.append(item)
             else:
                 self.structural(result_id, "unknown-control", control=control)
-        regions = self.regions
         for item in per_region:
             result_id = item.get("id", "")
             region = regions.get(result_id if type(result_id) is str else str(result_id))

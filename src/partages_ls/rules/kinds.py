@@ -89,7 +89,9 @@ def _leading_word(shown: str, groups: tuple[tuple[int, frozenset[str], frozenset
     for size, plain, elided in groups:
         if len(shown) <= size:
             continue
-        if elided:
+        # Every elided word ends with an apostrophe, and only an apostrophe lowers to one: a span whose
+        # character at that place is not one is spared the slice and lower() (an empty word counts as elided).
+        if elided and (size == 0 or shown[size - 1] in APOSTROPHES):
             head = shown[:size].lower()
             if (head[:-1] + "'" if head[-1:] in APOSTROPHES else head) in elided:
                 return shown[:size]

@@ -136,7 +136,19 @@ class _Checker:
                         continue
                 read_region(result_id, str(control), value)
             elif control in attributes and "start" in value:
-                per_region.append(item)
+                # Attached at once when its region is read already and no attribute item waits before it
+                # (so each region's attribute items keep their stored order); else after every region.
+                region = None if per_region else regions.get(result_id)
+                if region is None:
+                    per_region.append(item)
+                    continue
+                name = str(control)
+                choices = list(value.get("choices") or [])
+                found = region.attributes.get(name)
+                if found is None:
+                    region.attributes[name] = [choices]
+                else:
+                    found.append(choices)
             elif control in fields and "start" not in value:
                 document_items.append(item)
             else:

@@ -157,20 +157,22 @@ def screen_results(results: object, text_name: str | None = None) -> tuple[list[
         # them, one label or choice): what passes them is kept by the checks below, which every other
         # item goes through.
         if clean and type(item) is dict:
-            value = item.get("value")
-            kind = item.get("type")
+            get = item.get
+            value = get("value")
+            kind = get("type")
             if (
                 type(value) is dict
                 and type(kind) is str
                 and kind != "relation"
-                and type(item.get("id")) is str
-                and type(item.get("from_name")) is str
-                and type(to_name := item.get("to_name")) is str
+                and type(get("id")) is str
+                and type(get("from_name")) is str
+                and type(to_name := get("to_name")) is str
                 and (text_name is None or to_name == text_name)
             ):
-                labels = value.get("labels")
-                choices = value.get("choices")
-                stored = value.get("text")
+                read = value.get
+                labels = read("labels")
+                choices = read("choices")
+                stored = read("text")
                 if (
                     (labels is None or (type(labels) is list and len(labels) == 1 and type(labels[0]) is str))
                     and (choices is None or (type(choices) is list and len(choices) == 1 and type(choices[0]) is str))

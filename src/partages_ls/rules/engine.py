@@ -105,20 +105,22 @@ class _Checker:
         read_region, regions, text = self._read_region, self.regions, self.text
         length = len(text)
         for item in results:
-            if item.get("type") == "relation":
+            get = item.get
+            if get("type") == "relation":
                 relations.append(item)
                 continue
-            control = item.get("from_name")
-            result_id = item.get("id", "")
+            control = get("from_name")
+            result_id = get("id", "")
             if type(result_id) is not str:
                 result_id = str(result_id)
-            value = item.get("value") or {}
+            value = get("value") or {}
             if control in label_sets:
                 # A region that breaks no reading check (new id, integer offsets within the text, one
                 # label of its set, stored text as the report's) is stored here; any other goes through
                 # _read_region, which finds and reports what it breaks.
-                labels = value.get("labels")
-                start, end = value.get("start"), value.get("end")
+                read = value.get
+                labels = read("labels")
+                start, end = read("start"), read("end")
                 if (
                     type(control) is str
                     and type(labels) is list
@@ -130,7 +132,7 @@ class _Checker:
                     and labels[0] in label_sets[control]
                 ):
                     shown = text[start:end]
-                    stored = value.get("text")
+                    stored = read("text")
                     if stored is None or stored == shown:
                         regions[result_id] = Region(result_id, control, start, end, labels[0], stored, {}, shown, True)
                         continue

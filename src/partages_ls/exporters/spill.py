@@ -60,6 +60,9 @@ def decode(data: tuple[Any, ...]) -> Document:
     )
 
 
+_BATCH = 1 << 20  # bytes of documents gathered before one write
+
+
 class Spill:
     """Documents written to a temporary file as they come, read back sorted by report.
 
@@ -70,6 +73,9 @@ class Spill:
         self.file: IO[bytes] = tempfile.TemporaryFile(prefix="partages-ls-spill-")  # noqa: SIM115 (closed by __exit__)
         self.index: list[tuple[str, int, int]] = []  # (report, offset, size) per document
         self.size = 0
+        # Blobs not written yet: one write per megabyte or so, not one per document.
+        self.pending: list[bytes] = []
+        self.pending_size = 0
 
     def __enter__(self) -> Spill:
         return self
@@ -82,12 +88,21 @@ class Spill:
 
     def add(self, document: Document) -> None:
         blob = marshal.dumps(encode(document))
-        self.file.write(blob)
-        self.index.append((document.report, self.size, len(blob)))
-        self.size += len(blob)
+        size = len(blob)
+        self.pending.append(blob)
+        self.pending_size += size
+        if self.pending_size >= _BATCH:
+            self._flush()
+        self.index.append((document.report, self.size, size))
+        self.size += size
+
+    def _flush(self) -> None:
+        self.file.write(b"".join(self.pending))
+        self.pending, self.pending_size = [], 0
 
     def sorted(self) -> Iterator[Document]:
         """Every document in report order (stable: documents of one report in the order added)."""
+        self._flush()
         self.file.flush()
         order = sorted(range(len(self.index)), key=lambda n: self.index[n][0])
         position = -1

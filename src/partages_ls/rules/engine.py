@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, TypeGuard
 
 from partages_ls.rules.kinds import Span
@@ -101,58 +102,108 @@ class _Checker:
         per_region: list[dict[str, Any]] = []
         document_items: list[dict[str, Any]] = []
         relations: list[dict[str, Any]] = []
+        read_region, regions, text = self._read_region, self.regions, self.text
+        length = len(text)
         for item in results:
-            if item.get("type") == "relation":
+            get = item.get
+            if get("type") == "relation":
                 relations.append(item)
                 continue
-            control = item.get("from_name")
-            result_id = str(item.get("id", ""))
-            value = item.get("value") or {}
+            control = get("from_name")
+            result_id = get("id", "")
+            if type(result_id) is not str:
+                result_id = str(result_id)
+            value = get("value") or {}
             if control in label_sets:
-                self._read_region(result_id, str(control), value)
+                # A region that breaks no reading check (new id, integer offsets within the text, one
+                # label of its set, stored text as the report's) is stored here; any other goes through
+                # _read_region, which finds and reports what it breaks.
+                read = value.get
+                labels = read("labels")
+                start, end = read("start"), read("end")
+                if (
+                    type(control) is str
+                    and type(labels) is list
+                    and len(labels) == 1
+                    and type(start) is int
+                    and type(end) is int
+                    and 0 <= start < end <= length
+                    and result_id not in regions
+                    and labels[0] in label_sets[control]
+                ):
+                    shown = text[start:end]
+                    stored = read("text")
+                    if stored is None or stored == shown:
+                        regions[result_id] = Region(result_id, control, start, end, labels[0], stored, {}, shown, True)
+                        continue
+                read_region(result_id, str(control), value)
             elif control in attributes and "start" in value:
-                per_region.append(item)
+                # Attached at once when its region is read already and no attribute item waits before it
+                # (so each region's attribute items keep their stored order); else after every region.
+                region = None if per_region else regions.get(result_id)
+                if region is None:
+                    per_region.append(item)
+                    continue
+                name = str(control)
+                choices = list(value.get("choices") or [])
+                found = region.attributes.get(name)
+                if found is None:
+                    region.attributes[name] = [choices]
+                else:
+                    found.append(choices)
             elif control in fields and "start" not in value:
                 document_items.append(item)
             else:
                 self.structural(result_id, "unknown-control", control=control)
         for item in per_region:
-            region = self.regions.get(str(item.get("id", "")))
+            result_id = item.get("id", "")
+            region = regions.get(result_id if type(result_id) is str else str(result_id))
             name = str(item["from_name"])
             if region is None:
                 self.structural(str(item.get("id", "")), "orphan-attribute", attribute=self._attr(name))
                 continue
-            region.attributes.setdefault(name, []).append(list((item.get("value") or {}).get("choices") or []))
+            choices = list((item.get("value") or {}).get("choices") or [])
+            found = region.attributes.get(name)
+            if found is None:
+                region.attributes[name] = [choices]
+            else:
+                found.append(choices)
         return document_items, relations
 
     def _attr(self, name: str) -> str:
         return str(self.rules["attributes"][name]["display"])
 
     def _read_region(self, result_id: str, control: str, value: dict[str, Any]) -> None:
+        # Called once per region of every annotation read: the common case (integer offsets, one
+        # known label, stored text equal to the report's) takes a few tests, the rest is as written.
         labels = value.get("labels") or []
         start, end = value.get("start"), value.get("end")
         if result_id in self.regions:
             self.structural(result_id, "duplicate-id", result_id=result_id)
             return
-        if not _is_offset(start) or not _is_offset(end):
+        if not (type(start) is int and type(end) is int) and (not _is_offset(start) or not _is_offset(end)):
             self.structural(result_id, "offsets", start=_offset(start), end=_offset(end), length=len(self.text))
             return
-        label = labels[0] if len(labels) == 1 else None
-        region = Region(result_id, control, start, end, label, value.get("text"))
+        assert isinstance(start, int) and isinstance(end, int)
+        text = self.text
+        length = len(text)
+        count = len(labels)
+        label = labels[0] if count == 1 else None
+        in_bounds = 0 <= start < end <= length
+        stored = value.get("text")
+        shown = text[start:end] if in_bounds else ""
+        region = Region(result_id, control, start, end, label, stored, {}, shown, in_bounds)
         self.regions[result_id] = region
-        if len(labels) != 1:
-            self.structural(result_id, "label-count", count=len(labels))
+        if count != 1:
+            self.structural(result_id, "label-count", count=count)
         elif label not in self.rules["label_sets"][control]:
             shown_control = self.rules["control_display"].get(control, control)
             self.structural(result_id, "unknown-label", label=label, control=shown_control)
             region.label = None
-        region.in_bounds = 0 <= start < end <= len(self.text)
-        if region.in_bounds:
-            region.text = self.text[start:end]
-        if not region.in_bounds:
-            self.structural(result_id, "offsets", start=start, end=end, length=len(self.text))
-        elif region.stored_text is not None and region.stored_text != self.shown(region):
-            self.structural(result_id, "text-mismatch", stored=region.stored_text, actual=self.shown(region))
+        if not in_bounds:
+            self.structural(result_id, "offsets", start=start, end=end, length=length)
+        elif stored is not None and stored != shown:
+            self.structural(result_id, "text-mismatch", stored=stored, actual=shown)
 
     # --- checks --------------------------------------------------------------------------
     def check_regions(self) -> None:
@@ -170,6 +221,10 @@ class _Checker:
         for name, spec in self.attributes_of.get(region.control, []):
             items = region.attributes.get(name, [])
             applies = region.label in spec["applies_to"]
+            # The common case, one item holding one known value of an attribute that applies, breaks
+            # none of the checks below: skip them.
+            if applies and len(items) == 1 and len(items[0]) == 1 and items[0][0] in spec["values"]:
+                continue
             if items and region.label is not None and not applies:
                 self.structural(
                     region.id,
@@ -264,12 +319,15 @@ class _Checker:
     def check_guide_rules(self) -> None:
         """The guide's own rules, each checked by its kind (``rules/kinds.py``)."""
         # Sorted once; each rule keeps the spans of its labels, still in order (ids are unique: no ties).
-        ordered = sorted((r for r in self.regions.values() if r.in_bounds), key=lambda r: (r.start, r.end, r.id))
+        ordered = sorted((r for r in self.regions.values() if r.in_bounds), key=_POSITION)
         for rule in self.rules["rules"]:
             labels = set(rule["labels"])
             spans: list[Span] = [r for r in ordered if r.label in labels]
             for target, values in RULE_KINDS[rule["kind"]].check(rule, spans):
                 self.add(target, rule["id"], rule["level"], rule["message"], values)
+
+
+_POSITION = attrgetter("start", "end", "id")  # the order of the spans a guide rule reads
 
 
 def analyse(

@@ -89,7 +89,9 @@ def _leading_word(shown: str, groups: tuple[tuple[int, frozenset[str], frozenset
     for size, plain, elided in groups:
         if len(shown) <= size:
             continue
-        if elided:
+        # Every elided word ends with an apostrophe, and only an apostrophe lowers to one: a span whose
+        # character at that place is not one is spared the slice and lower() (an empty word counts as elided).
+        if elided and (size == 0 or shown[size - 1] in APOSTROPHES):
             head = shown[:size].lower()
             if (head[:-1] + "'" if head[-1:] in APOSTROPHES else head) in elided:
                 return shown[:size]
@@ -159,10 +161,15 @@ class SpanBoundaries(RuleKind[SpanBoundariesRule]):
         }
 
     def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
+        if not spans:
+            return
+        forbidden, initial_dot = rule["forbidden"], rule.get("initial_dot_labels", [])
         for span in spans:
             shown = span.text
-            last_ok = span.label in rule.get("initial_dot_labels", []) and closes_initial(shown)
-            if shown[0] in rule["forbidden"] or (shown[-1] in rule["forbidden"] and not last_ok):
+            # The dot of an initial is only looked for at an end that would break the rule.
+            if shown[0] in forbidden or (
+                shown[-1] in forbidden and not (span.label in initial_dot and closes_initial(shown))
+            ):
                 yield span.id, {"text": shown}
 
     def meaning(self, rule: SpanBoundariesRule) -> str:
@@ -184,11 +191,14 @@ class LeadingWords(RuleKind[LeadingWordsRule]):
         }
 
     def check(self, rule: dict[str, Any], spans: list[Span]) -> Iterator[Finding]:
+        if not spans:
+            return
         groups = _by_size(tuple(rule["words"]))
+        particle = rule["particle_labels"]
         for span in spans:
             shown = span.text
             word = _leading_word(shown, groups)
-            if word is None or (span.label in rule["particle_labels"] and capitalised(shown[0])):
+            if word is None or (span.label in particle and capitalised(shown[0])):
                 continue
             yield span.id, {"text": shown, "word": word}
 

@@ -88,11 +88,15 @@ class _Records:
     def view(self, tasks: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Each task as the guide sees it; once all are read, refuses unresolved curation markers."""
         for task in tasks:
-            self.unresolved += unresolved_markers([task], source=self.source)
-            self.curation.update(curation_provenance([task], self.report_key))
-            self.curation_tasks += is_curation_task(task)
             self.counts.add_task(task)
             self.contamination.add(task)
+            if not is_curation_task(task):
+                # What the curation walks below find in any other task: nothing, and the task as it is.
+                yield task
+                continue
+            self.unresolved += unresolved_markers([task], source=self.source)
+            self.curation.update(curation_provenance([task], self.report_key))
+            self.curation_tasks += 1
             yield from guide_view([task])
         if self.unresolved:
             raise DiagnosticError(

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from partages_ls.curation.gold import guide_view, pending_curation, unresolved_markers
+from partages_ls.curation.gold import guide_view, is_curation_task, pending_curation, unresolved_markers
 from partages_ls.errors import Diagnostic, Level
 from partages_ls.exporters.corpus import Provenance
 from partages_ls.exporters.labelstudio.read import annotator_of, stream_export
@@ -32,8 +32,11 @@ def validate_tasks(tasks: Iterable[dict[str, Any]], guide: Guide, *, source: str
     unresolved: list[Diagnostic] = []
     diagnostics: list[Diagnostic] = []
     for position, original in enumerate(tasks):
-        unresolved += unresolved_markers([original], source=source) + pending_curation([original], source=source)
-        (task,) = guide_view([original])
+        if is_curation_task(original):
+            unresolved += unresolved_markers([original], source=source) + pending_curation([original], source=source)
+            (task,) = guide_view([original])
+        else:  # the curation walks find nothing in any other task, and leave it as it is
+            task = original
         data = task.get("data")
         text = data.get(guide.text.data_key) if isinstance(data, dict) else None
         raw_id = task.get("id")

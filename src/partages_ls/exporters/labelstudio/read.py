@@ -164,15 +164,21 @@ def read_annotation(
     # Every span shares the annotation's provenance but for its result id.
     task_id, annotation_id, annotator, source = where.task_id, where.annotation_id, where.annotator, where.source
     kept: set[str] = set()
+    add_span, keep = annotation.spans.append, kept.add
     for region_id, region in regions.items():
-        if region_id in blocking or region.label is None:
+        label = region.label
+        if label is None or region_id in blocking:
             for violation in blocking.get(region_id, []):
                 corpus.skipped.append(Skipped(_where(where, region_id), "span", violation.message, violation.rule))
             continue
         attributes: dict[str, str] = {}
         for name, items in region.attributes.items():
             spec = specs_attr.get(name)
-            applies = spec is not None and region.label in spec["applies_to"]
+            applies = spec is not None and label in spec["applies_to"]
+            # The common case: one item holding one value the guide knows, nothing left out.
+            if applies and len(items) == 1 and len(items[0]) == 1 and items[0][0] in spec["values"]:
+                attributes[name] = items[0][0]
+                continue
             if not applies:
                 left = [c for item in items for c in item]
             else:
@@ -190,10 +196,8 @@ def read_annotation(
                     Skipped(_where(where, region_id), "attribute", f"{reason} : « {choice} »", "attribute-value")
                 )
         provenance = Provenance(task_id, annotation_id, region_id, annotator, source)
-        annotation.spans.append(
-            Span(region_id, region.control, region.label, region.start, region.end, attributes, provenance)
-        )
-        kept.add(region_id)
+        add_span(Span(region_id, region.control, label, region.start, region.end, attributes, provenance))
+        keep(region_id)
     for target, found in blocking.items():
         if target not in regions and not target.startswith(("relation:", "field:", "rule:")):
             for violation in found:
@@ -203,7 +207,9 @@ def read_annotation(
     fields = rules["document_fields"]
     relations: list[dict[str, Any]] = []
     field_choices: dict[str, list[str]] = {}
-    for item in results:
+    if not fields:  # most guides have no document field: the relations are all this pass looks for
+        relations = [item for item in results if item.get("type") == "relation"]
+    for item in results if fields else ():
         if item.get("type") == "relation":
             relations.append(item)
         control = item.get("from_name")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partages_ls.agreement.json_text import write_json
+from partages_ls.json_text import write_json
 
 SCALARS = st.one_of(
     st.none(),

@@ -19,9 +19,9 @@ from typing import Any
 import jinja2
 
 from partages_ls.agreement.disagreements import CSV_COLUMNS, CSV_ENCODING, KINDS, write_csv
-from partages_ls.agreement.json_text import write_json
 from partages_ls.agreement.report import AgreementReport
 from partages_ls.guides.model import Guide
+from partages_ls.json_text import write_json
 
 MODE_NAMES = {"exact": "exact", "overlap": "chevauchement", "boundary": "frontières"}
 READINGS = ((0.8, "accord élevé"), (0.6, "accord correct"), (0.4, "accord modéré"), (0.2, "accord faible"))

@@ -20,13 +20,13 @@ from partages_ls.agreement.collect import AgreementOptionsError, collect
 from partages_ls.agreement.conformance import conformance_section
 from partages_ls.agreement.disagreements import KINDS, Disagreement
 from partages_ls.agreement.fields_report import fields_section
-from partages_ls.agreement.json_text import Streamed
 from partages_ls.agreement.matching import MODES
 from partages_ls.agreement.relations_report import relations_section
 from partages_ls.agreement.spans_report import finish_sd, spans_section
 from partages_ls.exporters.contamination import Contaminated
 from partages_ls.exporters.corpus import Corpus
 from partages_ls.guides.model import Guide
+from partages_ls.json_text import Streamed
 
 REPORT_FORMAT = 1
 OUTPUTS = ("agreement.html", "agreement.json", "agreement.md", "disagreements.csv")

@@ -18,9 +18,9 @@ from typing import Any
 from partages_ls.agreement.bootstrap import Figure, Ledger, Measure, Sums, f1, no_data
 from partages_ls.agreement.collect import AgreementData, Pair
 from partages_ls.agreement.disagreements import Disagreement, make
-from partages_ls.agreement.json_text import StreamedMapping
 from partages_ls.agreement.matching import MODES, MatchResult, canonical, match_sorted, match_spans
 from partages_ls.agreement.unitizing import UnitizingAgreement, UnitizingSums, UnitizingUnit, alpha_unitizing
+from partages_ls.json_text import StreamedMapping
 
 SpanItem = tuple[str, int, int, str, str]
 """(document, begin, end, label, region id): what the matcher sees of a span."""

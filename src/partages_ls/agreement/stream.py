@@ -34,7 +34,6 @@ from partages_ls.agreement.fields_report import (
     justification_entry,
     justification_figures,
 )
-from partages_ls.agreement.json_text import Streamed, StreamedMapping
 from partages_ls.agreement.matching import MODES, canonical, match_sorted
 from partages_ls.agreement.relations_report import ENDPOINT_MODES, _exact_map, _overlap_map, _pair, relations_entry
 from partages_ls.agreement.report import AgreementOptions, AgreementReport, _plain, assemble
@@ -51,6 +50,7 @@ from partages_ls.agreement.unitizing import UnitizingSums
 from partages_ls.exporters.contamination import Contaminated
 from partages_ls.exporters.corpus import Annotation, Document, Flaw, Skipped
 from partages_ls.guides.model import Guide
+from partages_ls.json_text import Streamed, StreamedMapping
 
 
 class SpilledDisagreements(Streamed, DisagreementValues):

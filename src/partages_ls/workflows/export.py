@@ -14,7 +14,6 @@ one at a time: memory does not grow with the export.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from partages_ls.exporters.registry import get_format
 from partages_ls.exporters.spill import Spill
 from partages_ls.exporters.splits import SplitPlan, split_reports
 from partages_ls.guides.model import Guide
+from partages_ls.json_text import write_json
 from partages_ls.pull_record import read_sidecar, recorded_guide_version, sidecar_path
 from partages_ls.workflows.guide import resolve_guide
 from partages_ls.workspace import Workspace
@@ -177,18 +177,11 @@ def _refuse(corpus: Corpus, strict: bool) -> None:
 
 
 def _dump(report: dict[str, Any], handle: TextIO) -> None:
-    """Write ``report`` as ``json.dumps(report, indent=2, ensure_ascii=False)`` and a newline would, piece
-    by piece: with indentation, ``json.dumps`` joins millions of small pieces (a report at 10x PARHAF
-    lists hundreds of thousands of items) into one string first."""
-    pieces: list[str] = []
-    size = 0
-    for piece in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(report):
-        pieces.append(piece)
-        size += len(piece)
-        if size > 1 << 16:
-            handle.write("".join(pieces))
-            pieces, size = [], 0
-    handle.write("".join(pieces) + "\n")
+    """Write ``report`` as ``json.dumps(report, indent=2, ensure_ascii=False)`` and a newline would, in
+    chunks (:func:`~partages_ls.json_text.write_json`): with indentation, ``json`` runs its pure-Python
+    encoder, and a report at 10x PARHAF lists hundreds of thousands of items."""
+    write_json(report, handle)
+    handle.write("\n")
 
 
 def run_export(request: ExportRequest, workspace: Workspace) -> dict[str, Any]:

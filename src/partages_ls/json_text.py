@@ -2,7 +2,7 @@
 
 The standard library encodes with its C encoder only without ``indent``; with an indent it runs
 a chain of Python generators that re-yields every token through each level of nesting, which made
-writing ``agreement.json`` (tens of MB at PARHAF scale) one of the report's costliest steps. This
+writing ``agreement.json`` (tens of MB at PARHAF scale) and ``export-report.json`` slow. This
 writer walks the value once, encodes strings with the same C function the standard library uses
 (``encode_basestring``), numbers with the same ``repr``, and writes in chunks, so the file holds the
 same bytes and memory holds one chunk of text.

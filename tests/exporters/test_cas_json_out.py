@@ -115,3 +115,20 @@ def test_a_cas_built_without_offset_tables_writes_what_cassis_setter_gives(text:
     theirs = filled(cassis.Cas(typesystem=typesystem, sofa_string=text, sofa_mime="text/plain"))
     assert ours.sofa_string == text and ours.sofa_mime == "text/plain"
     assert cas_json(ours) == cas_json(theirs) == theirs.to_json(pretty_print=True, ensure_ascii=False)
+
+
+def test_a_cassis_that_keeps_the_text_elsewhere_gets_its_own_setter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``new_cas`` sets cassis's private text field; when the sofa does not give that text back (internals
+    changed), the text goes through cassis's setter, offset tables and all, instead of being lost."""
+    setter = cassis.cas.Sofa.sofaString.fset
+    stored: dict[int, str] = {}
+
+    def remember(sofa: Any, value: str) -> None:
+        stored[id(sofa)] = value
+        setter(sofa, value)
+
+    changed = property(lambda sofa: stored.get(id(sofa)), remember)
+    monkeypatch.setattr(cassis.cas.Sofa, "sofaString", changed)
+    typesystem, _ = _small_typesystem(False)
+    cas = new_cas(typesystem, "abc", "text/plain")
+    assert cas.sofa_string == "abc" and cas.get_sofa()._offset_converter._python_to_external is not None

@@ -56,7 +56,8 @@ def new_cas(typesystem: Any, text: str, mime: str) -> Any:
     cas``). For a text without characters beyond U+FFFF, the two offsets are equal, and cassis's
     converter without tables answers each offset with itself: the same offsets, the same JSON
     (``tests/exporters/test_cas_json_out.py``). Other texts, and texts UTF-16 cannot encode (a lone
-    surrogate, refused before this is reached), take cassis's own setter.
+    surrogate, refused before this is reached), take cassis's own setter; so does any text when the
+    sofa does not give back the text set this way (a cassis whose internals changed).
     """
     cas = cassis.Cas(typesystem=typesystem)
     try:
@@ -64,8 +65,13 @@ def new_cas(typesystem: Any, text: str, mime: str) -> Any:
     except UnicodeEncodeError:
         same_offsets = False
     if same_offsets:
-        cas.get_sofa()._sofaString = text
-    else:
+        try:
+            cas.get_sofa()._sofaString = text
+        except AttributeError:  # a cassis that keeps the text elsewhere: its own setter, below
+            same_offsets = False
+        else:
+            same_offsets = cas.sofa_string is text
+    if not same_offsets:
         cas.sofa_string = text
     cas.sofa_mime = mime
     return cas

@@ -5,7 +5,7 @@ order (:func:`~partages_ls.exporters.corpus.natural_key`: a regular-expression s
 digit run). Computing it for every span cost more than the rest of the key, yet it is compared only
 when begin, end, type and label all tie, which few spans do. :class:`LazyTail` stands at the end of a
 key tuple and computes its value on the first comparison that reaches it: the order is exactly the
-order of the eager key (``tests/exporters/test_parhaf_sort_keys.py``).
+order of the eager key (``tests/exporters/test_sort_keys.py``).
 """
 
 from __future__ import annotations

@@ -144,13 +144,7 @@ class _Checker:
                 if region is None:
                     per_region.append(item)
                     continue
-                name = str(control)
-                choices = list(value.get("choices") or [])
-                found = region.attributes.get(name)
-                if found is None:
-                    region.attributes[name] = [choices]
-                else:
-                    found.append(choices)
+                _attach(region, str(control), value)
             elif control in fields and "start" not in value:
                 document_items.append(item)
             else:
@@ -162,46 +156,36 @@ class _Checker:
             if region is None:
                 self.structural(str(item.get("id", "")), "orphan-attribute", attribute=self._attr(name))
                 continue
-            choices = list((item.get("value") or {}).get("choices") or [])
-            found = region.attributes.get(name)
-            if found is None:
-                region.attributes[name] = [choices]
-            else:
-                found.append(choices)
+            _attach(region, name, item.get("value") or {})
         return document_items, relations
 
     def _attr(self, name: str) -> str:
         return str(self.rules["attributes"][name]["display"])
 
     def _read_region(self, result_id: str, control: str, value: dict[str, Any]) -> None:
-        # Called once per region of every annotation read: the common case (integer offsets, one
-        # known label, stored text equal to the report's) takes a few tests, the rest is as written.
+        """Store a region the reading loop did not take as it came, and report what it breaks."""
         labels = value.get("labels") or []
         start, end = value.get("start"), value.get("end")
         if result_id in self.regions:
             self.structural(result_id, "duplicate-id", result_id=result_id)
             return
-        if not (type(start) is int and type(end) is int) and (not _is_offset(start) or not _is_offset(end)):
+        if not _is_offset(start) or not _is_offset(end):
             self.structural(result_id, "offsets", start=_offset(start), end=_offset(end), length=len(self.text))
             return
-        assert isinstance(start, int) and isinstance(end, int)
-        text = self.text
-        length = len(text)
-        count = len(labels)
-        label = labels[0] if count == 1 else None
-        in_bounds = 0 <= start < end <= length
+        label = labels[0] if len(labels) == 1 else None
+        in_bounds = 0 <= start < end <= len(self.text)
         stored = value.get("text")
-        shown = text[start:end] if in_bounds else ""
+        shown = self.text[start:end] if in_bounds else ""
         region = Region(result_id, control, start, end, label, stored, {}, shown, in_bounds)
         self.regions[result_id] = region
-        if count != 1:
-            self.structural(result_id, "label-count", count=count)
+        if len(labels) != 1:
+            self.structural(result_id, "label-count", count=len(labels))
         elif label not in self.rules["label_sets"][control]:
             shown_control = self.rules["control_display"].get(control, control)
             self.structural(result_id, "unknown-label", label=label, control=shown_control)
             region.label = None
         if not in_bounds:
-            self.structural(result_id, "offsets", start=start, end=end, length=length)
+            self.structural(result_id, "offsets", start=start, end=end, length=len(self.text))
         elif stored is not None and stored != shown:
             self.structural(result_id, "text-mismatch", stored=stored, actual=shown)
 
@@ -328,6 +312,16 @@ class _Checker:
 
 
 _POSITION = attrgetter("start", "end", "id")  # the order of the spans a guide rule reads
+
+
+def _attach(region: Region, name: str, value: dict[str, Any]) -> None:
+    """Add one attribute item's choices to its region, after the items of that attribute already there."""
+    choices = list(value.get("choices") or [])
+    found = region.attributes.get(name)
+    if found is None:
+        region.attributes[name] = [choices]
+    else:
+        found.append(choices)
 
 
 def analyse(

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
-from partages_ls.cli.main import cli
+from partages_ls.cli.main import SUBCOMMANDS, cli
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
+def _command(name: str) -> click.Command:
+    command = cli.get_command(click.Context(cli), name)
+    assert command is not None, name
+    return command
+
+
+NAMES = cli.list_commands(click.Context(cli))
+
+
 def _commands() -> list[tuple[str, ...]]:
     paths: list[tuple[str, ...]] = []
-    for name, command in sorted(cli.commands.items()):
+    for name in NAMES:
+        command = _command(name)
         paths.append((name,))
         if isinstance(command, click.Group):
             paths.extend((name, sub) for sub in sorted(command.commands))
@@ -30,11 +42,11 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
         assert "Usage: partages-ls " + " ".join(path) in result.output
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+@pytest.mark.parametrize("name", NAMES)
 def test_every_command_is_documented_in_the_readme(name: str) -> None:
     rows = [line for line in README.splitlines() if f"`partages-ls {name}" in line]
     assert rows, f"README.md documents no `partages-ls {name}` command"
-    command = cli.commands[name]
+    command = _command(name)
     if isinstance(command, click.Group):
         for sub in command.commands:
             assert any(sub in row for row in rows), f"README.md does not mention `partages-ls {name} {sub}`"
@@ -57,3 +69,37 @@ def test_errors_are_short_without_debug_and_traced_with_it(tmp_path: Path) -> No
     assert "pass --guide NAME" in short.output
     traced = CliRunner().invoke(cli, ["--debug", "validate", str(bad)])
     assert traced.exit_code == 1 and traced.exception is not None
+
+
+def test_each_command_is_found_under_its_own_name() -> None:
+    # The lazy table and the commands agree: each entry loads the command that bears its name.
+    assert set(NAMES) == set(SUBCOMMANDS)
+    for name in SUBCOMMANDS:
+        assert _command(name).name == name
+    assert cli.get_command(click.Context(cli), "no-such-command") is None
+
+
+def test_a_table_entry_naming_another_command_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(SUBCOMMANDS, "exports", "partages_ls.cli.export:export_command")
+    with pytest.raises(RuntimeError, match="is not the `exports` command"):
+        cli.get_command(click.Context(cli), "exports")
+    assert "exports" not in cli.commands
+
+
+def test_a_command_imports_only_its_own_code() -> None:
+    # `validate` must not pay for the studio client, the agreement statistics or the ML backend.
+    script = (
+        "import sys\n"
+        "from partages_ls.cli.main import cli\n"
+        "try:\n"
+        "    cli(['validate', '--help'], prog_name='partages-ls')\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    loaded = set(result.stdout.split("\n")[-2].split())
+    assert "partages_ls.cli.export" in loaded
+    others = {f"partages_ls.cli.{name}" for name in ("agreement", "studio", "predict", "curate")}
+    assert not loaded & others, sorted(loaded & others)
+    assert not loaded & {"httpx", "numpy", "partages_ls.studio.client", "partages_ls.agreement.bootstrap"}

@@ -29,14 +29,14 @@ REPORTS = content_dir("samples") / "infectiologie" / "reports"
 @pytest.fixture
 def app() -> click.Group:
     """The `partages-ls` group, which registers the studio commands (cli/main.py)."""
-    assert all(cli.commands.get(c.name or "") is c for c in COMMANDS)
+    assert all(cli.get_command(click.Context(cli), c.name or "") is c for c in COMMANDS)
     return cli
 
 
 def _paths(group: click.Group) -> list[list[str]]:
     found = []
     for name in [c.name for c in COMMANDS if c.name]:
-        command = group.commands[name]
+        command = group.get_command(click.Context(group), name)
         found.append([name])
         if isinstance(command, click.Group):
             found += [[name, sub] for sub in command.commands]
@@ -50,9 +50,11 @@ def test_every_studio_command_has_help(app: click.Group) -> None:
             result = runner.invoke(app, [*path, flag])
             assert result.exit_code == 0, (path, result.output)
             assert "Usage:" in result.output
-        command = app
+        command: click.Command | None = app
         for name in path:
-            command = command.commands[name]  # type: ignore[assignment]
+            assert isinstance(command, click.Group)
+            command = command.get_command(click.Context(command), name)
+        assert command is not None
         if not isinstance(command, click.Group) and command.name != "demo":
             assert "--url" in result.output and "--api-key" in result.output, path
 

@@ -144,7 +144,9 @@ def test_the_cli_refuses_a_bad_url_without_a_traceback_or_the_password(tmp_path:
 
 
 def test_the_url_may_come_from_the_environment(tmp_path: Path) -> None:
-    start = cli.commands["server"].commands["start"]  # type: ignore[attr-defined]
+    server = cli.get_command(click.Context(cli), "server")
+    assert isinstance(server, click.Group)
+    start = server.commands["start"]
     assert isinstance(start, click.Command)
     option = next(p for p in start.params if p.name == "database_url")
     assert option.envvar == "PARTAGES_LS_DATABASE_URL"

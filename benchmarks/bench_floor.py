@@ -197,13 +197,11 @@ def main() -> None:
     if args.child:
         _child(args.child[0], Path(args.child[1]), Path(args.child[2]))
         return
+    sys.path.insert(0, str(HERE))
+    from bench_stream_export import prepare
+
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-floor-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    export = args.export
-    if export is None:
-        export = workdir / "export.json"
-        generator = [sys.executable, str(HERE / "bench_stream_export.py"), "--scale", "1", "--generate", str(export)]
-        subprocess.run(generator, check=True)
+    export = prepare(args.export, workdir, 1)
     print(f"export: {export} ({export.stat().st_size / 1e6:.0f} MB), {args.rounds} round(s)")
     runs: dict[str, list[dict[str, float]]] = {step: [] for step in STEPS}
     for _ in range(args.rounds):

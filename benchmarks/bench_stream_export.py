@@ -124,6 +124,19 @@ def generate(scale: int, export: Path) -> None:
     export.with_name(export.name + ".meta.json").write_text(json.dumps({"guide": "infectiologie"}), encoding="utf-8")
 
 
+def prepare(export: Path | None, workdir: Path, scale: int) -> Path:
+    """``export`` if given, else a synthetic export of ``scale`` blocks generated into ``workdir``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if export is not None:
+        return export
+    export = workdir / "export.json"
+    start = time.perf_counter()
+    # In a child: a child's peak RSS starts from its parent's, so this process stays small.
+    subprocess.run([sys.executable, __file__, "--scale", str(scale), "--generate", str(export)], check=True)
+    print(f"generated {export} in {time.perf_counter() - start:.0f} s")
+    return export
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, default=1, help="Blocks of 7,394 reports (1 = PARHAF, 10 = 10x).")
@@ -141,14 +154,7 @@ def main() -> None:
         generate(args.scale, args.generate)
         return
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-stream-export-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    export = args.export
-    if export is None:
-        export = workdir / "export.json"
-        start = time.perf_counter()
-        # In a child: a child's peak RSS starts from its parent's, so this process stays small.
-        subprocess.run([sys.executable, __file__, "--scale", str(args.scale), "--generate", str(export)], check=True)
-        print(f"generated {export} in {time.perf_counter() - start:.0f} s")
+    export = prepare(args.export, workdir, args.scale)
     print(f"export: {export} ({export.stat().st_size / 1e6:.0f} MB)")
     if args.profile:
         _measure(args.profile, export, workdir, profile=True)

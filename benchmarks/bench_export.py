@@ -71,35 +71,45 @@ def _child(kind: str, export: Path, workdir: Path) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb}))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reports", type=int, default=7394)
-    parser.add_argument("--keep", type=Path, default=None, help="Keep the export and outputs in this folder.")
-    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        kind, export, workdir = args.child
-        _child(kind, Path(export), Path(workdir))
-        return
-
+def _generate(reports: int, export: Path) -> None:
+    """Write the synthetic export and its meta record, and say what it holds."""
     sys.path.insert(0, str(HERE))
     from synthetic import SyntheticSpec, synthetic_export
 
     from partages_ls.guides.loader import load_guide
 
-    workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-export-"))
-    workdir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    tasks = synthetic_export(load_guide("infectiologie", content_dir("guides")), SyntheticSpec(reports=args.reports))
-    export = workdir / "export.json"
+    tasks = synthetic_export(load_guide("infectiologie", content_dir("guides")), SyntheticSpec(reports=reports))
     export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
-    (workdir / "export.json.meta.json").write_text(json.dumps({"guide": "infectiologie"}), encoding="utf-8")
+    export.with_name(export.name + ".meta.json").write_text(json.dumps({"guide": "infectiologie"}), encoding="utf-8")
     spans = sum(len([r for r in a["result"] if r.get("type") == "labels"]) for t in tasks for a in t["annotations"])
     print(
         f"synthetic export: {len(tasks)} reports, {spans} spans over 2 annotators, "
-        f"{export.stat().st_size / 1e6:.0f} MB JSON (made in {time.perf_counter() - start:.1f} s)"
+        f"{export.stat().st_size / 1e6:.0f} MB JSON (made in {time.perf_counter() - start:.1f} s)",
+        flush=True,
     )
-    del tasks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reports", type=int, default=7394)
+    parser.add_argument("--keep", type=Path, default=None, help="Keep the export and outputs in this folder.")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, export, workdir = args.child
+        _child(kind, Path(export), Path(workdir))
+        return
+    if args.generate:
+        _generate(args.reports, args.generate)
+        return
+
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-export-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    export = workdir / "export.json"
+    # In a child: a child's peak RSS starts from its parent's, so this process must never hold the tasks.
+    subprocess.run([sys.executable, __file__, "--reports", str(args.reports), "--generate", str(export)], check=True)
 
     rows = []
     kinds = ["json", "parhaf", "cas", "brat"]
@@ -115,8 +125,8 @@ def main() -> None:
     for kind, figures in rows:
         label = {"json": "json.load (floor)", "sdk-conll2003": "SDK CONLL2003"}.get(kind, f"export {kind}")
         print(f"{label:<16}{figures['seconds']:>10.2f}{figures['seconds'] / floor:>10.1f}{figures['peak_mb']:>10.0f}")
-    print("\nThe SDK converter keeps one label per span, no attributes, relations or annotator ids (see")
-    print("shared/reference/label-studio.md); partages-ls validates every result and writes every layer.")
+    print("\nThe SDK converter keeps one label per span, no attributes, relations or annotator ids;")
+    print("partages-ls validates every result and writes every layer.")
 
 
 if __name__ == "__main__":

@@ -151,10 +151,12 @@ class _Checker:
                 self.structural(result_id, "unknown-control", control=control)
         for item in per_region:
             result_id = item.get("id", "")
-            region = regions.get(result_id if type(result_id) is str else str(result_id))
+            if type(result_id) is not str:
+                result_id = str(result_id)
+            region = regions.get(result_id)
             name = str(item["from_name"])
             if region is None:
-                self.structural(str(item.get("id", "")), "orphan-attribute", attribute=self._attr(name))
+                self.structural(result_id, "orphan-attribute", attribute=self._attr(name))
                 continue
             _attach(region, name, item.get("value") or {})
         return document_items, relations

@@ -207,16 +207,17 @@ def read_annotation(
     fields = rules["document_fields"]
     relations: list[dict[str, Any]] = []
     field_choices: dict[str, list[str]] = {}
-    if not fields:  # most guides have no document field: the relations are all this pass looks for
+    if fields:
+        for item in results:
+            if item.get("type") == "relation":
+                relations.append(item)
+            control = item.get("from_name")
+            if isinstance(control, str) and control in fields:
+                stored = item.get("value") or {}
+                if "start" not in stored:
+                    field_choices.setdefault(control, []).extend(str(c) for c in stored.get("choices") or [])
+    else:  # most guides have no document field: the relations are all this pass looks for
         relations = [item for item in results if item.get("type") == "relation"]
-    for item in results if fields else ():
-        if item.get("type") == "relation":
-            relations.append(item)
-        control = item.get("from_name")
-        if isinstance(control, str) and control in fields:
-            stored = item.get("value") or {}
-            if "start" not in stored:
-                field_choices.setdefault(control, []).extend(str(c) for c in stored.get("choices") or [])
     specs = rules["relations"]
     for item in relations:
         key = relation_key(item)

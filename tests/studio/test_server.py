@@ -19,6 +19,7 @@ from partages_ls.studio.server import (
     LocalServer,
     ServerInstallError,
     ServerStartError,
+    _pid_is_label_studio,
     check_token,
     ensure_server_install,
     find_server,
@@ -143,3 +144,27 @@ def test_the_plugin_loader_is_a_path_and_a_settings_module(tmp_path: Path) -> No
     assert env["DJANGO_SETTINGS_MODULE"] == "partages_ls.ls_plugin_loader.settings"
     assert env["PYTHONPATH"] == str(loader)
     assert LocalServer().plugins is True and LocalServer(plugins=False).plugins is False
+
+
+@pytest.mark.parametrize(
+    ("cmdline", "status", "ours"),
+    [
+        (b"python\0/venv/bin/label-studio\0start\0", "State:\tS (sleeping)\nPPid:\t1\n", True),
+        (b"/usr/bin/sleep\0100\0", "State:\tS (sleeping)\nPPid:\t1\n", False),  # a recycled pid
+        # Exiting: its memory released, its command line reads empty until it is a zombie. Still ours.
+        (b"", "Name:\tlabel-studio\nState:\tR (running)\nPPid:\t1\n", True),
+        (b"", "Name:\tlabel-studio\nState:\tZ (zombie)\nPPid:\t1\n", False),
+        (b"", "Name:\tkworker/0:1\nState:\tI (idle)\nPPid:\t2\n", False),  # a kernel thread
+    ],
+    ids=["running", "recycled", "exiting", "zombie", "kernel-thread"],
+)
+def test_a_server_still_exiting_is_waited_for_and_a_zombie_is_gone(
+    tmp_path: Path, cmdline: bytes, status: str, ours: bool
+) -> None:
+    # A stop that took the empty command line of an exiting server for another process returned while
+    # the server still ran. The pid must be alive for /proc to be read: this test's own, under a fake /proc.
+    entry = tmp_path / str(os.getpid())
+    entry.mkdir()
+    (entry / "cmdline").write_bytes(cmdline)
+    (entry / "status").write_text(status)
+    assert _pid_is_label_studio(os.getpid(), tmp_path) is ours

@@ -93,21 +93,34 @@ def _free_port(preferred: int | None = None) -> int:
     raise StudioServerError("no free TCP port on 127.0.0.1")
 
 
-def _pid_is_label_studio(pid: int) -> bool:
-    """True if `pid` is alive and (where /proc tells) is a label-studio process, not a recycled pid."""
+def _pid_is_label_studio(pid: int, proc: Path = Path("/proc")) -> bool:
+    """True if `pid` is alive and (where /proc tells) is a label-studio process, not a recycled pid.
+
+    A process on its way out releases its memory first, and its command line reads empty from then
+    on, until it is a zombie: that is still our server finishing its exit, not a recycled pid, so
+    `stop_server` keeps waiting for it (answering "gone" there let a stop return while the process
+    still ran). A zombie has exited: only its parent's wait is left. An empty command line is also
+    a kernel thread's; that is never ours (its parent is kthreadd, pid 2).
+    """
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         pass
-    cmdline = Path(f"/proc/{pid}/cmdline")
-    if not cmdline.parent.exists():
+    entry = proc / str(pid)
+    if not entry.exists():
         return True
     try:
-        return b"label-studio" in cmdline.read_bytes()
+        cmdline = (entry / "cmdline").read_bytes()
+        status = (entry / "status").read_text()
     except OSError:
         return False
+    if "zombie" in status:
+        return False
+    if cmdline:
+        return b"label-studio" in cmdline
+    return "\nPPid:\t2\n" not in status
 
 
 def _http_get(url: str, token: str | None = None, timeout: float = 5.0) -> tuple[int, bytes]:
